@@ -1,0 +1,54 @@
+/**
+ * Loads the native addon through node-gyp-build (a prebuild from
+ * `prebuilds/<platform>-<arch>/`, else a local `build/Release`), and falls back
+ * to the pure-JS backend when it is missing or fails to load.
+ *
+ * `SETTRADE_FEED_BACKEND`: `js` forces the JS backend; `native` requires the
+ * addon (throws if it cannot load: used by the test suite so a broken build
+ * can never pass as "native"); unset or `auto` picks native when it loads.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { CodecBinding } from './codec/native-binding.js';
+import type { RingBinding } from './dispatcher/native-binding.js';
+
+export interface LayoutBinding {
+  readonly layout: Readonly<Record<string, number>>;
+}
+
+/** Everything the addon exports. */
+export type NativeBinding = LayoutBinding & CodecBinding & RingBinding;
+
+export type Backend = 'native' | 'js';
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+
+function loadNative(): { binding: NativeBinding | null; error: Error | null } {
+  const mode = (process.env.SETTRADE_FEED_BACKEND ?? 'auto').toLowerCase();
+  if (mode === 'js') return { binding: null, error: null };
+  if (mode !== 'auto' && mode !== 'native' && mode !== '') {
+    throw new Error(`SETTRADE_FEED_BACKEND must be 'js', 'native' or 'auto', got '${mode}'`);
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    return { binding: nodeGypBuild(packageRoot) as NativeBinding, error: null };
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (mode === 'native') {
+      throw new Error(`SETTRADE_FEED_BACKEND=native but the native addon failed to load: ${error.message}`);
+    }
+    return { binding: null, error };
+  }
+}
+
+const loaded = loadNative();
+
+/** The loaded addon, or null when the JS backend runs. */
+export const nativeBinding: NativeBinding | null = loaded.binding;
+
+/** Why the addon did not load (null when it loaded or JS was forced). */
+export const nativeLoadError: Error | null = loaded.error;
+
+/** Which codec/ring backend is live. */
+export const backend: Backend = nativeBinding ? 'native' : 'js';

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Packaging check (issue 2, item 5): the npm tarball ships the prebuild, and
+#  (a) installing it into a fresh project uses the prebuild and compiles nothing;
+#  (b) without a prebuild and without a compiler it still installs and runs the JS backend.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+work=$(mktemp -d /tmp/settrade-pack.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+npm run build:ts >/dev/null
+rm -rf prebuilds
+npm run prebuild >/dev/null
+test -f prebuilds/linux-x64/*.node || { echo "FAIL: npm run prebuild wrote no prebuilds/linux-x64/*.node"; exit 1; }
+
+tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
+tgz="$work/$tarball"
+listing=$(tar -tzf "$tgz")
+for want in package/dist/index.js package/dist/index.d.ts package/binding.gyp \
+            package/native/include/settrade/slot_layout.h package/native/src/addon.cc \
+            package/proto/bidofferv3.proto; do
+  grep -qx "$want" <<<"$listing" || { echo "FAIL: tarball lacks $want"; exit 1; }
+done
+grep -q '^package/prebuilds/linux-x64/.*\.node$' <<<"$listing" || { echo "FAIL: tarball lacks the prebuild"; exit 1; }
+if grep -qE '^package/(test|bench|node_modules|build)/' <<<"$listing"; then echo "FAIL: tarball ships dev files"; exit 1; fi
+echo "ok: tarball $(du -h "$tgz" | cut -f1) with dist, prebuild, native sources, proto"
+
+# The smoke check a user would run: import, report the backend, decode a real vector.
+vector_hex=$(head -n 1 "$root/../shared/vectors/bidofferv3-valid.jsonl" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).hex))')
+smoke='import("settrade-feed").then((m) => {
+  const e = m.decodeFullBidOffer(Buffer.from(process.argv[1], "hex"));
+  console.log(JSON.stringify({ backend: m.backend, symbol: e.symbol }));
+})'
+
+# (a) prebuild present: install runs node-gyp-build, which must find the prebuild and compile nothing.
+mkdir -p "$work/a" && cd "$work/a" && npm init -y >/dev/null
+npm install --no-audit --no-fund --allow-scripts=settrade-feed "$tgz" >/dev/null 2>&1
+[ ! -d node_modules/settrade-feed/build ] || { echo "FAIL (a): install compiled the addon instead of using the prebuild"; exit 1; }
+out=$(node --input-type=module -e "$smoke" "$vector_hex")
+grep -q '"backend":"native"' <<<"$out" || { echo "FAIL (a): expected the native backend, got $out"; exit 1; }
+echo "ok (a): prebuild used, nothing compiled: $out"
+
+# (b) no prebuild and no compiler: strip prebuilds from the tarball, hide make/cc/g++ from PATH.
+mkdir -p "$work/b/unpacked" && tar -xzf "$tgz" -C "$work/b/unpacked"
+rm -rf "$work/b/unpacked/package/prebuilds"
+tar -czf "$work/b/noprebuild.tgz" -C "$work/b/unpacked" package
+mkdir -p "$work/b/bin"
+for tool in node npm npx python3 sh bash env; do ln -s "$(command -v $tool)" "$work/b/bin/$tool"; done
+mkdir -p "$work/b/app" && cd "$work/b/app" && npm init -y >/dev/null
+PATH="$work/b/bin" npm install --no-audit --no-fund --allow-scripts=settrade-feed "$work/b/noprebuild.tgz" >install.log 2>&1 \
+  || { echo "FAIL (b): install failed without a compiler"; cat install.log; exit 1; }
+[ ! -f node_modules/settrade-feed/build/Release/settrade_feed.node ] || { echo "FAIL (b): a compiler was found after all"; exit 1; }
+out=$(PATH="$work/b/bin" node --input-type=module -e "$smoke" "$vector_hex")
+grep -q '"backend":"js"' <<<"$out" || { echo "FAIL (b): expected the JS backend, got $out"; exit 1; }
+echo "ok (b): no prebuild, no compiler: installed, runs: $out"

@@ -1,0 +1,206 @@
+/**
+ * Reads events out of slots (see `slot-layout.ts`): frozen plain objects for
+ * users (`readBestBidAsk`, `readFullBidOffer`) and a reusable, allocation-free
+ * view (`SlotView`) for the consumer's hot path.
+ */
+import { SlotLayout as L, type EventKind, type SlotMemory } from './slot-layout.js';
+import type { BestBidAsk, BidOfferEvent, FullBidOffer } from './types.js';
+
+const TWO32 = 4294967296;
+
+/** Reads the int64 at byte offset `byteOff` as a number (exact up to 2^53). */
+export function readInt64(mem: SlotMemory, byteOff: number): number {
+  const i = byteOff >> 2;
+  return mem.i32[i + 1]! * TWO32 + mem.u32[i]!;
+}
+
+/** Reads the int64 at byte offset `byteOff` exactly, as a bigint. */
+export function readBigInt64(mem: SlotMemory, byteOff: number): bigint {
+  const i = byteOff >> 2;
+  return (BigInt(mem.i32[i + 1]!) << 32n) | BigInt(mem.u32[i]!);
+}
+
+// Symbols repeat (a feed carries a few hundred), so decoded strings are cached
+// by their bytes: a hit compares the bytes and allocates nothing.
+const CACHE_SIZE = 1024;
+const cacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_SIZE);
+const cacheStrings: string[] = new Array<string>(CACHE_SIZE).fill('');
+const utf8 = new TextDecoder('utf-8');
+
+/** Decodes the symbol of the slot at `off`, through a small cache. */
+export function readSymbol(mem: SlotMemory, off: number): string {
+  const u8 = mem.u8;
+  const base = off + L.symbolOffset;
+  let n = u8[off + L.symbolLengthOffset]!;
+  if (n > L.symbolCapacity) n = L.symbolCapacity;
+  let h = n * 0x9e3779b1;
+  for (let k = 0; k < n; k++) h = Math.imul(h ^ u8[base + k]!, 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (CACHE_SIZE - 1);
+  const cached = cacheBytes[slot];
+  if (cached !== undefined && cached.length === n) {
+    let same = true;
+    for (let k = 0; k < n; k++) {
+      if (cached[k] !== u8[base + k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cacheStrings[slot]!;
+  }
+  const bytes = u8.slice(base, base + n);
+  let ascii = true;
+  for (let k = 0; k < n; k++) if (bytes[k]! > 0x7f) ascii = false;
+  const s = ascii ? String.fromCharCode.apply(null, bytes as unknown as number[]) : utf8.decode(bytes);
+  cacheBytes[slot] = bytes;
+  cacheStrings[slot] = s;
+  return s;
+}
+
+function freezeArray(a: number[]): readonly number[] {
+  return Object.freeze(a);
+}
+
+/** Materializes the BestBidAsk slot at byte offset `off` as a frozen object. */
+export function readBestBidAsk(mem: SlotMemory, off: number): BestBidAsk {
+  return Object.freeze({
+    symbol: readSymbol(mem, off),
+    bid: mem.f64[(off + L.bbaBidOffset) >> 3]!,
+    ask: mem.f64[(off + L.bbaAskOffset) >> 3]!,
+    bidVol: readInt64(mem, off + L.bbaBidVolOffset),
+    askVol: readInt64(mem, off + L.bbaAskVolOffset),
+    bidFlag: mem.i32[(off + L.bidFlagOffset) >> 2]!,
+    askFlag: mem.i32[(off + L.askFlagOffset) >> 2]!,
+    recvTs: readBigInt64(mem, off + L.recvTsOffset),
+    recvMonoNs: readBigInt64(mem, off + L.recvMonoNsOffset),
+    connectionEpoch: mem.u32[(off + L.connectionEpochOffset) >> 2]!,
+  });
+}
+
+/** Materializes the FullBidOffer slot at byte offset `off` as a frozen object (arrays frozen too). */
+export function readFullBidOffer(mem: SlotMemory, off: number): FullBidOffer {
+  const f64 = mem.f64;
+  const bp = (off + L.fboBidPricesOffset) >> 3;
+  const ap = (off + L.fboAskPricesOffset) >> 3;
+  const bidPrices = new Array<number>(L.depthLevels);
+  const askPrices = new Array<number>(L.depthLevels);
+  const bidVolumes = new Array<number>(L.depthLevels);
+  const askVolumes = new Array<number>(L.depthLevels);
+  for (let k = 0; k < L.depthLevels; k++) {
+    bidPrices[k] = f64[bp + k]!;
+    askPrices[k] = f64[ap + k]!;
+    bidVolumes[k] = readInt64(mem, off + L.fboBidVolumesOffset + 8 * k);
+    askVolumes[k] = readInt64(mem, off + L.fboAskVolumesOffset + 8 * k);
+  }
+  return Object.freeze({
+    symbol: readSymbol(mem, off),
+    bidPrices: freezeArray(bidPrices),
+    askPrices: freezeArray(askPrices),
+    bidVolumes: freezeArray(bidVolumes),
+    askVolumes: freezeArray(askVolumes),
+    bidFlag: mem.i32[(off + L.bidFlagOffset) >> 2]!,
+    askFlag: mem.i32[(off + L.askFlagOffset) >> 2]!,
+    recvTs: readBigInt64(mem, off + L.recvTsOffset),
+    recvMonoNs: readBigInt64(mem, off + L.recvMonoNsOffset),
+    connectionEpoch: mem.u32[(off + L.connectionEpochOffset) >> 2]!,
+  });
+}
+
+/** Materializes the slot of kind `kind` at byte offset `off` as a frozen event. */
+export function readEvent(kind: EventKind, mem: SlotMemory, off: number): BidOfferEvent {
+  return kind === 'bestBidAsk' ? readBestBidAsk(mem, off) : readFullBidOffer(mem, off);
+}
+
+/**
+ * A reusable view over one slot at a time: getters read the slot directly,
+ * so a consumer that only needs a few fields allocates nothing (the symbol
+ * string comes from a cache; the bigint timestamps do allocate). Valid only
+ * until the slot is reused: call `toEvent()` to keep a copy.
+ */
+export class SlotView {
+  /** Which layout the slots use. */
+  readonly kind: EventKind;
+  /** Memory the view reads. */
+  mem: SlotMemory;
+  /** Byte offset of the current slot in `mem`. */
+  offset = 0;
+
+  /** @param kind layout of the slots; @param mem memory holding them. */
+  constructor(kind: EventKind, mem: SlotMemory) {
+    this.kind = kind;
+    this.mem = mem;
+  }
+
+  /** Points the view at the slot at byte offset `off` (and optionally other memory); returns `this`. */
+  at(off: number, mem?: SlotMemory): this {
+    this.offset = off;
+    if (mem !== undefined) this.mem = mem;
+    return this;
+  }
+
+  /** Symbol (cached string). */
+  get symbol(): string {
+    return readSymbol(this.mem, this.offset);
+  }
+  /** Best bid price (level 1). */
+  get bid(): number {
+    return this.mem.f64[(this.offset + L.bbaBidOffset) >> 3]!;
+  }
+  /** Best ask price (level 1). */
+  get ask(): number {
+    return this.kind === 'bestBidAsk'
+      ? this.mem.f64[(this.offset + L.bbaAskOffset) >> 3]!
+      : this.mem.f64[(this.offset + L.fboAskPricesOffset) >> 3]!;
+  }
+  /** Best bid volume (level 1). */
+  get bidVol(): number {
+    return readInt64(this.mem, this.offset + (this.kind === 'bestBidAsk' ? L.bbaBidVolOffset : L.fboBidVolumesOffset));
+  }
+  /** Best ask volume (level 1). */
+  get askVol(): number {
+    return readInt64(this.mem, this.offset + (this.kind === 'bestBidAsk' ? L.bbaAskVolOffset : L.fboAskVolumesOffset));
+  }
+  /** Bid price at level `i` (0-based); 0 outside the book (a BestBidAsk slot has level 0 only). */
+  bidPrice(i: number): number {
+    if (this.kind === 'bestBidAsk') return i === 0 ? this.bid : 0;
+    return i >= 0 && i < L.depthLevels ? this.mem.f64[((this.offset + L.fboBidPricesOffset) >> 3) + i]! : 0;
+  }
+  /** Ask price at level `i` (0-based). */
+  askPrice(i: number): number {
+    if (this.kind === 'bestBidAsk') return i === 0 ? this.ask : 0;
+    return i >= 0 && i < L.depthLevels ? this.mem.f64[((this.offset + L.fboAskPricesOffset) >> 3) + i]! : 0;
+  }
+  /** Bid volume at level `i` (0-based). */
+  bidVolume(i: number): number {
+    if (this.kind === 'bestBidAsk') return i === 0 ? this.bidVol : 0;
+    return i >= 0 && i < L.depthLevels ? readInt64(this.mem, this.offset + L.fboBidVolumesOffset + 8 * i) : 0;
+  }
+  /** Ask volume at level `i` (0-based). */
+  askVolume(i: number): number {
+    if (this.kind === 'bestBidAsk') return i === 0 ? this.askVol : 0;
+    return i >= 0 && i < L.depthLevels ? readInt64(this.mem, this.offset + L.fboAskVolumesOffset + 8 * i) : 0;
+  }
+  /** Bid flag (a BidAskFlag value or the raw number). */
+  get bidFlag(): number {
+    return this.mem.i32[(this.offset + L.bidFlagOffset) >> 2]!;
+  }
+  /** Ask flag (a BidAskFlag value or the raw number). */
+  get askFlag(): number {
+    return this.mem.i32[(this.offset + L.askFlagOffset) >> 2]!;
+  }
+  /** Wall-clock receive time, ns since the Unix epoch. */
+  get recvTs(): bigint {
+    return readBigInt64(this.mem, this.offset + L.recvTsOffset);
+  }
+  /** Monotonic receive time, ns. */
+  get recvMonoNs(): bigint {
+    return readBigInt64(this.mem, this.offset + L.recvMonoNsOffset);
+  }
+  /** Reconnect epoch of the connection that received the event. */
+  get connectionEpoch(): number {
+    return this.mem.u32[(this.offset + L.connectionEpochOffset) >> 2]!;
+  }
+  /** Copies the current slot out as a frozen event object. */
+  toEvent(): BidOfferEvent {
+    return readEvent(this.kind, this.mem, this.offset);
+  }
+}

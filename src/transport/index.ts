@@ -1,1 +1,33 @@
-export {};
+/** Transport: authentication, connection targets and the SettradeClient state machine. */
+export { SettradeClient } from './client.js';
+export type {
+  ClientState,
+  MessageListener,
+  ReconnectInfo,
+  ReconnectReason,
+  SettradeClientEvents,
+  SettradeClientStats,
+} from './client.js';
+export { SETTRADE_CLIENT_DEFAULTS } from './options.js';
+export type { SettradeClientOptions } from './options.js';
+export {
+  SettradeError,
+  SettradeAuthError,
+  SettradeConfigError,
+  SettradeConnectionError,
+} from './errors.js';
+export type { SettradeErrorCode } from './errors.js';
+export {
+  PRODUCTION_BASE_URL,
+  UAT_BASE_URL,
+  privateKeyFromSecret,
+  signLogin,
+  login,
+  fetchDispatcherToken,
+  resolveApiTarget,
+} from './auth.js';
+export type { Credentials, LoginResult, DispatcherToken, ApiTarget } from './auth.js';
+export { settradeEndpoint, staticEndpoint, dispatcherMqttUrl, isLoopbackHost } from './endpoint.js';
+export type { Endpoint, EndpointProvider } from './endpoint.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffPolicy } from './backoff.js';

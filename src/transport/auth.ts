@@ -1,0 +1,243 @@
+/**
+ * Settrade Open API authentication: the ECDSA-signed login and the
+ * dispatcher (MQTT) token request. See DESIGN.md "The wire protocol".
+ *
+ * Secrets discipline: the app secret, the access token, the dispatcher token
+ * and the signature never appear in an error message or a log line; errors
+ * carry the step, the HTTP status and the server's error `code` at most.
+ */
+import { createECDH, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { SettradeAuthError, SettradeConfigError, SettradeError } from './errors.js';
+
+/** Production REST base URL. */
+export const PRODUCTION_BASE_URL = 'https://open-api.settrade.com';
+/** Sandbox/UAT REST base URL (broker id `SANDBOX`). */
+export const UAT_BASE_URL = 'https://open-api-test.settrade.com';
+/** Broker id the sandbox actually uses on the wire. */
+export const SANDBOX_WIRE_BROKER_ID = '098';
+
+/** Where REST calls go and which broker id goes in their paths. */
+export interface ApiTarget {
+  readonly baseUrl: string;
+  readonly brokerId: string;
+}
+
+/**
+ * Resolves the broker id and the base URL: `SANDBOX` means UAT and broker
+ * `098`; an explicit `baseUrl` overrides the choice of host (the simulator).
+ */
+export function resolveApiTarget(brokerId: string, baseUrl?: string): ApiTarget {
+  const sandbox = brokerId.toUpperCase() === 'SANDBOX';
+  const wireBroker = sandbox ? SANDBOX_WIRE_BROKER_ID : brokerId;
+  const base = baseUrl ?? (sandbox ? UAT_BASE_URL : PRODUCTION_BASE_URL);
+  return { baseUrl: base.replace(/\/+$/, ''), brokerId: wireBroker };
+}
+
+function base64UrlOf(buf: Buffer): string {
+  return buf.toString('base64url');
+}
+
+/**
+ * Builds the P-256 private key from the base64 big-endian scalar the Settrade
+ * console shows as the app secret. The console sometimes drops base64 `=`
+ * padding; it is restored here.
+ */
+export function privateKeyFromSecret(appSecret: string): KeyObject {
+  const trimmed = appSecret.trim();
+  if (!/^[A-Za-z0-9+/_-]+=*$/.test(trimmed)) {
+    throw new SettradeError('SECRET_INVALID', 'appSecret: not base64');
+  }
+  const unpadded = trimmed.replace(/=+$/, '');
+  const padded = unpadded + '='.repeat((4 - (unpadded.length % 4)) % 4);
+  let scalar = Buffer.from(padded.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  // A big-endian scalar may carry a sign byte (33 bytes) or lose leading zero bytes.
+  while (scalar.length > 32 && scalar[0] === 0) scalar = scalar.subarray(1);
+  if (scalar.length > 32 || scalar.length === 0) {
+    throw new SettradeError('SECRET_INVALID', `appSecret: expected a 32-byte P-256 scalar, got ${scalar.length} bytes`);
+  }
+  if (scalar.length < 32) scalar = Buffer.concat([Buffer.alloc(32 - scalar.length), scalar]);
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(scalar);
+    const pub = ecdh.getPublicKey(); // 0x04 || X (32) || Y (32)
+    return createPrivateKey({
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        d: base64UrlOf(scalar),
+        x: base64UrlOf(pub.subarray(1, 33)),
+        y: base64UrlOf(pub.subarray(33, 65)),
+      },
+      format: 'jwk',
+    });
+  } catch {
+    // The crypto error text is harmless, but do not risk echoing key material.
+    throw new SettradeError('SECRET_INVALID', 'appSecret: not a valid P-256 private key');
+  }
+}
+
+/**
+ * Signs `"{appId}.{params}.{timestamp}"`: SHA-256, ECDSA P-256, DER-encoded,
+ * returned as lower-case hex (what the login endpoint expects).
+ */
+export function signLogin(key: KeyObject, appId: string, params: string, timestamp: string): string {
+  return cryptoSign('sha256', Buffer.from(`${appId}.${params}.${timestamp}`, 'utf8'), {
+    key,
+    dsaEncoding: 'der',
+  }).toString('hex');
+}
+
+/** Login credentials as the Settrade console issues them. */
+export interface Credentials {
+  readonly appId: string;
+  readonly appSecret: string;
+  readonly appCode: string;
+  readonly brokerId: string;
+}
+
+/** A successful login. */
+export interface LoginResult {
+  readonly accessToken: string;
+  readonly tokenType: string;
+  readonly refreshToken: string | undefined;
+  /** Absolute expiry (ms since the epoch), from `expires_in`. */
+  readonly expiresAtMs: number;
+}
+
+/** A dispatcher token: where to connect and with what. */
+export interface DispatcherToken {
+  readonly hosts: readonly string[];
+  readonly token: string;
+}
+
+const LoginResponse = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().min(1).optional(),
+  refresh_token: z.string().optional(),
+  expires_in: z.number().positive(),
+});
+
+const TokenResponse = z.object({
+  hosts: z.array(z.string().min(1)).min(1),
+  token: z.string().min(1),
+});
+
+async function request(
+  step: 'login' | 'token',
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    throw new SettradeAuthError(
+      timedOut ? 'HTTP_TIMEOUT' : 'NETWORK_ERROR',
+      step,
+      timedOut
+        ? `${step} request to ${new URL(url).origin} timed out after ${timeoutMs} ms`
+        : `${step} request to ${new URL(url).origin} failed: ${err instanceof Error ? err.message : 'network error'}`,
+    );
+  }
+  const text = await res.text().catch(() => '');
+  if (!res.ok) {
+    // Only the server's error code is kept: its body could echo what we sent.
+    let serverCode = '';
+    try {
+      const body = JSON.parse(text) as { code?: unknown };
+      if (typeof body.code === 'string' && /^[\w.-]{1,64}$/.test(body.code)) serverCode = ` (${body.code})`;
+    } catch {
+      /* not JSON */
+    }
+    const rejected = res.status === 401 || res.status === 403;
+    throw new SettradeAuthError(
+      rejected ? 'AUTH_REJECTED' : 'HTTP_ERROR',
+      step,
+      `${step} ${rejected ? 'rejected' : 'failed'}: HTTP ${res.status}${serverCode}`,
+      res.status,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response is not JSON (HTTP ${res.status})`, res.status);
+  }
+}
+
+/** Options of the REST calls. */
+export interface AuthRequestOptions {
+  /** Per-request timeout in ms. */
+  readonly httpTimeoutMs: number;
+  /** Clock for the login timestamp (tests). */
+  readonly now?: () => number;
+}
+
+/**
+ * `POST {base}/api/oam/v1/{brokerId}/broker-apps/{appCode}/login`.
+ * Throws {@link SettradeAuthError} (`AUTH_REJECTED` on 401/403).
+ */
+export async function login(
+  target: ApiTarget,
+  creds: Pick<Credentials, 'appId' | 'appCode'>,
+  key: KeyObject,
+  opts: AuthRequestOptions,
+): Promise<LoginResult> {
+  const now = opts.now ?? Date.now;
+  const timestamp = String(now());
+  const params = '';
+  const signature = signLogin(key, creds.appId, params, timestamp);
+  const url =
+    `${target.baseUrl}/api/oam/v1/${encodeURIComponent(target.brokerId)}` +
+    `/broker-apps/${encodeURIComponent(creds.appCode)}/login`;
+  const body = await request(
+    'login',
+    url,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ apiKey: creds.appId, params, signature, timestamp }),
+    },
+    opts.httpTimeoutMs,
+  );
+  const parsed = LoginResponse.safeParse(body);
+  if (!parsed.success) {
+    throw new SettradeAuthError('RESPONSE_INVALID', 'login', 'login response lacks access_token/expires_in');
+  }
+  return {
+    accessToken: parsed.data.access_token,
+    tokenType: parsed.data.token_type ?? 'Bearer',
+    refreshToken: parsed.data.refresh_token,
+    expiresAtMs: now() + parsed.data.expires_in * 1000,
+  };
+}
+
+/** `GET {base}/api/dispatcher/v3/{brokerId}/token` with the access token. */
+export async function fetchDispatcherToken(
+  target: ApiTarget,
+  auth: Pick<LoginResult, 'accessToken' | 'tokenType'>,
+  opts: AuthRequestOptions,
+): Promise<DispatcherToken> {
+  const url = `${target.baseUrl}/api/dispatcher/v3/${encodeURIComponent(target.brokerId)}/token`;
+  const body = await request(
+    'token',
+    url,
+    { method: 'GET', headers: { authorization: `${auth.tokenType} ${auth.accessToken}`, accept: 'application/json' } },
+    opts.httpTimeoutMs,
+  );
+  const parsed = TokenResponse.safeParse(body);
+  if (!parsed.success) {
+    throw new SettradeAuthError('RESPONSE_INVALID', 'token', 'dispatcher token response lacks hosts/token');
+  }
+  return parsed.data;
+}
+
+/** Validates that a credentials field is a non-empty string (config errors name the field). */
+export function requireField(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new SettradeConfigError(name, 'required (non-empty string)');
+  }
+  return value;
+}

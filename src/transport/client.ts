@@ -1,0 +1,407 @@
+/**
+ * SettradeClient: the connection state machine (see DESIGN.md "Transport").
+ *
+ *   INIT -> CONNECTING -> CONNECTED <-> RECONNECTING ; any -> SHUTDOWN
+ *
+ * - CONNECTED only after the MQTT CONNACK.
+ * - Every attempt asks the endpoint provider for a fresh target (login and a
+ *   new dispatcher token by default) and builds a new MQTT session; MQTT.js
+ *   never reconnects by itself.
+ * - A generation number is bumped whenever a session is superseded; callbacks
+ *   of an older session are ignored, so no message of a dead connection is
+ *   delivered after the new one is up.
+ * - On every CONNACK all subscriptions are replayed, then (from the second
+ *   connection on) `reconnectEpoch` is incremented: every message of the new
+ *   session carries the new epoch.
+ * - Failures back off exponentially with jitter; after `maxRetries`
+ *   consecutive failed retries the client emits `error` (RETRIES_EXHAUSTED)
+ *   and ends in SHUTDOWN with `stats().failed` set. Auth rejections follow
+ *   the same backoff (never a storm) and each one is surfaced as `error`.
+ * - Tokens are refreshed by a controlled reconnect `tokenRefreshBeforeExpSec`
+ *   before they expire.
+ */
+import { defaultLogger, type Logger } from '../util/logger.js';
+import { backoffDelay } from './backoff.js';
+import { requireField } from './auth.js';
+import { assertSafeUrl, settradeEndpoint, staticEndpoint, type Endpoint, type EndpointProvider } from './endpoint.js';
+import { SettradeConnectionError, SettradeError, isAuthRejection } from './errors.js';
+import { resolveClientOptions, type ResolvedClientOptions, type SettradeClientOptions } from './options.js';
+import { MqttSession } from './session.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+/** Connection states. */
+export type ClientState = 'INIT' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'SHUTDOWN';
+
+/** Why a (re)connection happened. */
+export type ReconnectReason = 'connection-lost' | 'token-refresh';
+
+/** Payload of the `reconnect` event: a new session is up and subscriptions are replayed. */
+export interface ReconnectInfo {
+  /** The new `reconnectEpoch` (carried by every message of this session). */
+  readonly epoch: number;
+  readonly reason: ReconnectReason;
+  /** Number of subscriptions replayed. */
+  readonly subscriptions: number;
+}
+
+/** Listener of raw messages. `payload` is only valid during the call (copy it to keep it). */
+export type MessageListener = (topic: string, payload: Uint8Array, epoch: number) => void;
+
+/** Typed events of {@link SettradeClient}. */
+export interface SettradeClientEvents {
+  /** Every state transition. */
+  state: (state: ClientState, previous: ClientState) => void;
+  /** A failed attempt, an auth rejection, a failed SUBSCRIBE, or the final RETRIES_EXHAUSTED. */
+  error: (err: SettradeError) => void;
+  /** A reconnection completed (not emitted for the first connection). */
+  reconnect: (info: ReconnectInfo) => void;
+  /** A PUBLISH from the current session. */
+  message: MessageListener;
+}
+
+/** Snapshot of {@link SettradeClient.stats}. */
+export interface SettradeClientStats {
+  readonly state: ClientState;
+  readonly connected: boolean;
+  /** Messages of the current generation handed to listeners. */
+  readonly messagesReceived: number;
+  /** Listener invocations that threw (each isolated). */
+  readonly callbackErrors: number;
+  /** Reconnection attempts started after a connection was lost or refreshed. */
+  readonly reconnectCount: number;
+  /** Completed reconnections: 0 on the first connection. */
+  readonly reconnectEpoch: number;
+  /** Wall clock (ms) of the last CONNACK, 0 if never. */
+  readonly lastConnectTs: number;
+  /** Wall clock (ms) of the last loss or refresh of a connection, 0 if never. */
+  readonly lastDisconnectTs: number;
+  /** Failed attempts since the last successful connection. */
+  readonly consecutiveFailures: number;
+  /** Messages dropped because they came from a superseded session. */
+  readonly staleMessagesDropped: number;
+  /** True when the client gave up (retries exhausted or unusable endpoint). */
+  readonly failed: boolean;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/** Settrade Open API market-data connection (MQTT over WebSocket), with reconnection and token refresh. */
+export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
+  readonly #opts: ResolvedClientOptions;
+  readonly #endpoint: EndpointProvider;
+  readonly #log: Logger;
+  readonly #subs = new Set<string>();
+
+  #state: ClientState = 'INIT';
+  #gen = 0;
+  #session: MqttSession | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #refreshTimer: NodeJS.Timeout | null = null;
+  #failures = 0;
+  #retries = 0;
+  #connectedOnce = false;
+  #pendingReason: ReconnectReason = 'connection-lost';
+  #waiters: Waiter[] = [];
+  #shutdownPromise: Promise<void> | null = null;
+
+  #epoch = 0;
+  #messages = 0;
+  #callbackErrors = 0;
+  #reconnects = 0;
+  #stale = 0;
+  #lastConnectTs = 0;
+  #lastDisconnectTs = 0;
+  #failed = false;
+
+  /** Validates the options (throws {@link SettradeConfigError} naming the field); does not connect. */
+  constructor(options: SettradeClientOptions) {
+    super();
+    this.#opts = resolveClientOptions(options);
+    this.#log = options.logger ?? defaultLogger();
+    if (typeof options.endpoint === 'string') {
+      this.#endpoint = staticEndpoint(options.endpoint);
+    } else if (typeof options.endpoint === 'function') {
+      this.#endpoint = options.endpoint;
+    } else {
+      this.#endpoint = settradeEndpoint({
+        appId: requireField('appId', options.appId),
+        appSecret: requireField('appSecret', options.appSecret),
+        appCode: requireField('appCode', options.appCode),
+        brokerId: requireField('brokerId', options.brokerId),
+        baseUrl: options.baseUrl,
+        httpTimeoutMs: this.#opts.httpTimeoutMs,
+      });
+    }
+  }
+
+  /** Current state. */
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** Reconnect epoch: 0 on the first connection, +1 per completed reconnection. */
+  get reconnectEpoch(): number {
+    return this.#epoch;
+  }
+
+  /** Topics subscribed (replayed on every connect). */
+  get subscriptions(): readonly string[] {
+    return [...this.#subs];
+  }
+
+  /**
+   * Starts connecting (if not yet) and resolves once CONNECTED. Rejects if the
+   * client gives up (RETRIES_EXHAUSTED, with the last failure as `cause`) or is
+   * shut down first.
+   */
+  connect(): Promise<void> {
+    if (this.#state === 'CONNECTED') return Promise.resolve();
+    if (this.#state === 'SHUTDOWN') {
+      return Promise.reject(new SettradeConnectionError('SHUTDOWN', 'client is shut down'));
+    }
+    const p = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    if (this.#state === 'INIT') {
+      this.#setState('CONNECTING');
+      void this.#attempt();
+    }
+    return p;
+  }
+
+  /** Subscribes to a topic now (if connected) and on every future connection. Idempotent. */
+  subscribe(topic: string): void {
+    if (typeof topic !== 'string' || topic === '') throw new SettradeError('CONFIG_INVALID', 'topic: must be a non-empty string');
+    if (this.#subs.has(topic)) return;
+    this.#subs.add(topic);
+    if (this.#state === 'CONNECTED') this.#session?.subscribe([topic], (e) => this.#subscribeFailed(topic, e));
+  }
+
+  /** Unsubscribes; no-op for an unknown topic. */
+  unsubscribe(topic: string): void {
+    if (!this.#subs.delete(topic)) return;
+    if (this.#state === 'CONNECTED') {
+      this.#session?.unsubscribe([topic], (e) => this.#log.warn({ topic, err: e.message }, 'unsubscribe failed'));
+    }
+  }
+
+  /** Counters and state (see {@link SettradeClientStats}). */
+  stats(): SettradeClientStats {
+    return {
+      state: this.#state,
+      connected: this.#state === 'CONNECTED',
+      messagesReceived: this.#messages,
+      callbackErrors: this.#callbackErrors,
+      reconnectCount: this.#reconnects,
+      reconnectEpoch: this.#epoch,
+      lastConnectTs: this.#lastConnectTs,
+      lastDisconnectTs: this.#lastDisconnectTs,
+      consecutiveFailures: this.#failures,
+      staleMessagesDropped: this.#stale,
+      failed: this.#failed,
+    };
+  }
+
+  /** Closes the connection, clears every timer, ends in SHUTDOWN. Idempotent; resolves when the socket is closed. */
+  shutdown(): Promise<void> {
+    this.#shutdownPromise ??= this.#teardown(new SettradeConnectionError('SHUTDOWN', 'client shut down'), false);
+    return this.#shutdownPromise;
+  }
+
+  protected override onListenerError(event: keyof SettradeClientEvents, err: unknown): void {
+    this.#callbackErrors++;
+    const n = this.#callbackErrors;
+    if (n <= 10 || n % 1000 === 0) {
+      this.#log.error({ event, err: err instanceof Error ? err.message : String(err), count: n }, 'listener threw');
+    }
+  }
+
+  // ---- state machine ----
+
+  #setState(next: ClientState): void {
+    const prev = this.#state;
+    if (prev === next) return;
+    this.#state = next;
+    this.emit('state', next, prev);
+  }
+
+  async #attempt(): Promise<void> {
+    const gen = ++this.#gen;
+    let endpoint: Endpoint;
+    try {
+      endpoint = await this.#endpoint();
+      assertSafeUrl('endpoint.url', endpoint.url, ['wss', 'ws', 'mqtts', 'mqtt']);
+    } catch (err) {
+      if (gen !== this.#gen || this.#state === 'SHUTDOWN') return;
+      this.#attemptFailed(gen, err);
+      return;
+    }
+    if (gen !== this.#gen || this.#state === 'SHUTDOWN') return;
+    this.#session = new MqttSession(endpoint, this.#opts, {
+      onConnected: () => {
+        if (gen === this.#gen) this.#connected(endpoint);
+      },
+      onFailed: (err) => {
+        if (gen === this.#gen) this.#attemptFailed(gen, err);
+      },
+      onClosed: (reason) => {
+        if (gen === this.#gen) this.#connectionLost(reason);
+      },
+      onMessage: (topic, payload) => {
+        if (gen === this.#gen) this.#deliver(topic, payload);
+        else this.#stale++;
+      },
+    });
+  }
+
+  #connected(endpoint: Endpoint): void {
+    this.#failures = 0;
+    this.#retries = 0;
+    this.#lastConnectTs = Date.now();
+    // Replay first, then bump the epoch: nothing of this session can arrive
+    // before this synchronous block returns, so all of it carries the new epoch.
+    const topics = [...this.#subs];
+    this.#session?.subscribe(topics, (e) => this.#subscribeFailed(topics.join(','), e));
+    const reconnected = this.#connectedOnce;
+    if (reconnected) this.#epoch++;
+    this.#connectedOnce = true;
+    this.#scheduleRefresh(endpoint);
+    this.#setState('CONNECTED');
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.resolve();
+    if (reconnected) this.emit('reconnect', { epoch: this.#epoch, reason: this.#pendingReason, subscriptions: topics.length });
+  }
+
+  #deliver(topic: string, payload: Uint8Array): void {
+    this.#messages++;
+    const list = this.listenersOf('message');
+    if (!list) return;
+    const epoch = this.#epoch;
+    // Plain loop, no spread/closure: this runs for every message.
+    for (let i = 0; i < list.length; i++) {
+      try {
+        (list[i] as MessageListener)(topic, payload, epoch);
+      } catch (err) {
+        this.onListenerError('message', err);
+      }
+    }
+  }
+
+  #attemptFailed(gen: number, err: unknown): void {
+    void this.#dropSession();
+    const error =
+      err instanceof SettradeError ? err : new SettradeConnectionError('MQTT_CONNECT_FAILED', String(err), { cause: err });
+    this.#failures++;
+    this.#log.warn({ code: error.code, attempt: this.#failures }, `connection attempt failed: ${error.message}`);
+    this.#emitError(error);
+    if (gen !== this.#gen || this.#state === 'SHUTDOWN') return; // an error listener shut us down
+    if (error.code === 'CONFIG_INVALID' || error.code === 'INSECURE_URL' || error.code === 'SECRET_INVALID') {
+      this.#giveUp(error);
+      return;
+    }
+    this.#scheduleRetry(error);
+  }
+
+  #connectionLost(reason: string): void {
+    this.#lastDisconnectTs = Date.now();
+    this.#clearRefresh();
+    void this.#dropSession();
+    this.#gen++; // anything still buffered from that session is stale
+    this.#log.warn({ reason, epoch: this.#epoch }, 'connection lost; reconnecting');
+    this.#pendingReason = 'connection-lost';
+    this.#setState('RECONNECTING');
+    this.#scheduleRetry(null);
+  }
+
+  #scheduleRetry(lastError: SettradeError | null): void {
+    if (this.#retries >= this.#opts.maxRetries) {
+      this.#giveUp(lastError ?? new SettradeConnectionError('MQTT_CONNECT_FAILED', 'connection lost'));
+      return;
+    }
+    if (this.#connectedOnce) this.#setState('RECONNECTING');
+    const delay = backoffDelay(this.#opts, this.#retries++);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (this.#state === 'SHUTDOWN') return;
+      if (this.#connectedOnce) this.#reconnects++;
+      void this.#attempt();
+    }, delay);
+  }
+
+  #scheduleRefresh(endpoint: Endpoint): void {
+    this.#clearRefresh();
+    if (endpoint.expiresAtMs === undefined) return;
+    const lifetime = endpoint.expiresAtMs - Date.now();
+    // Short-lived tokens (shorter than the margin) are refreshed half way.
+    const delay = Math.max(lifetime - this.#opts.tokenRefreshBeforeExpSec * 1000, lifetime / 2, 0);
+    this.#refreshTimer = setTimeout(() => {
+      this.#refreshTimer = null;
+      this.#refresh();
+    }, Math.min(delay, 2_147_000_000));
+  }
+
+  #refresh(): void {
+    if (this.#state !== 'CONNECTED') return;
+    this.#log.info({ epoch: this.#epoch }, 'refreshing token (controlled reconnect)');
+    this.#lastDisconnectTs = Date.now();
+    this.#gen++;
+    void this.#dropSession();
+    this.#pendingReason = 'token-refresh';
+    this.#reconnects++;
+    this.#setState('RECONNECTING');
+    void this.#attempt();
+  }
+
+  #subscribeFailed(topic: string, err: Error): void {
+    this.#emitError(new SettradeConnectionError('MQTT_CONNECT_FAILED', `SUBSCRIBE ${topic} failed: ${err.message}`));
+  }
+
+  #emitError(err: SettradeError): void {
+    if (this.listenerCount('error') === 0) return; // already logged by the caller
+    this.emit('error', err);
+  }
+
+  #giveUp(lastError: SettradeError): void {
+    const attempts = this.#failures;
+    const err =
+      lastError.code === 'CONFIG_INVALID' || lastError.code === 'INSECURE_URL' || lastError.code === 'SECRET_INVALID'
+        ? lastError
+        : new SettradeConnectionError(
+            'RETRIES_EXHAUSTED',
+            `gave up after ${attempts} failed attempt${attempts === 1 ? '' : 's'}` +
+              `${isAuthRejection(lastError) ? ' (credentials rejected)' : ''}: ${lastError.message}`,
+            { cause: lastError },
+          );
+    this.#failed = true;
+    this.#log.error({ code: err.code }, err.message);
+    this.#emitError(err);
+    this.#shutdownPromise ??= this.#teardown(err, true);
+  }
+
+  #clearRefresh(): void {
+    if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = null;
+  }
+
+  #dropSession(): Promise<void> {
+    const s = this.#session;
+    this.#session = null;
+    return s ? s.close() : Promise.resolve();
+  }
+
+  async #teardown(reason: Error, _failed: boolean): Promise<void> {
+    this.#gen++;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#clearRefresh();
+    const closing = this.#dropSession();
+    if (this.#state === 'CONNECTED') this.#lastDisconnectTs = Date.now();
+    this.#setState('SHUTDOWN');
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(reason);
+    await closing;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Connection targets. The client asks an {@link EndpointProvider} for a fresh
+ * target before every connection attempt, so the same state machine runs
+ * against the Settrade API (login + dispatcher token each time), the embedded
+ * simulator, or a plain MQTT broker (tests, the replay benchmark).
+ */
+import type { KeyObject } from 'node:crypto';
+import {
+  fetchDispatcherToken,
+  login,
+  privateKeyFromSecret,
+  resolveApiTarget,
+  type AuthRequestOptions,
+  type Credentials,
+} from './auth.js';
+import { SettradeConfigError } from './errors.js';
+
+/** Where one MQTT connection attempt goes. */
+export interface Endpoint {
+  /** `wss://…`, `ws://` (loopback only), `mqtts://` or `mqtt://` (loopback only). */
+  readonly url: string;
+  /** HTTP headers of the WebSocket upgrade (the dispatcher token). */
+  readonly wsHeaders?: Readonly<Record<string, string>>;
+  /** When the credentials of this target expire (ms since the epoch); triggers a token refresh. */
+  readonly expiresAtMs?: number;
+}
+
+/** Called before every connection attempt; must return a fresh target. */
+export type EndpointProvider = () => Promise<Endpoint>;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
+
+/** True for 127.0.0.1, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK.has(hostname.toLowerCase());
+}
+
+/**
+ * Throws a {@link SettradeConfigError} (code `INSECURE_URL`) unless `url` is
+ * encrypted or goes to a loopback host. Unencrypted traffic would expose the
+ * tokens; it is only accepted for the simulator and local brokers.
+ */
+export function assertSafeUrl(field: string, url: string, allowed: readonly string[]): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new SettradeConfigError(field, 'not a valid URL');
+  }
+  const scheme = parsed.protocol.replace(/:$/, '');
+  if (!allowed.includes(scheme)) {
+    throw new SettradeConfigError(field, `scheme '${scheme}' not supported (expected ${allowed.join(', ')})`);
+  }
+  const secure = scheme === 'https' || scheme === 'wss' || scheme === 'mqtts';
+  if (!secure && !isLoopbackHost(parsed.hostname)) {
+    throw new SettradeConfigError(
+      field,
+      `plain ${scheme}:// is only allowed to a loopback host (127.0.0.1, ::1, localhost), got '${parsed.hostname}'`,
+      'INSECURE_URL',
+    );
+  }
+  if (parsed.username || parsed.password) {
+    throw new SettradeConfigError(field, 'must not embed credentials');
+  }
+  return parsed;
+}
+
+/**
+ * The MQTT WebSocket URL for a dispatcher host: `wss://HOST[:PORT]/api/dispatcher/v3/{broker}/mqtt`.
+ * Hosts may carry a port (the simulator: '127.0.0.1:PORT'); without one, 443.
+ * Plain `ws://` only when the REST base URL is plain http on loopback and the
+ * host is loopback too.
+ */
+export function dispatcherMqttUrl(baseUrl: string, host: string, brokerId: string): string {
+  const base = new URL(baseUrl);
+  const m = /^(\[[^\]]+\]|[^:/\s]+)(?::(\d{1,5}))?$/.exec(host.trim());
+  if (!m) throw new SettradeConfigError('hosts', 'dispatcher returned an invalid host');
+  const hostname = m[1] ?? '';
+  const port = m[2] ?? '443';
+  const plain = base.protocol === 'http:' && isLoopbackHost(base.hostname) && isLoopbackHost(hostname);
+  return `${plain ? 'ws' : 'wss'}://${hostname}:${port}/api/dispatcher/v3/${encodeURIComponent(brokerId)}/mqtt`;
+}
+
+/** The `exp` claim of a JWT in ms, or undefined when the token is not a JWT. */
+function jwtExpiryMs(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@link settradeEndpoint}. */
+export interface SettradeEndpointOptions extends Credentials, AuthRequestOptions {
+  /** Overrides the REST base URL (the simulator's `http://127.0.0.1:PORT`). */
+  readonly baseUrl?: string;
+}
+
+/**
+ * The default provider: login (ECDSA-signed), then a dispatcher token, then
+ * the first host. The private key is built once; tokens are fetched fresh on
+ * every call.
+ */
+export function settradeEndpoint(opts: SettradeEndpointOptions): EndpointProvider {
+  const target = resolveApiTarget(opts.brokerId, opts.baseUrl);
+  assertSafeUrl('baseUrl', target.baseUrl, ['https', 'http']);
+  const key: KeyObject = privateKeyFromSecret(opts.appSecret);
+  const reqOpts: AuthRequestOptions = { httpTimeoutMs: opts.httpTimeoutMs, now: opts.now };
+  return async () => {
+    const session = await login(target, opts, key, reqOpts);
+    const dispatcher = await fetchDispatcherToken(target, session, reqOpts);
+    const url = dispatcherMqttUrl(target.baseUrl, dispatcher.hosts[0] ?? '', target.brokerId);
+    const jwtExp = jwtExpiryMs(dispatcher.token);
+    return {
+      url,
+      wsHeaders: { Authorization: `Bearer ${dispatcher.token}` },
+      expiresAtMs: jwtExp === undefined ? session.expiresAtMs : Math.min(jwtExp, session.expiresAtMs),
+    };
+  };
+}
+
+/** A fixed target (a plain MQTT broker): `mqtt://127.0.0.1:1883`. */
+export function staticEndpoint(url: string, wsHeaders?: Record<string, string>): EndpointProvider {
+  assertSafeUrl('endpoint', url, ['mqtt', 'mqtts', 'ws', 'wss']);
+  const ep: Endpoint = { url, wsHeaders };
+  return () => Promise.resolve(ep);
+}

@@ -1,0 +1,122 @@
+/**
+ * One MQTT session: one MQTT.js client over one transport, never reconnected
+ * by MQTT.js itself (`reconnectPeriod: 0`): the state machine in client.ts
+ * decides when to build the next one. This module only translates MQTT.js
+ * events into three callbacks and tags nothing: the caller binds the
+ * generation in the closures it passes.
+ */
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { randomBytes } from 'node:crypto';
+import type { Endpoint } from './endpoint.js';
+import { SettradeConnectionError } from './errors.js';
+
+/** Callbacks of a session. `onFailed` and `onClosed` fire at most once, and never both. */
+export interface SessionHandlers {
+  /** CONNACK received (accepted). */
+  onConnected(): void;
+  /** The session ended before a CONNACK (refused, unreachable, timed out). */
+  onFailed(err: SettradeConnectionError): void;
+  /** An established session closed (not through `close()`). */
+  onClosed(reason: string): void;
+  /** A PUBLISH. `payload` is MQTT.js's Buffer (a Uint8Array), valid during the call. */
+  onMessage(topic: string, payload: Uint8Array): void;
+}
+
+/** Parameters of an MQTT connection. */
+export interface SessionParams {
+  readonly keepaliveSec: number;
+  readonly connectTimeoutMs: number;
+  readonly clientIdPrefix: string;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Maps an MQTT.js error before CONNACK to our error (401/403 upgrades and CONNACK 4/5 are auth). */
+function toConnectError(err: unknown): SettradeConnectionError {
+  const msg = describe(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const authByConnack = code === 4 || code === 5 || code === 134 || code === 135;
+  const authByUpgrade = /Unexpected server response: 40[13]\b/.test(msg);
+  if (authByConnack || authByUpgrade) {
+    return new SettradeConnectionError('MQTT_AUTH_REJECTED', `MQTT connection refused: ${msg}`);
+  }
+  return new SettradeConnectionError('MQTT_CONNECT_FAILED', `MQTT connection failed: ${msg}`);
+}
+
+export class MqttSession {
+  readonly #client: MqttClient;
+  #phase: 'connecting' | 'open' | 'done' = 'connecting';
+
+  constructor(endpoint: Endpoint, params: SessionParams, handlers: SessionHandlers) {
+    const opts: IClientOptions = {
+      protocolVersion: 4,
+      clean: true,
+      keepalive: params.keepaliveSec,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      queueQoSZero: false,
+      connectTimeout: params.connectTimeoutMs,
+      clientId: params.clientIdPrefix + randomBytes(6).toString('hex'),
+      // TLS stays verified: rejectUnauthorized is MQTT.js's/ws's default (true) and is never overridden.
+      wsOptions: endpoint.wsHeaders ? { headers: { ...endpoint.wsHeaders } } : {},
+    };
+    const client = connect(endpoint.url, opts);
+    this.#client = client;
+    client.on('connect', () => {
+      if (this.#phase !== 'connecting') return;
+      this.#phase = 'open';
+      handlers.onConnected();
+    });
+    client.on('message', (topic: string, payload: Buffer) => {
+      if (this.#phase === 'open') handlers.onMessage(topic, payload);
+    });
+    let lastError: unknown;
+    client.on('error', (err: unknown) => {
+      lastError = err;
+      if (this.#phase === 'connecting') {
+        this.#phase = 'done';
+        client.end(true);
+        handlers.onFailed(toConnectError(err));
+      }
+    });
+    client.on('close', () => {
+      const phase = this.#phase;
+      this.#phase = 'done';
+      if (phase === 'connecting') {
+        handlers.onFailed(
+          lastError !== undefined
+            ? toConnectError(lastError)
+            : new SettradeConnectionError('MQTT_CONNECT_FAILED', 'MQTT connection closed before CONNACK'),
+        );
+      } else if (phase === 'open') {
+        handlers.onClosed(lastError !== undefined ? describe(lastError) : 'connection closed');
+      }
+    });
+  }
+
+  /** SUBSCRIBE (QoS 0) to every topic in one packet. */
+  subscribe(topics: readonly string[], onError: (err: Error) => void): void {
+    if (topics.length === 0 || this.#phase !== 'open') return;
+    this.#client.subscribe([...topics], { qos: 0 }, (err) => {
+      if (err) onError(err);
+    });
+  }
+
+  /** UNSUBSCRIBE. */
+  unsubscribe(topics: readonly string[], onError: (err: Error) => void): void {
+    if (topics.length === 0 || this.#phase !== 'open') return;
+    this.#client.unsubscribe([...topics], (err) => {
+      if (err) onError(err);
+    });
+  }
+
+  /** Closes at once without callbacks; resolves when the socket is closed. */
+  close(): Promise<void> {
+    this.#phase = 'done';
+    return new Promise((resolve) => {
+      this.#client.end(true, {}, () => resolve());
+    });
+  }
+}

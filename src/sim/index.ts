@@ -1,1 +1,17 @@
-export {};
+/** The embedded Settrade Open API simulator. */
+export {
+  Simulator,
+  toPublishedBook,
+  type SimulatorCredentials,
+  type SimulatorStartInfo,
+  type SimulatorStats,
+  type SimulatorEvents,
+  type PublishedMessage,
+  type PublishedBook,
+} from './simulator.js';
+export { SimulatorFaults } from './faults.js';
+export { SimulatorError } from './errors.js';
+export { SIMULATOR_DEFAULTS, type SimulatorOptions, type MarketPhase, type PhaseStep, type BurstOptions } from './options.js';
+export type { BurstStats } from './burst.js';
+export { tickFor, onGrid } from './tick-size.js';
+export { bidOfferType, protoPath, MALFORMED_PAYLOADS } from './proto-encoder.js';

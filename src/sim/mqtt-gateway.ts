@@ -1,0 +1,201 @@
+/**
+ * The MQTT side: an aedes broker behind a `ws` WebSocketServer that shares the
+ * simulator's HTTP server. The upgrade is accepted only at the dispatcher path
+ * and only with `Authorization: Bearer <valid, unexpired dispatcher token>`;
+ * a connection is cut when its token expires. Tracks which symbols have
+ * subscribers so the generator publishes only what someone listens to.
+ */
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client } from 'aedes';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { bearerToken } from './rest-server.js';
+import type { TokenStore } from './token-store.js';
+import { SYMBOL_RE } from './options.js';
+
+/** Topic prefix of the BidOfferV3 feed. */
+export const TOPIC_PREFIX = 'proto/topic/bidofferv3/';
+
+/** What the gateway reports back to the simulator. */
+export interface GatewayHooks {
+  onUpgradeRejected(status: number, code: string): void;
+  onClientConnected(): void;
+  onClientDisconnected(reason: 'closed' | 'token-expired' | 'dropped'): void;
+  onSymbolSubscribed(symbol: string): void;
+}
+
+interface Connection {
+  readonly ws: WebSocket;
+  timer: NodeJS.Timeout | undefined;
+  reason: 'closed' | 'token-expired' | 'dropped';
+}
+
+function noop(): void {}
+
+/** aedes + ws at `/api/dispatcher/v3/{brokerId}/mqtt`. */
+export class MqttGateway {
+  private broker: Aedes | undefined;
+  private wss: WebSocketServer | undefined;
+  private readonly connections = new Set<Connection>();
+  /** symbol -> clients subscribed to it. */
+  private readonly subscribers = new Map<string, Set<Client>>();
+  private readonly path: string;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => this.upgrade(req, socket, head);
+
+  constructor(
+    brokerId: string,
+    private readonly tokens: TokenStore,
+    private readonly hooks: GatewayHooks,
+  ) {
+    this.path = `/api/dispatcher/v3/${brokerId}/mqtt`;
+  }
+
+  /** Creates the broker and starts accepting upgrades on `server`. */
+  async start(server: Server): Promise<void> {
+    const broker = await Aedes.createBroker({
+      // The market feed is read-only: clients may subscribe, never publish.
+      authorizePublish: (_client, _packet, cb) => cb(new Error('publishing is not allowed')),
+      // A subscriber that stops reading must not stall everyone else for long.
+      drainTimeout: 10_000,
+      concurrency: 1000,
+    });
+    broker.on('subscribe', (subs, client) => {
+      for (const s of subs) {
+        const symbol = symbolOf(s.topic);
+        if (symbol === undefined || (s.qos as number) === 128) continue;
+        let set = this.subscribers.get(symbol);
+        if (set === undefined) this.subscribers.set(symbol, (set = new Set()));
+        const first = set.size === 0;
+        set.add(client);
+        if (first) this.hooks.onSymbolSubscribed(symbol);
+      }
+    });
+    broker.on('unsubscribe', (topics, client) => {
+      for (const t of topics) {
+        const symbol = symbolOf(t);
+        if (symbol !== undefined) this.forget(symbol, client);
+      }
+    });
+    broker.on('clientDisconnect', (client) => {
+      for (const symbol of [...this.subscribers.keys()]) this.forget(symbol, client);
+    });
+    broker.on('clientError', noop);
+    broker.on('connectionError', noop);
+    this.broker = broker;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: 1 << 20,
+      handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
+    });
+    server.on('upgrade', this.onUpgrade);
+  }
+
+  /** Symbols with at least one subscriber. */
+  subscribedSymbols(): IterableIterator<string> {
+    return this.subscribers.keys();
+  }
+
+  /** Number of open WebSocket connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Publishes QoS 0 to `topic`. The payload buffer may be shared between calls
+   * (it is only read). Calls `done` when aedes has handed it to subscribers.
+   */
+  publish(topic: string, payload: Uint8Array, done: (err?: Error | null) => void = noop): void {
+    const broker = this.broker;
+    if (broker === undefined || broker.closed) return done(null);
+    const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    broker.publish({ cmd: 'publish', topic, payload: buf, qos: 0, retain: false, dup: false }, done);
+  }
+
+  /** Cuts every connection abruptly (like a network failure). */
+  dropConnections(reason: Connection['reason'] = 'dropped'): number {
+    let n = 0;
+    for (const c of this.connections) {
+      c.reason = reason;
+      c.ws.terminate();
+      n++;
+    }
+    return n;
+  }
+
+  /** Closes every connection and the broker; idempotent. */
+  async stop(server: Server | undefined): Promise<void> {
+    server?.off('upgrade', this.onUpgrade);
+    this.dropConnections('closed');
+    for (const c of this.connections) clearTimeout(c.timer);
+    this.connections.clear();
+    this.subscribers.clear();
+    const wss = this.wss;
+    this.wss = undefined;
+    if (wss !== undefined) await new Promise<void>((resolve) => wss.close(() => resolve()));
+    const broker = this.broker;
+    this.broker = undefined;
+    if (broker !== undefined && !broker.closed) await new Promise<void>((resolve) => broker.close(() => resolve()));
+  }
+
+  private forget(symbol: string, client: Client): void {
+    const set = this.subscribers.get(symbol);
+    if (set === undefined) return;
+    set.delete(client);
+    if (set.size === 0) this.subscribers.delete(symbol);
+  }
+
+  private reject(socket: Duplex, status: number, code: string, message: string): void {
+    this.hooks.onUpgradeRejected(status, code);
+    const body = JSON.stringify({ code, message });
+    socket.on('error', noop);
+    socket.once('finish', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const wss = this.wss;
+    const path = (req.url ?? '/').split('?')[0];
+    if (wss === undefined) return this.reject(socket, 503, 'UNAVAILABLE', 'simulator is stopping');
+    if (path !== this.path) return this.reject(socket, 404, 'NOT_FOUND', 'no such endpoint');
+    const token = bearerToken(req.headers.authorization);
+    if (token === undefined) return this.reject(socket, 401, 'UNAUTHORIZED', 'missing Bearer dispatcher token');
+    const check = this.tokens.check(token, 'dispatcher');
+    if (check === 'expired') return this.reject(socket, 401, 'TOKEN_EXPIRED', 'dispatcher token expired');
+    if (check !== 'ok') return this.reject(socket, 401, 'INVALID_TOKEN', 'invalid dispatcher token');
+    wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, req, token));
+  }
+
+  private attach(ws: WebSocket, req: IncomingMessage, token: string): void {
+    const broker = this.broker;
+    if (broker === undefined) {
+      ws.terminate();
+      return;
+    }
+    const conn: Connection = { ws, timer: undefined, reason: 'closed' };
+    this.connections.add(conn);
+    const remaining = (this.tokens.expiresAt(token) ?? 0) - Date.now();
+    conn.timer = setTimeout(() => {
+      conn.reason = 'token-expired';
+      ws.terminate();
+    }, Math.max(0, remaining));
+    ws.on('close', () => {
+      clearTimeout(conn.timer);
+      if (this.connections.delete(conn)) this.hooks.onClientDisconnected(conn.reason);
+    });
+    ws.on('error', noop);
+    const stream = createWebSocketStream(ws);
+    stream.on('error', noop);
+    broker.handle(stream, req);
+    this.hooks.onClientConnected();
+  }
+}
+
+/** The symbol of a BidOfferV3 topic, or undefined for any other topic or a wildcard. */
+export function symbolOf(topic: string): string | undefined {
+  if (!topic.startsWith(TOPIC_PREFIX)) return undefined;
+  const symbol = topic.slice(TOPIC_PREFIX.length);
+  return SYMBOL_RE.test(symbol) ? symbol : undefined;
+}

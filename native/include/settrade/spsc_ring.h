@@ -30,13 +30,16 @@ constexpr std::size_t kCapacityOffset = 16;     // int32 slots (maxSize)
 constexpr std::size_t kOverflowOffset = 20;     // int32 0 = drop-oldest, 1 = reject-newest
 constexpr std::size_t kModulusOffset = 24;      // int32 M: indices live in [0, M)
 constexpr std::size_t kHeaderBytesOffset = 28;  // int32 where slot 0 starts
+constexpr std::size_t kEmaAlphaOffset = 32;     // float64 smoothing factor of the drop-rate EMA
 constexpr std::size_t kWriteIndexOffset = 64;   // int32, stored by the producer only
 constexpr std::size_t kReadIndexOffset = 128;   // int32, CAS'd by both sides
 constexpr std::size_t kSleepingOffset = 192;    // int32, 1 while the consumer waits
 constexpr std::size_t kPushedOffset = 256;      // float64, producer only
 constexpr std::size_t kDroppedOffset = 320;     // float64, producer only
 constexpr std::size_t kPolledOffset = 384;      // float64, consumer only
-constexpr std::size_t kHeaderBytes = 512;       // line 7 (448) reserved
+constexpr std::size_t kDropRateEmaOffset = 448; // float64, producer only
+constexpr std::size_t kDropWarnedOffset = 456;  // int32, producer only (JS wrapper logs)
+constexpr std::size_t kHeaderBytes = 512;
 
 constexpr std::uint32_t kMagic = 0x47525453;  // "STRG" little-endian
 constexpr std::int32_t kVersion = 1;
@@ -115,7 +118,7 @@ constexpr std::size_t ring_bytes(std::size_t slot_size, std::size_t capacity) {
 
 /** Writes the header of a fresh ring (before any other thread sees it). */
 inline void init_header(std::uint8_t* mem, std::int32_t kind, std::int32_t slot_size, std::uint32_t capacity,
-                        Overflow overflow) noexcept {
+                        Overflow overflow, double ema_alpha = 0.01) noexcept {
   std::memset(mem, 0, kHeaderBytes);
   detail::write_i32(mem + kMagicOffset, static_cast<std::int32_t>(kMagic));
   detail::write_i32(mem + kVersionOffset, kVersion);
@@ -125,6 +128,7 @@ inline void init_header(std::uint8_t* mem, std::int32_t kind, std::int32_t slot_
   detail::write_i32(mem + kOverflowOffset, static_cast<std::int32_t>(overflow));
   detail::write_i32(mem + kModulusOffset, index_modulus(capacity));
   detail::write_i32(mem + kHeaderBytesOffset, static_cast<std::int32_t>(kHeaderBytes));
+  std::memcpy(mem + kEmaAlphaOffset, &ema_alpha, sizeof ema_alpha);
 }
 
 /** Checks that `mem[0, len)` holds a ring this code understands, fully in bounds. */
@@ -140,6 +144,9 @@ inline HeaderStatus validate_header(const std::uint8_t* mem, std::size_t len) no
   if (overflow != 0 && overflow != 1) return HeaderStatus::kBadConfig;
   if (detail::read_i32(mem + kModulusOffset) != index_modulus(static_cast<std::uint32_t>(cap))) return HeaderStatus::kBadConfig;
   if (detail::read_i32(mem + kHeaderBytesOffset) != static_cast<std::int32_t>(kHeaderBytes)) return HeaderStatus::kBadConfig;
+  double alpha;
+  std::memcpy(&alpha, mem + kEmaAlphaOffset, sizeof alpha);
+  if (!(alpha > 0.0 && alpha <= 1.0)) return HeaderStatus::kBadConfig;
   if (len < ring_bytes(static_cast<std::size_t>(slot), static_cast<std::size_t>(cap))) return HeaderStatus::kTooSmall;
   return HeaderStatus::kOk;
 }
@@ -162,7 +169,9 @@ class RingView {
         slot_size_(static_cast<std::size_t>(detail::read_i32(mem + kSlotSizeOffset))),
         capacity_(detail::read_i32(mem + kCapacityOffset)),
         modulus_(detail::read_i32(mem + kModulusOffset)),
-        reject_newest_(detail::read_i32(mem + kOverflowOffset) == static_cast<std::int32_t>(Overflow::kRejectNewest)) {}
+        reject_newest_(detail::read_i32(mem + kOverflowOffset) == static_cast<std::int32_t>(Overflow::kRejectNewest)) {
+    std::memcpy(&ema_alpha_, mem + kEmaAlphaOffset, sizeof ema_alpha_);
+  }
 
   std::size_t slot_size() const noexcept { return slot_size_; }
   std::int32_t capacity() const noexcept { return capacity_; }
@@ -199,6 +208,7 @@ class RingView {
   std::int32_t capacity_;
   std::int32_t modulus_;
   bool reject_newest_;
+  double ema_alpha_;
 };
 
 /**
@@ -225,6 +235,7 @@ class Producer : public RingView {
       if (distance(w, r) < capacity_) break;
       if (reject_newest_) {
         bump(kDroppedOffset, 1);
+        update_ema(1.0);
         return 0;
       }
       // Evict without waiting for the consumer; only a won CAS counts a drop,
@@ -249,11 +260,18 @@ class Producer : public RingView {
     // seq_cst store then seq_cst load: with the consumer's "sleeping = 1; re-check
     // writeIndex" (also seq_cst) at least one side sees the other (no lost wake-up).
     detail::store_seq_cst(mem_ + kWriteIndexOffset, advance(w, 1));
+    update_ema((result & kPushEvicted) != 0 ? 1.0 : 0.0);
     if (detail::load_seq_cst(mem_ + kSleepingOffset) != 0) result |= kPushWake;
     return result;
   }
 
  private:
+  // Per push attempt: x = 1 when it dropped an event (evicted or refused).
+  // Written in this exact form in js-ring.ts too, so both backends agree bit for bit.
+  void update_ema(double x) noexcept {
+    const double ema = detail::load_counter(mem_ + kDropRateEmaOffset);
+    detail::store_counter(mem_ + kDropRateEmaOffset, ema + ema_alpha_ * (x - ema));
+  }
   void bump(std::size_t offset, double n) noexcept {
     detail::store_counter(mem_ + offset, detail::load_counter(mem_ + offset) + n);
   }
@@ -316,6 +334,8 @@ inline void clear(std::uint8_t* mem) noexcept {
   detail::store_counter(mem + kPushedOffset, 0);
   detail::store_counter(mem + kDroppedOffset, 0);
   detail::store_counter(mem + kPolledOffset, 0);
+  detail::store_counter(mem + kDropRateEmaOffset, 0);
+  detail::store_relaxed(mem + kDropWarnedOffset, 0);
 }
 
 }  // namespace settrade::ring

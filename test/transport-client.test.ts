@@ -1,0 +1,204 @@
+/**
+ * SettradeClient against the embedded simulator (real REST, real ECDSA
+ * login, real MQTT over WebSocket on loopback).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Simulator } from '../src/sim/index.js';
+import { SettradeClient, SettradeError, type SettradeClientOptions } from '../src/transport/index.js';
+import { silentLogger } from '../src/util/logger.js';
+
+const fast = { baseDelayMs: 50, maxDelayMs: 400, multiplier: 2, connectTimeoutMs: 3000, logger: silentLogger };
+
+interface Msg {
+  topic: string;
+  epoch: number;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startSim(opts: ConstructorParameters<typeof Simulator>[0] = {}) {
+  const sim = new Simulator({ ratePerSymbol: 200, ...opts });
+  const info = await sim.start();
+  cleanups.push(() => sim.stop());
+  return { sim, ...info };
+}
+
+function makeClient(opts: SettradeClientOptions): SettradeClient {
+  const client = new SettradeClient(opts);
+  cleanups.push(() => client.shutdown());
+  return client;
+}
+
+function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const iv = setInterval(() => {
+      if (pred()) {
+        clearInterval(iv);
+        resolve();
+      } else if (Date.now() - t0 > timeoutMs) {
+        clearInterval(iv);
+        reject(new Error(`timed out waiting for ${what}`));
+      }
+    }, 5);
+  });
+}
+
+function resourceCounts(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
+  return counts;
+}
+
+describe('SettradeClient with the simulator', () => {
+  it('logs in, connects, receives the subscribed topics only, and leaves nothing open after shutdown', async () => {
+    const before = resourceCounts();
+    const { sim, baseUrl, credentials } = await startSim({ symbols: [] });
+    const client = new SettradeClient({ ...credentials, baseUrl, ...fast });
+    const msgs: Msg[] = [];
+    client.on('message', (topic, _p, epoch) => msgs.push({ topic, epoch }));
+    client.subscribe('proto/topic/bidofferv3/AOT');
+    client.subscribe('proto/topic/bidofferv3/PTT');
+    client.subscribe('proto/topic/bidofferv3/PTT'); // duplicate ignored
+    expect(client.subscriptions).toHaveLength(2);
+    await client.connect();
+    expect(client.stats()).toMatchObject({ state: 'CONNECTED', connected: true, reconnectEpoch: 0 });
+    expect(client.stats().lastConnectTs).toBeGreaterThan(0);
+    await until(() => new Set(msgs.map((m) => m.topic)).size === 2, 'both topics');
+    expect(new Set(msgs.map((m) => m.topic))).toEqual(new Set(['proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/PTT']));
+    expect(client.stats().messagesReceived).toBe(msgs.length);
+    expect(sim.stats().logins).toBe(1);
+
+    await client.shutdown();
+    await client.shutdown();
+    expect(client.state).toBe('SHUTDOWN');
+    const n = msgs.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(msgs.length).toBe(n);
+    await expect(client.connect()).rejects.toMatchObject({ code: 'SHUTDOWN' });
+    await sim.stop();
+    await until(() => {
+      const after = resourceCounts();
+      return (after.TCPSocketWrap ?? 0) <= (before.TCPSocketWrap ?? 0) && (after.Timeout ?? 0) <= (before.Timeout ?? 0);
+    }, 'sockets and timers to close', 3000);
+  });
+
+  it('after a forced disconnect: RECONNECTING -> CONNECTED, epoch + 1, subscriptions replayed, no old epoch after the new one', async () => {
+    const { sim, baseUrl, credentials } = await startSim({ symbols: [] });
+    const client = makeClient({ ...credentials, baseUrl, ...fast });
+    const msgs: Msg[] = [];
+    const states: string[] = [];
+    client.on('message', (topic, _p, epoch) => msgs.push({ topic, epoch }));
+    client.on('state', (s) => states.push(s));
+    const symbols = ['AOT', 'PTT', 'BANPU-W5'];
+    for (const s of symbols) client.subscribe(`proto/topic/bidofferv3/${s}`);
+    await client.connect();
+    await until(() => msgs.length > 20, 'messages before the drop');
+
+    const reconnect = new Promise<{ epoch: number; reason: string; subscriptions: number }>((r) => client.once('reconnect', r));
+    sim.faults.dropConnections();
+    const info = await reconnect;
+    expect(info).toEqual({ epoch: 1, reason: 'connection-lost', subscriptions: 3 });
+    expect(states.slice(-2)).toEqual(['RECONNECTING', 'CONNECTED']);
+    expect(client.stats()).toMatchObject({ reconnectEpoch: 1, reconnectCount: 1, state: 'CONNECTED' });
+    expect(client.stats().lastDisconnectTs).toBeGreaterThan(0);
+    expect(sim.stats().logins).toBe(2); // a fresh login and token for the new connection
+
+    await until(() => symbols.every((s) => msgs.some((m) => m.epoch === 1 && m.topic.endsWith(`/${s}`))), 'every symbol on epoch 1');
+    const firstNew = msgs.findIndex((m) => m.epoch === 1);
+    expect(firstNew).toBeGreaterThan(0);
+    expect(msgs.slice(firstNew).every((m) => m.epoch === 1)).toBe(true);
+  });
+
+  it('refreshes the token by a controlled reconnect before it expires', async () => {
+    const { sim, baseUrl, credentials } = await startSim({ symbols: ['AOT'], tokenLifetimeSec: 1.2 });
+    const client = makeClient({ ...credentials, baseUrl, ...fast, tokenRefreshBeforeExpSec: 0.5 });
+    const reasons: string[] = [];
+    const lostStates: string[] = [];
+    client.on('reconnect', (i) => reasons.push(i.reason));
+    client.on('state', (s) => lostStates.push(s));
+    client.subscribe('proto/topic/bidofferv3/AOT');
+    await client.connect();
+    const rejectedBefore = sim.stats().rejectedUpgrades;
+    await until(() => reasons.length >= 2, 'two token refreshes');
+    expect(reasons.slice(0, 2)).toEqual(['token-refresh', 'token-refresh']);
+    expect(client.stats().reconnectEpoch).toBeGreaterThanOrEqual(2);
+    expect(sim.stats().logins).toBeGreaterThanOrEqual(3);
+    // Refreshed before expiry: the simulator never had to cut us off, nothing was refused.
+    expect(sim.stats().rejectedUpgrades).toBe(rejectedBefore);
+    expect(client.stats().consecutiveFailures).toBe(0);
+  });
+
+  it('reconnects with a fresh token when the server expires every token', async () => {
+    const { sim, baseUrl, credentials } = await startSim({ symbols: ['AOT'] });
+    const client = makeClient({ ...credentials, baseUrl, ...fast });
+    let epochs = 0;
+    client.on('message', (_t, _p, e) => (epochs = Math.max(epochs, e)));
+    client.subscribe('proto/topic/bidofferv3/AOT');
+    await client.connect();
+    const reconnect = new Promise<number>((r) => client.once('reconnect', (i) => r(i.epoch)));
+    sim.faults.expireTokens();
+    expect(await reconnect).toBe(1);
+    await until(() => epochs === 1, 'messages on the new connection');
+    expect(sim.stats().logins).toBe(2);
+  });
+
+  it('wrong credentials: a clear error, a bounded number of attempts, then SHUTDOWN', async () => {
+    const { sim, baseUrl, credentials } = await startSim({ symbols: ['AOT'] });
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const wrongSecret = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url').toString('base64');
+    const client = makeClient({ ...credentials, appSecret: wrongSecret, baseUrl, ...fast, maxRetries: 3 });
+    const errors: SettradeError[] = [];
+    client.on('error', (e) => errors.push(e));
+    const err = (await client.connect().catch((e: unknown) => e)) as SettradeError & { cause: SettradeError };
+    expect(err).toBeInstanceOf(SettradeError);
+    expect(err.code).toBe('RETRIES_EXHAUSTED');
+    expect(err.message).toMatch(/credentials rejected.*login rejected: HTTP 401/);
+    expect(err.cause).toMatchObject({ code: 'AUTH_REJECTED', status: 401, step: 'login' });
+    expect(client.stats()).toMatchObject({ state: 'SHUTDOWN', failed: true, connected: false });
+    expect(sim.stats().rejectedLogins).toBe(4); // the first attempt + maxRetries
+    expect(errors.map((e) => e.code)).toEqual(['AUTH_REJECTED', 'AUTH_REJECTED', 'AUTH_REJECTED', 'AUTH_REJECTED', 'RETRIES_EXHAUSTED']);
+    for (const e of errors) {
+      expect(e.message).not.toContain(wrongSecret);
+      expect(e.message).not.toContain(credentials.appSecret);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sim.stats().rejectedLogins).toBe(4); // and nothing after giving up
+  });
+
+  it('with unlimited retries, auth failures back off instead of storming', async () => {
+    const { sim, baseUrl, credentials } = await startSim({ symbols: [] });
+    const client = makeClient({ ...credentials, appId: 'unknown-app', baseUrl, ...fast, maxRetries: Infinity });
+    let errors = 0;
+    client.on('error', () => errors++);
+    void client.connect().catch(() => {});
+    await new Promise((r) => setTimeout(r, 1000));
+    // Delays 50, 100, 200, 400, 400...: at most 6 attempts fit in a second.
+    const attempts = sim.stats().rejectedLogins;
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(attempts).toBeLessThanOrEqual(6);
+    expect(errors).toBe(attempts);
+    expect(client.state).toBe('CONNECTING');
+  });
+
+  it('isolates a throwing message listener and counts it', async () => {
+    const { baseUrl, credentials } = await startSim({ symbols: ['AOT'] });
+    const client = makeClient({ ...credentials, baseUrl, ...fast });
+    let good = 0;
+    client.on('message', () => {
+      throw new Error('boom');
+    });
+    client.on('message', () => good++);
+    client.subscribe('proto/topic/bidofferv3/AOT');
+    await client.connect();
+    await until(() => good >= 10, 'messages');
+    const s = client.stats();
+    expect(s.callbackErrors).toBeGreaterThanOrEqual(10);
+    expect(s.callbackErrors).toBeLessThanOrEqual(s.messagesReceived);
+    expect(client.state).toBe('CONNECTED');
+  });
+});

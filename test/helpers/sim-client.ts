@@ -4,7 +4,8 @@
  */
 import { createECDH, createPrivateKey, sign } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { SimulatorStartInfo } from '../../src/sim/index.js';
+import { WebSocket } from 'ws';
+import { bidOfferType, type SimulatorStartInfo } from '../../src/sim/index.js';
 
 /** Signs `${apiKey}.${params}.${timestamp}` with the base64 P-256 scalar; returns DER hex. */
 export function signLogin(appSecret: string, apiKey: string, params: string, timestamp: string): string {
@@ -58,19 +59,112 @@ export async function getDispatcher(info: SimulatorStartInfo, accessToken: strin
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/** The MQTT WebSocket URL for a dispatcher response (ws:// on the loopback simulator). */
+export function mqttUrl(info: SimulatorStartInfo, host: string): string {
+  return `ws://${host}/api/dispatcher/v3/${info.credentials.brokerId}/mqtt`;
+}
+
 /** Login + dispatcher token; returns the MQTT URL and dispatcher token. */
 export async function mqttTarget(info: SimulatorStartInfo): Promise<{ url: string; token: string }> {
   const { json } = await getDispatcher(info, await login(info));
   const hosts = json.hosts as string[];
-  return { url: `ws://${hosts[0]}/api/dispatcher/v3/${info.credentials.brokerId}/mqtt`, token: json.token as string };
+  return { url: mqttUrl(info, hosts[0]), token: json.token as string };
 }
 
-/** Connects MQTT.js (v3.1.1, no reconnect) with the given Bearer token (none when undefined). */
+/**
+ * Connects MQTT.js (v3.1.1, no reconnect) with the given Bearer token (none
+ * when undefined). Rejects on 'close' too: MQTT.js's own connectAsync never
+ * settles when the WebSocket upgrade is refused and reconnectPeriod is 0.
+ */
 export function connectMqtt(url: string, token: string | undefined): Promise<MqttClient> {
-  return mqtt.connectAsync(url, {
+  const client = mqtt.connect(url, {
     protocolVersion: 4,
     reconnectPeriod: 0,
     connectTimeout: 5_000,
     wsOptions: token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } },
   });
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error): void => {
+      cleanup();
+      client.end(true);
+      reject(err);
+    };
+    const onError = (err: Error): void => fail(err);
+    const onClose = (): void => fail(new Error('connection closed before CONNACK'));
+    const onConnect = (): void => {
+      cleanup();
+      resolve(client);
+    };
+    const cleanup = (): void => {
+      client.off('error', onError);
+      client.off('close', onClose);
+      client.off('connect', onConnect);
+    };
+    client.on('error', onError);
+    client.on('close', onClose);
+    client.on('connect', onConnect);
+  });
 }
+
+/** A decoded book (prices in THB as units + nanos * 1e-9). */
+export interface DecodedBook {
+  symbol: string;
+  bidPrices: number[];
+  askPrices: number[];
+  bidVolumes: number[];
+  askVolumes: number[];
+  bidFlag: number;
+  askFlag: number;
+}
+
+/** Decodes BidOfferV3 with protobufjs into a flat book. */
+export function decode(payload: Uint8Array): DecodedBook {
+  const o = bidOfferType().toObject(bidOfferType().decode(payload), { longs: Number, enums: Number, defaults: true }) as Record<string, unknown>;
+  const price = (m: unknown): number => {
+    const money = m as { units: number; nanos: number } | null;
+    return money === null ? 0 : money.units + money.nanos * 1e-9;
+  };
+  const levels = (prefix: string, f: (v: unknown) => number): number[] => Array.from({ length: 10 }, (_, i) => f(o[`${prefix}${i + 1}`]));
+  return {
+    symbol: o.symbol as string,
+    bidPrices: levels('bidPrice', price),
+    askPrices: levels('askPrice', price),
+    bidVolumes: levels('bidVolume', Number),
+    askVolumes: levels('askVolume', Number),
+    bidFlag: o.bidFlag as number,
+    askFlag: o.askFlag as number,
+  };
+}
+
+/** Collects `n` messages (topic, payload) that pass `filter`. */
+export function collect(client: MqttClient, n: number, filter: (topic: string, payload: Buffer) => boolean = () => true): Promise<Array<{ topic: string; payload: Buffer }>> {
+  return new Promise((resolve) => {
+    const got: Array<{ topic: string; payload: Buffer }> = [];
+    const onMessage = (topic: string, payload: Buffer): void => {
+      if (!filter(topic, payload)) return;
+      got.push({ topic, payload });
+      if (got.length === n) {
+        client.off('message', onMessage);
+        resolve(got);
+      }
+    };
+    client.on('message', onMessage);
+  });
+}
+
+/** Attempts a raw WebSocket upgrade and returns the HTTP status (101 when accepted). */
+export async function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  const ws = new WebSocket(url, 'mqtt', { headers });
+  return new Promise((resolve, reject) => {
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
+    ws.on('error', (e) => reject(e));
+  });
+}
+

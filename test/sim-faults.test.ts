@@ -1,0 +1,126 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { MALFORMED_PAYLOADS, Simulator, SimulatorError, bidOfferType, type SimulatorStartInfo } from '../src/sim/index.js';
+import { collect, connectMqtt, decode, getDispatcher, login, mqttTarget, upgradeStatus } from './helpers/sim-client.js';
+
+const clients: MqttClient[] = [];
+async function connect(info: SimulatorStartInfo): Promise<{ client: MqttClient; url: string; token: string }> {
+  const { url, token } = await mqttTarget(info);
+  const client = await connectMqtt(url, token);
+  clients.push(client);
+  return { client, url, token };
+}
+function closed(c: MqttClient): Promise<void> {
+  return new Promise((resolve) => c.once('close', () => resolve()));
+}
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+});
+
+describe('simulator faults', () => {
+  const sim = new Simulator({ symbols: ['AOT', 'PTT'], ratePerSymbol: 200 });
+  let info: SimulatorStartInfo;
+  beforeAll(async () => {
+    info = await sim.start();
+  });
+  afterAll(() => sim.stop());
+
+  it('dropConnections() cuts every client; tokens stay valid for a reconnect', async () => {
+    const a = await connect(info);
+    const b = await connect(info);
+    expect(sim.stats().connections).toBe(2);
+    const closedBoth = Promise.all([closed(a.client), closed(b.client)]);
+    expect(sim.faults.dropConnections()).toBe(2);
+    await closedBoth;
+    // The same dispatcher token still opens a connection.
+    const again = await connectMqtt(a.url, a.token);
+    clients.push(again);
+    expect(again.connected).toBe(true);
+  });
+
+  it('expireTokens() expires access and dispatcher tokens and disconnects clients', async () => {
+    const access = await login(info);
+    const { client, url, token } = await connect(info);
+    const gone = closed(client);
+    sim.faults.expireTokens();
+    await gone;
+    expect((await getDispatcher(info, access)).json.code).toBe('TOKEN_EXPIRED');
+    expect(await upgradeStatus(url, { Authorization: `Bearer ${token}` })).toBe(401);
+    // A fresh login works again.
+    const fresh = await connect(info);
+    expect(fresh.client.connected).toBe(true);
+  });
+
+  it('stallSymbol() silences one symbol while the others keep flowing', async () => {
+    const { client } = await connect(info);
+    await client.subscribeAsync(['proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/PTT']);
+    await collect(client, 2, (t) => t.endsWith('/AOT'));
+    const aotBefore = sim.stats().publishedBySymbol.AOT;
+    sim.faults.stallSymbol('AOT', 60_000);
+    const got = await collect(client, 40);
+    const aotAfter = sim.stats().publishedBySymbol.AOT;
+    // Nothing is published for a stalled symbol (in-flight messages may still arrive).
+    expect(aotAfter - aotBefore).toBe(0);
+    expect(got.filter((m) => m.topic.endsWith('/PTT')).length).toBeGreaterThan(30);
+    sim.faults.stallSymbol('AOT', 0);
+    expect(() => sim.faults.stallSymbol('a/b', 10)).toThrow(SimulatorError);
+  });
+
+  it('stallFeed() stops all publishing for the given time, then it resumes', async () => {
+    const { client } = await connect(info);
+    await client.subscribeAsync('proto/topic/bidofferv3/PTT');
+    await collect(client, 1);
+    sim.faults.stallFeed(150);
+    const stalledAt = sim.stats().totalPublished;
+    const t0 = performance.now();
+    await collect(client, 1, () => sim.stats().totalPublished > stalledAt);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(() => sim.faults.stallFeed(-1)).toThrow(/ms/);
+  });
+
+  it('publishMalformed() sends payloads that fail to decode, counted in stats', async () => {
+    const { client } = await connect(info);
+    await client.subscribeAsync('proto/topic/bidofferv3/AOT');
+    sim.faults.stallFeed(60_000); // only the malformed payloads flow
+    try {
+      const before = sim.stats().malformed;
+      const got = collect(client, MALFORMED_PAYLOADS.length, (t) => t.endsWith('/AOT'));
+      expect(sim.faults.publishMalformed(MALFORMED_PAYLOADS.length * 2)).toBe(MALFORMED_PAYLOADS.length * 2);
+      for (const { payload } of await got) expect(() => bidOfferType().decode(payload)).toThrow();
+      expect(sim.stats().malformed - before).toBe(MALFORMED_PAYLOADS.length * 2);
+    } finally {
+      sim.faults.stallFeed(0);
+    }
+  });
+
+  it('every malformed payload is rejected by protobufjs', () => {
+    for (const p of MALFORMED_PAYLOADS) expect(() => bidOfferType().decode(p), Buffer.from(p).toString('hex')).toThrow();
+  });
+});
+
+describe('burst mode', () => {
+  it('publishes pre-encoded books far above the normal rate and reports the achieved rate', async () => {
+    const sim = new Simulator({ symbols: ['AOT', 'PTT', 'KBANK'], ratePerSymbol: 1 });
+    const info = await sim.start();
+    try {
+      const { url, token } = await mqttTarget(info);
+      const client = await connectMqtt(url, token);
+      clients.push(client);
+      await client.subscribeAsync('proto/topic/bidofferv3/+');
+      const end = new Promise((resolve) => sim.once('burstEnd', resolve));
+      sim.burst(20_000, 200);
+      const got = await collect(client, 500);
+      await end;
+      const b = sim.stats().burst;
+      expect(b?.active).toBe(false);
+      expect(b?.published).toBeGreaterThan(500);
+      expect(b?.achievedRate).toBeGreaterThan(0);
+      for (const { payload } of got.slice(0, 20)) expect(decode(payload).bidPrices[0]).toBeLessThan(decode(payload).askPrices[0]);
+      const s = sim.stats();
+      expect(s.publishedBySymbol.AOT + s.publishedBySymbol.PTT + s.publishedBySymbol.KBANK).toBe(s.totalPublished);
+      expect(() => sim.burst(0, 10)).toThrow(/ratePerSecond/);
+    } finally {
+      await sim.stop();
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFeed, type Feed } from '../src/adapter/feed.js';
+import { FeedHealth } from '../src/health/index.js';
+import { createMetrics, serveMetrics, type MetricsServer } from '../src/metrics/index.js';
+import { backend } from '../src/native.js';
+import { Simulator } from '../src/sim/index.js';
+import { silentLogger } from '../src/util/logger.js';
+
+let sim: Simulator | undefined;
+let feed: Feed | undefined;
+let server: MetricsServer | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  await feed?.shutdown();
+  await sim?.stop();
+  server = feed = sim = undefined;
+});
+
+/** `name value` (and `name{labels} value`) lines of a Prometheus text page. */
+function samples(body: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of body.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
+describe('metrics', () => {
+  for (const worker of [false, true]) {
+    it(`serves client, adapter, dispatcher and health figures that match stats() (${worker ? 'worker' : 'in-thread'} feed)`, async () => {
+      sim = new Simulator({ symbols: ['AOT', 'PTT'], ratePerSymbol: 100 });
+      const { baseUrl, credentials } = await sim.start();
+      feed = await createFeed({ ...credentials, baseUrl, symbols: ['AOT', 'PTT'], fullDepth: false, worker, logger: silentLogger });
+      const health = new FeedHealth();
+      const registry = createMetrics({ feed, dispatcher: feed.dispatcher, health, backend });
+      server = await serveMetrics({ registry, port: 0 });
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+
+      // Consume until both symbols were seen, then stop the feed so every figure is at rest.
+      const seen = new Set<string>();
+      while (seen.size < 2) {
+        await feed.dispatcher.waitForEvents(1000);
+        feed.dispatcher.drain((view) => {
+          seen.add(view.symbol);
+          health.onEvent(view.symbol);
+        });
+      }
+      const live = await fetch(server.url);
+      expect(live.status).toBe(200);
+      expect(live.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+      const liveBody = await live.text();
+      expect(liveBody).toContain('# TYPE settrade_feed_client_messages_received_total counter');
+      expect(liveBody).toContain('# TYPE settrade_feed_dispatcher_queue_length gauge');
+      expect(liveBody).toContain('settrade_feed_client_state{state="CONNECTED"} 1');
+      expect(liveBody).toContain('settrade_feed_client_state{state="RECONNECTING"} 0');
+
+      const stopped = await feed.stats();
+      // Stats are still served after the client is shut down: exact figures to compare.
+      await feed.shutdown();
+      const rest = await feed.stats().catch(() => stopped);
+      const d = feed.dispatcher.stats();
+      const m = samples(await (await fetch(server.url)).text());
+      expect(m.get('settrade_feed_dispatcher_pushed_total')).toBe(d.totalPushed);
+      expect(m.get('settrade_feed_dispatcher_polled_total')).toBe(d.totalPolled);
+      expect(m.get('settrade_feed_dispatcher_dropped_total')).toBe(d.totalDropped);
+      expect(m.get('settrade_feed_dispatcher_queue_length')).toBe(d.queueLen);
+      expect(m.get('settrade_feed_dispatcher_queue_capacity')).toBe(d.maxSize);
+      expect(d.totalPushed).toBeGreaterThan(0);
+      expect(m.get('settrade_feed_adapter_messages_parsed_total')).toBe(rest.adapter.messagesParsed);
+      expect(m.get('settrade_feed_adapter_parse_errors_total')).toBe(0);
+      expect(m.get('settrade_feed_adapter_subscribed_symbols')).toBe(2);
+      expect(m.get('settrade_feed_client_messages_received_total')).toBe(rest.client.messagesReceived);
+      expect(m.get('settrade_feed_client_reconnect_epoch')).toBe(0);
+      expect(m.get('settrade_feed_health_tracked_symbols')).toBe(2);
+      expect(m.get('settrade_feed_health_feed_dead')).toBe(0);
+      expect(m.get(`settrade_feed_info{backend="${backend}"}`)).toBe(1);
+    });
+  }
+
+  it('counts a reconnect and parse errors after faults', async () => {
+    sim = new Simulator({ symbols: ['AOT'], ratePerSymbol: 100 });
+    const { baseUrl, credentials } = await sim.start();
+    feed = await createFeed({ ...credentials, baseUrl, symbols: ['AOT'], fullDepth: false, worker: false, logger: silentLogger, baseDelayMs: 50 });
+    const registry = createMetrics({ feed, dispatcher: feed.dispatcher });
+    server = await serveMetrics({ registry });
+    const reconnected = new Promise<void>((resolve) => feed!.on('reconnect', () => resolve()));
+    sim.faults.publishMalformed(3);
+    sim.faults.dropConnections();
+    await reconnected;
+    let m = samples(await (await fetch(server.url)).text());
+    for (let i = 0; i < 50 && (m.get('settrade_feed_adapter_parse_errors_total') ?? 0) < 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      m = samples(await (await fetch(server.url)).text());
+    }
+    expect(m.get('settrade_feed_adapter_parse_errors_total')).toBe(3);
+    expect(m.get('settrade_feed_client_reconnect_epoch')).toBe(1);
+    expect(m.get('settrade_feed_client_reconnects_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers 404 off the metrics path and rejects a bad port with a coded error', async () => {
+    server = await serveMetrics({ registry: createMetrics() });
+    const res = await fetch(server.url.replace('/metrics', '/other'));
+    expect(res.status).toBe(404);
+    await expect(serveMetrics({ registry: createMetrics(), port: 70000 })).rejects.toMatchObject({ code: 'ERR_METRICS_OPTION' });
+    await expect(serveMetrics({ registry: createMetrics(), port: server.port })).rejects.toMatchObject({ code: 'ERR_METRICS_LISTEN' });
+  });
+});

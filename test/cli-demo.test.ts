@@ -107,4 +107,14 @@ describe('settrade-feed demo', () => {
     // Without --json, stdout carries plain progress lines and a text summary.
     expect(r.stdout).toMatch(/events \d+ \(\d+\/s\)\s+drops 0/);
   });
+
+  it('Ctrl-C (SIGINT) stops cleanly with exit 0 and a summary; a pipe gets plain progress lines', async () => {
+    const r = await runCli(['demo', '--symbols', 'AOT,PTT', '--rate', '20'], {
+      onOutput: { match: /state=CONNECTED.*AOT \d+\.\d\d\/\d+\.\d\d PTT \d+\.\d\d\/\d+\.\d\d/, then: (child) => child.kill('SIGINT') },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\[\d+s\] state=CONNECTED epoch=0 events\/s=\d+ total=\d+ drops=0 /m);
+    expect(r.stdout).toContain('ended by signal');
+    expect(r.stdout).toMatch(/per symbol: AOT=[1-9]\d* PTT=[1-9]\d*/);
+  });
 });

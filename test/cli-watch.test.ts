@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Simulator } from '../src/sim/index.js';
+import type { RunSummary } from '../src/cli/summary.js';
 import { envWithoutCredentials, runCli } from './helpers/cli.js';
 
 describe('settrade-feed watch', () => {
@@ -34,6 +36,36 @@ describe('settrade-feed watch', () => {
     const bad = await runCli(['watch', 'AOT/#'], { cwd, env: envWithoutCredentials() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("'AOT/#' is not a valid symbol");
+  });
+});
+
+describe('settrade-feed watch against the simulator (credentials from .env)', () => {
+  it('logs in with the .env credentials, streams the symbols and prints a JSON summary', async () => {
+    const sim = new Simulator({ ratePerSymbol: 50 });
+    try {
+      const { baseUrl, credentials } = await sim.start();
+      const cwd = mkdtempSync(join(tmpdir(), 'stf-watch-'));
+      writeFileSync(
+        join(cwd, '.env'),
+        [
+          `SETTRADE_APP_ID=${credentials.appId}`,
+          `SETTRADE_APP_SECRET=${credentials.appSecret}`,
+          `SETTRADE_APP_CODE=${credentials.appCode}`,
+          `SETTRADE_BROKER_ID=${credentials.brokerId}`,
+          `SETTRADE_BASE_URL=${baseUrl}`,
+        ].join('\n'),
+      );
+      const r = await runCli(['watch', 'aot', 'PTT', '--duration', '2', '--json'], { cwd, env: envWithoutCredentials() });
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse(r.stdout) as RunSummary;
+      expect(s.command).toBe('watch');
+      expect(Object.keys(s.symbols)).toEqual(['AOT', 'PTT']);
+      for (const v of Object.values(s.symbols)) expect(v.events).toBeGreaterThan(0);
+      expect(s.drops).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(credentials.appSecret);
+    } finally {
+      await sim.stop();
+    }
   });
 });
 

@@ -57,7 +57,7 @@ function buildChunk(frames: Buffer[], n: number, start: number): Buffer {
 }
 
 class Connection {
-  #buf = Buffer.alloc(0);
+  #buf: Buffer = Buffer.alloc(0);
   #streaming = false;
 
   constructor(

@@ -31,7 +31,11 @@ export interface SettradeClientOptions {
   readonly multiplier?: number;
   /** Cap on a single delay in ms. */
   readonly maxDelayMs?: number;
-  /** Consecutive failed attempts tolerated before giving up (state SHUTDOWN, `error` RETRIES_EXHAUSTED). `Infinity` never gives up. */
+  /**
+   * Retries after a failed attempt or a lost connection before giving up
+   * (then: `error` RETRIES_EXHAUSTED, state SHUTDOWN, `stats().failed`); the
+   * count resets on every successful CONNACK. `Infinity` never gives up.
+   */
   readonly maxRetries?: number;
   /** Jitter ratio in [0, 1]: each delay is scaled by a random factor in [1 - jitter, 1 + jitter]. */
   readonly jitter?: number;

@@ -1,0 +1,69 @@
+/**
+ * Messages between a feed's calling thread and its worker (structured-clone
+ * only: plain objects, no functions, no class instances).
+ */
+import type { DispatcherHandle } from '../dispatcher/index.js';
+import type { ClientState, ReconnectInfo, SettradeClientStats } from '../transport/client.js';
+import type { BidOfferAdapterStats } from './adapter.js';
+
+/** Serializable client options (no functions: `endpoint` must be a URL string, no logger). */
+export interface WorkerClientOptions {
+  readonly [key: string]: string | number | boolean | undefined;
+}
+
+/** `workerData` of the feed worker. */
+export interface FeedWorkerData {
+  readonly clientOptions: WorkerClientOptions;
+  readonly fullDepth: boolean;
+  readonly symbols: readonly string[];
+  readonly handle: DispatcherHandle;
+  /** Forward log records to the caller's logger (else the worker logs on its own stderr). */
+  readonly forwardLogs: boolean;
+}
+
+/** An error as it crosses the thread boundary. */
+export interface SerializedError {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+  readonly status?: number;
+  readonly causeCode?: string;
+}
+
+/** Client + adapter counters. */
+export interface FeedStats {
+  readonly client: SettradeClientStats;
+  readonly adapter: BidOfferAdapterStats;
+}
+
+export type ToWorker =
+  | { readonly type: 'subscribe'; readonly symbol: string }
+  | { readonly type: 'unsubscribe'; readonly symbol: string }
+  | { readonly type: 'stats'; readonly id: number }
+  | { readonly type: 'shutdown' };
+
+export type FromWorker =
+  | { readonly type: 'state'; readonly state: ClientState; readonly previous: ClientState }
+  | { readonly type: 'error'; readonly error: SerializedError }
+  | { readonly type: 'reconnect'; readonly info: ReconnectInfo }
+  | { readonly type: 'connected' }
+  | { readonly type: 'connectFailed'; readonly error: SerializedError }
+  | { readonly type: 'stats'; readonly id: number; readonly stats: FeedStats }
+  | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly obj: object; readonly msg?: string }
+  | { readonly type: 'closed' };
+
+/** Flattens an error for postMessage (never includes a stack or a cause object). */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    const e = err as Error & { code?: unknown; status?: unknown; cause?: unknown };
+    const cause = e.cause as { code?: unknown } | undefined;
+    return {
+      name: e.name,
+      code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
+      message: e.message,
+      status: typeof e.status === 'number' ? e.status : undefined,
+      causeCode: typeof cause?.code === 'string' ? cause.code : undefined,
+    };
+  }
+  return { name: 'Error', code: 'UNKNOWN', message: String(err) };
+}

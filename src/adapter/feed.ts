@@ -1,0 +1,275 @@
+/**
+ * `createFeed`: the whole producer side (SettradeClient + BidOfferAdapter)
+ * feeding a Dispatcher that the calling thread consumes, either in a worker
+ * thread (`worker: true`: decoding and network I/O off the caller's event
+ * loop, events crossing through the shared-memory ring) or in-thread.
+ *
+ * ```ts
+ * const feed = await createFeed({ ...credentials, baseUrl, symbols: ['AOT'], fullDepth: false, worker: true });
+ * for await (const e of feed.dispatcher.events()) { ... }
+ * await feed.shutdown();
+ * ```
+ */
+import { Dispatcher } from '../dispatcher/index.js';
+import type { OverflowPolicy } from '../dispatcher/index.js';
+import { SettradeClient, type ClientState, type ReconnectInfo } from '../transport/client.js';
+import { SettradeConfigError, SettradeError, type SettradeErrorCode } from '../transport/errors.js';
+import type { SettradeClientOptions } from '../transport/options.js';
+import { TypedEmitter } from '../transport/typed-emitter.js';
+import { defaultLogger, type Logger } from '../util/logger.js';
+import { resolveWorkerScript } from '../util/worker-script.js';
+import { BidOfferAdapter } from './adapter.js';
+import type { FeedStats, FeedWorkerData, FromWorker, SerializedError, ToWorker, WorkerClientOptions } from './feed-protocol.js';
+import { normalizeSymbol } from './symbol.js';
+import { startWorker } from './worker-start.js';
+
+export type { FeedStats } from './feed-protocol.js';
+
+/** Options of {@link createFeed}: the client's options plus the feed's. */
+export interface FeedOptions extends SettradeClientOptions {
+  /** Symbols subscribed from the start. */
+  readonly symbols?: readonly string[];
+  /** true: `FullBidOffer` events; false: `BestBidAsk`. */
+  readonly fullDepth: boolean;
+  /** Dispatcher capacity in events. */
+  readonly maxSize?: number;
+  /** Dispatcher overflow policy. */
+  readonly overflow?: OverflowPolicy;
+  /** Run client + adapter in a worker thread (default true). */
+  readonly worker?: boolean;
+}
+
+/** Defaults of {@link FeedOptions}. */
+export const FEED_DEFAULTS = { maxSize: 100_000, overflow: 'drop-oldest', worker: true } as const;
+
+/** Events of a {@link Feed}. */
+export interface FeedEvents {
+  state: (state: ClientState, previous: ClientState) => void;
+  error: (err: SettradeError) => void;
+  reconnect: (info: ReconnectInfo) => void;
+}
+
+/** A running feed. */
+export interface Feed {
+  /** Consumer side of the ring: poll, drain or iterate events here. */
+  readonly dispatcher: Dispatcher;
+  /** Whether client and adapter run in a worker thread. */
+  readonly inWorker: boolean;
+  /** Symbols subscribed (upper-cased), sorted. */
+  readonly subscribedSymbols: readonly string[];
+  /** Subscribes (validated here, synchronously: an invalid symbol throws). */
+  subscribe(symbol: string): string;
+  /** Unsubscribes. */
+  unsubscribe(symbol: string): void;
+  /** Client and adapter counters (fetched from the worker in worker mode). */
+  stats(): Promise<FeedStats>;
+  /** Adds an event listener (state, error, reconnect). */
+  on<K extends keyof FeedEvents>(event: K, listener: FeedEvents[K]): this;
+  /** Removes an event listener. */
+  off<K extends keyof FeedEvents>(event: K, listener: FeedEvents[K]): this;
+  /** Closes the connection and ends the worker. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+class FeedEmitter extends TypedEmitter<FeedEvents> {
+  fire<K extends keyof FeedEvents>(event: K, ...args: Parameters<FeedEvents[K]>): void {
+    this.emit(event, ...args);
+  }
+}
+
+function deserializeError(e: SerializedError): SettradeError {
+  const err = new SettradeError(e.code as SettradeErrorCode, e.message);
+  err.name = e.name;
+  if (e.status !== undefined) Object.assign(err, { status: e.status });
+  if (e.causeCode !== undefined) Object.assign(err, { causeCode: e.causeCode });
+  return err;
+}
+
+function clientOptionsFor(opts: FeedOptions): SettradeClientOptions {
+  const { symbols: _s, fullDepth: _f, maxSize: _m, overflow: _o, worker: _w, ...client } = opts;
+  return client;
+}
+
+/**
+ * Starts a feed and resolves once the first connection is up (rejects, with
+ * everything torn down, if it never comes up within the retry policy).
+ */
+export async function createFeed(options: FeedOptions): Promise<Feed> {
+  if (!options || typeof options.fullDepth !== 'boolean') throw new SettradeConfigError('fullDepth', 'must be a boolean');
+  const symbols = (options.symbols ?? []).map((s) => normalizeSymbol(s));
+  const dispatcher = new Dispatcher({
+    kind: options.fullDepth ? 'fullBidOffer' : 'bestBidAsk',
+    maxSize: options.maxSize ?? FEED_DEFAULTS.maxSize,
+    overflow: options.overflow ?? FEED_DEFAULTS.overflow,
+    logger: options.logger,
+  });
+  const useWorker = options.worker ?? FEED_DEFAULTS.worker;
+  return useWorker ? startWorkerFeed(options, symbols, dispatcher) : startLocalFeed(options, symbols, dispatcher);
+}
+
+async function startLocalFeed(options: FeedOptions, symbols: string[], dispatcher: Dispatcher): Promise<Feed> {
+  const client = new SettradeClient(clientOptionsFor(options));
+  const adapter = new BidOfferAdapter({ client, fullDepth: options.fullDepth, dispatcher, logger: options.logger });
+  const emitter = new FeedEmitter();
+  client.on('state', (s, p) => emitter.fire('state', s, p));
+  client.on('error', (e) => emitter.fire('error', e));
+  client.on('reconnect', (i) => emitter.fire('reconnect', i));
+  for (const s of symbols) adapter.subscribe(s);
+  let closing: Promise<void> | undefined;
+  const feed = {
+    dispatcher,
+    inWorker: false,
+    get subscribedSymbols() {
+      return adapter.subscribedSymbols;
+    },
+    subscribe: (s: string) => adapter.subscribe(s),
+    unsubscribe: (s: string) => adapter.unsubscribe(s),
+    stats: () => Promise.resolve({ client: client.stats(), adapter: adapter.stats() }),
+    on(event, listener) {
+      emitter.on(event, listener);
+      return feed;
+    },
+    off(event, listener) {
+      emitter.off(event, listener);
+      return feed;
+    },
+    shutdown() {
+      closing ??= (async () => {
+        adapter.close();
+        await client.shutdown();
+      })();
+      return closing;
+    },
+  } as Feed;
+  try {
+    await client.connect();
+  } catch (err) {
+    await feed.shutdown();
+    throw err;
+  }
+  return feed;
+}
+
+async function startWorkerFeed(options: FeedOptions, symbols: string[], dispatcher: Dispatcher): Promise<Feed> {
+  const clientOptions = clientOptionsFor(options);
+  if (typeof clientOptions.endpoint === 'function') {
+    throw new SettradeConfigError('endpoint', 'a function cannot cross into a worker: pass a URL string, or worker: false');
+  }
+  const { logger: userLogger, ...plain } = clientOptions;
+  // Validate in the caller so bad options throw here, naming the field, not in the worker.
+  new SettradeClient({ ...clientOptions, logger: userLogger ?? defaultLogger() });
+  const logger: Logger | undefined = userLogger;
+  const data: FeedWorkerData = {
+    clientOptions: plain as WorkerClientOptions,
+    fullDepth: options.fullDepth,
+    symbols,
+    handle: dispatcher.handle,
+    forwardLogs: logger !== undefined,
+  };
+  const script = resolveWorkerScript(import.meta.url, 'feed-worker');
+  const worker = startWorker(script, { workerData: data });
+  const emitter = new FeedEmitter();
+  const subscribed = new Set(symbols);
+  const pending = new Map<number, (s: FeedStats) => void>();
+  let nextId = 1;
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => worker.once('exit', () => {
+    exited = true;
+    for (const [, r] of pending) r(undefined as unknown as FeedStats);
+    pending.clear();
+    resolve();
+  }));
+
+  let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  const connected = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+
+  worker.on('message', (m: FromWorker) => {
+    switch (m.type) {
+      case 'state':
+        emitter.fire('state', m.state, m.previous);
+        break;
+      case 'error':
+        emitter.fire('error', deserializeError(m.error));
+        break;
+      case 'reconnect':
+        emitter.fire('reconnect', m.info);
+        break;
+      case 'connected':
+        settle?.resolve();
+        break;
+      case 'connectFailed':
+        settle?.reject(deserializeError(m.error));
+        break;
+      case 'stats':
+        pending.get(m.id)?.(m.stats);
+        pending.delete(m.id);
+        break;
+      case 'log':
+        logger?.[m.level](m.obj, m.msg);
+        break;
+      case 'closed':
+        break;
+    }
+  });
+  worker.on('error', (err) => {
+    const e = new SettradeError('NETWORK_ERROR', `feed worker failed: ${err.message}`);
+    settle?.reject(e);
+    emitter.fire('error', e);
+  });
+
+  const send = (m: ToWorker): void => {
+    if (!exited) worker.postMessage(m);
+  };
+  let closing: Promise<void> | undefined;
+  const feed = {
+    dispatcher,
+    inWorker: true,
+    get subscribedSymbols() {
+      return [...subscribed].sort();
+    },
+    subscribe(symbol: string) {
+      const s = normalizeSymbol(symbol);
+      if (!subscribed.has(s)) {
+        subscribed.add(s);
+        send({ type: 'subscribe', symbol: s });
+      }
+      return s;
+    },
+    unsubscribe(symbol: string) {
+      const s = normalizeSymbol(symbol);
+      if (subscribed.delete(s)) send({ type: 'unsubscribe', symbol: s });
+    },
+    stats() {
+      if (exited) return Promise.reject(new SettradeError('SHUTDOWN', 'feed is shut down'));
+      const id = nextId++;
+      return new Promise<FeedStats>((resolve, reject) => {
+        pending.set(id, (s) => (s ? resolve(s) : reject(new SettradeError('SHUTDOWN', 'feed is shut down'))));
+        send({ type: 'stats', id });
+      });
+    },
+    on(event, listener) {
+      emitter.on(event, listener);
+      return feed;
+    },
+    off(event, listener) {
+      emitter.off(event, listener);
+      return feed;
+    },
+    shutdown() {
+      closing ??= (async () => {
+        send({ type: 'shutdown' });
+        const timer = setTimeout(() => void worker.terminate(), 5000);
+        await exitPromise;
+        clearTimeout(timer);
+      })();
+      return closing;
+    },
+  } as Feed;
+  try {
+    await connected;
+  } catch (err) {
+    await feed.shutdown();
+    throw err;
+  }
+  return feed;
+}

@@ -13,6 +13,9 @@ import { bearerToken } from './rest-server.js';
 import type { TokenStore } from './token-store.js';
 import { SYMBOL_RE } from './options.js';
 
+/** At most this many published messages wait in aedes (its `concurrency`). */
+const MAX_IN_FLIGHT = 1000;
+
 /** Topic prefix of the BidOfferV3 feed. */
 export const TOPIC_PREFIX = 'proto/topic/bidofferv3/';
 
@@ -22,6 +25,7 @@ export interface GatewayHooks {
   onClientConnected(): void;
   onClientDisconnected(reason: 'closed' | 'token-expired' | 'dropped'): void;
   onSymbolSubscribed(symbol: string): void;
+  onDelivered(): void;
 }
 
 interface Connection {
@@ -32,6 +36,8 @@ interface Connection {
 
 function noop(): void {}
 
+type WritevFn = (chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void) => void;
+
 /** aedes + ws at `/api/dispatcher/v3/{brokerId}/mqtt`. */
 export class MqttGateway {
   private broker: Aedes | undefined;
@@ -40,6 +46,7 @@ export class MqttGateway {
   /** symbol -> clients subscribed to it. */
   private readonly subscribers = new Map<string, Set<Client>>();
   private readonly path: string;
+  private pending = 0;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => this.upgrade(req, socket, head);
 
   constructor(
@@ -57,7 +64,7 @@ export class MqttGateway {
       authorizePublish: (_client, _packet, cb) => cb(new Error('publishing is not allowed')),
       // A subscriber that stops reading must not stall everyone else for long.
       drainTimeout: 10_000,
-      concurrency: 1000,
+      concurrency: MAX_IN_FLIGHT,
     });
     broker.on('subscribe', (subs, client) => {
       for (const s of subs) {
@@ -100,16 +107,31 @@ export class MqttGateway {
     return this.connections.size;
   }
 
-  /**
-   * Publishes QoS 0 to `topic`. The payload buffer may be shared between calls
-   * (it is only read). Calls `done` when aedes has handed it to subscribers.
-   */
-  publish(topic: string, payload: Uint8Array, done: (err?: Error | null) => void = noop): void {
-    const broker = this.broker;
-    if (broker === undefined || broker.closed) return done(null);
-    const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    broker.publish({ cmd: 'publish', topic, payload: buf, qos: 0, retain: false, dup: false }, done);
+  /** Messages handed to aedes and not yet delivered. */
+  get inFlight(): number {
+    return this.pending;
   }
+
+  /**
+   * Publishes QoS 0 to `topic`; returns false (and publishes nothing) when
+   * MAX_IN_FLIGHT messages are still undelivered, as a broker sheds QoS 0
+   * load for slow subscribers. The bound also keeps aedes' internal queue
+   * empty: draining a deep mqemitter queue recurses once per message and
+   * overflows the stack. The payload buffer may be shared between calls.
+   */
+  publish(topic: string, payload: Uint8Array): boolean {
+    const broker = this.broker;
+    if (broker === undefined || broker.closed || this.pending >= MAX_IN_FLIGHT) return false;
+    const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    this.pending++;
+    broker.publish({ cmd: 'publish', topic, payload: buf, qos: 0, retain: false, dup: false }, this.onDelivered);
+    return true;
+  }
+
+  private readonly onDelivered = (): void => {
+    this.pending--;
+    this.hooks.onDelivered();
+  };
 
   /** Cuts every connection abruptly (like a network failure). */
   dropConnections(reason: Connection['reason'] = 'dropped'): number {
@@ -186,7 +208,13 @@ export class MqttGateway {
       if (this.connections.delete(conn)) this.hooks.onClientDisconnected(conn.reason);
     });
     ws.on('error', noop);
-    const stream = createWebSocketStream(ws);
+    const stream = createWebSocketStream(ws, { writableHighWaterMark: 256 * 1024 });
+    // aedes writes each MQTT packet as several small chunks, and the ws stream
+    // sends each chunk as its own WebSocket frame. Chunks that queue up while a
+    // send is in progress go out together as one frame instead.
+    (stream as Duplex & { _writev: WritevFn })._writev = (chunks, cb) => {
+      ws.send(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
+    };
     stream.on('error', noop);
     broker.handle(stream, req);
     this.hooks.onClientConnected();

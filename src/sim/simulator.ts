@@ -71,6 +71,8 @@ export interface SimulatorStats {
   totalPublished: number;
   /** Malformed payloads published. */
   malformed: number;
+  /** Normal-rate messages not published because the broker was still busy (QoS 0 load shedding). */
+  shed: number;
   /** Open MQTT connections. */
   connections: number;
   /** MQTT connections accepted since start. */
@@ -138,7 +140,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
   private currentPhase: MarketPhase;
   private tokenLifetimeSec: number;
   private malformedIndex = 0;
-  private counters = { malformed: 0, totalPublished: 0, totalConnections: 0, rejectedUpgrades: 0, logins: 0, rejectedLogins: 0 };
+  private counters = { shed: 0, malformed: 0, totalPublished: 0, totalConnections: 0, rejectedUpgrades: 0, logins: 0, rejectedLogins: 0 };
 
   /** Validates options (throws SimulatorError naming the field) and generates the app key pair. */
   constructor(options: SimulatorOptions = {}) {
@@ -161,8 +163,9 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       },
       onClientDisconnected: (reason) => this.emit('clientDisconnected', reason),
       onSymbolSubscribed: (symbol) => this.emit('subscribed', symbol),
+      onDelivered: () => this.burstRunner.delivered(performance.now()),
     });
-    this.burstRunner = new BurstRunner((symbol, payload) => this.gateway.publish(TOPIC_PREFIX + symbol, payload, this.burstDone), (s) =>
+    this.burstRunner = new BurstRunner((symbol, payload) => this.gateway.publish(TOPIC_PREFIX + symbol, payload), (s) =>
       this.emit('burstEnd', s),
     );
     this.faults = new SimulatorFaults({
@@ -305,6 +308,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       publishedBySymbol,
       totalPublished: this.counters.totalPublished + this.burstRunner.totalPublished,
       malformed: this.counters.malformed,
+      shed: this.counters.shed,
       connections: this.gateway.connectionCount,
       totalConnections: this.counters.totalConnections,
       rejectedUpgrades: this.counters.rejectedUpgrades,
@@ -314,8 +318,6 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       burst: this.burstRunner.stats(),
     };
   }
-
-  private readonly burstDone = (): void => this.burstRunner.delivered(performance.now());
 
   private activeSymbols(): Set<string> {
     const set = new Set(this.opts.symbols);
@@ -358,7 +360,10 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     const book = this.generator.book(symbol).next(this.currentPhase);
     const payload = encodeBook(symbol, book);
     const topic = TOPIC_PREFIX + symbol;
-    this.gateway.publish(topic, payload);
+    if (!this.gateway.publish(topic, payload)) {
+      this.counters.shed++;
+      return;
+    }
     s.published++;
     this.counters.totalPublished++;
     if (this.listenerCount('published') > 0) this.emit('published', { symbol, topic, payload, book: toPublishedBook(book) });
@@ -374,7 +379,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     if (symbols.length === 0) return 0;
     for (let i = 0; i < count; i++) {
       const payload = MALFORMED_PAYLOADS[this.malformedIndex++ % MALFORMED_PAYLOADS.length];
-      this.gateway.publish(TOPIC_PREFIX + symbols[i % symbols.length], payload);
+      if (!this.gateway.publish(TOPIC_PREFIX + symbols[i % symbols.length], payload)) return i;
       this.counters.malformed++;
     }
     return count;

@@ -13,6 +13,9 @@
  * | 100 – < 200  | 0.50 |
  * | 200 – < 400  | 1.00 |
  * | ≥ 400        | 2.00 |
+ *
+ * Source: set.or.th, "Price Bands & Tick sizes" (effective since 30 March 2009;
+ * unit trusts and ETFs use 0.01 throughout, which the simulator does not model).
  */
 
 /** Upper bounds (exclusive, satang) and the tick (satang) below each bound. */

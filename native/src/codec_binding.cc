@@ -1,5 +1,211 @@
-// Stub: filled by the codec work (issue 2).
+// N-API binding of the BidOfferV3 decoder. The hot functions use raw napi_*
+// calls rather than node-addon-api wrappers: the crossing is a large share of
+// a ~100 ns decode, and the wrappers add ~15 ns of handle bookkeeping.
+//
+// Memory: the payload and the slot buffer belong to the caller (JS). They are
+// only read/written for the duration of the call; nothing is retained, and
+// there is no per-environment state.
+//
+// Malformed payloads are not exceptions: every decode returns its status as a
+// number (0 = ok) and the TypeScript layer throws ParseError. Wrong argument
+// types or out-of-range offsets throw TypeError/RangeError (a pending JS
+// exception; no C++ exception ever crosses the boundary).
 #include <napi.h>
+
+#include <cstdint>
+
+#include "settrade/bidoffer_decoder.h"
+#include "settrade/slot_layout.h"
+
 namespace settrade::binding {
-void InitCodec(Napi::Env, Napi::Object) {}
+namespace {
+
+namespace L = settrade::layout;
+
+std::size_t element_size(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    default:
+      return 8;
+  }
+}
+
+// Bytes of a TypedArray/Buffer (or an ArrayBuffer). False when `v` is neither.
+bool get_bytes(napi_env env, napi_value v, std::uint8_t** data, std::size_t* len) {
+  napi_typedarray_type type;
+  std::size_t n;
+  void* d;
+  if (napi_get_typedarray_info(env, v, &type, &n, &d, nullptr, nullptr) == napi_ok) {
+    *data = static_cast<std::uint8_t*>(d);
+    *len = n * element_size(type);
+    return true;
+  }
+  bool is_ab = false;
+  if (napi_is_arraybuffer(env, v, &is_ab) == napi_ok && is_ab &&
+      napi_get_arraybuffer_info(env, v, &d, len) == napi_ok) {
+    *data = static_cast<std::uint8_t*>(d);
+    return true;
+  }
+  return false;
+}
+
+bool get_int32_array(napi_env env, napi_value v, std::int32_t** data, std::size_t* count) {
+  napi_typedarray_type type;
+  void* d;
+  if (napi_get_typedarray_info(env, v, &type, count, &d, nullptr, nullptr) != napi_ok || type != napi_int32_array) {
+    return false;
+  }
+  *data = static_cast<std::int32_t*>(d);
+  return true;
+}
+
+napi_value type_error(napi_env env, const char* msg) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+  return nullptr;
+}
+napi_value range_error(napi_env env, const char* msg) {
+  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+  return nullptr;
+}
+
+napi_value number(napi_env env, std::int32_t v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+// Slot byte offset: an integer, a multiple of 8, with the whole slot inside the buffer.
+bool slot_offset(napi_env env, napi_value v, std::size_t buf_len, std::size_t need, std::size_t* off) {
+  std::int64_t o;
+  if (napi_get_value_int64(env, v, &o) != napi_ok) {
+    type_error(env, "slotByteOffset must be a number");
+    return false;
+  }
+  if (o < 0 || (o & 7) != 0 || static_cast<std::uint64_t>(o) > buf_len || buf_len - static_cast<std::size_t>(o) < need) {
+    range_error(env, "slotByteOffset must be a multiple of 8 with the whole slot inside the slot buffer");
+    return false;
+  }
+  *off = static_cast<std::size_t>(o);
+  return true;
+}
+
+using DecodeFn = DecodeStatus (*)(const std::uint8_t*, std::size_t, std::uint8_t*) noexcept;
+
+// decodeX(payload: Uint8Array, slots: Uint8Array, slotByteOffset: number): number
+template <DecodeFn Decode, std::size_t SlotSize>
+napi_value DecodeOne(napi_env env, napi_callback_info info) {
+  std::size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 3) return type_error(env, "expected (payload, slots, slotByteOffset)");
+  std::uint8_t* payload;
+  std::size_t payload_len;
+  if (!get_bytes(env, argv[0], &payload, &payload_len)) return type_error(env, "payload must be a Uint8Array");
+  std::uint8_t* slots;
+  std::size_t slots_len;
+  if (!get_bytes(env, argv[1], &slots, &slots_len)) return type_error(env, "slots must be a Uint8Array or ArrayBuffer");
+  std::size_t off;
+  if (!slot_offset(env, argv[2], slots_len, SlotSize, &off)) return nullptr;
+  return number(env, static_cast<std::int32_t>(Decode(payload, payload_len, slots + off)));
+}
+
+// decodeBatch(kind: 0 | 1, data: Uint8Array, offsets: Int32Array, count: number,
+//             slots: Uint8Array, slotByteOffset: number, statuses: Int32Array): number
+// Payload i is data[offsets[i], offsets[i + 1]); it is decoded into the slot
+// at slotByteOffset + i * slotSize; its status goes to statuses[i]. Returns
+// how many decoded ok. kind 0 = BestBidAsk, 1 = FullBidOffer.
+napi_value DecodeBatch(napi_env env, napi_callback_info info) {
+  std::size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 7) return type_error(env, "expected (kind, data, offsets, count, slots, slotByteOffset, statuses)");
+  std::int32_t kind;
+  if (napi_get_value_int32(env, argv[0], &kind) != napi_ok || (kind != 0 && kind != 1)) {
+    return type_error(env, "kind must be 0 (bestBidAsk) or 1 (fullBidOffer)");
+  }
+  std::uint8_t* data;
+  std::size_t data_len;
+  if (!get_bytes(env, argv[1], &data, &data_len)) return type_error(env, "data must be a Uint8Array");
+  std::int32_t* offsets;
+  std::size_t n_offsets;
+  if (!get_int32_array(env, argv[2], &offsets, &n_offsets)) return type_error(env, "offsets must be an Int32Array");
+  std::int32_t count;
+  if (napi_get_value_int32(env, argv[3], &count) != napi_ok) return type_error(env, "count must be a number");
+  std::uint8_t* slots;
+  std::size_t slots_len;
+  if (!get_bytes(env, argv[4], &slots, &slots_len)) return type_error(env, "slots must be a Uint8Array or ArrayBuffer");
+  std::int32_t* statuses;
+  std::size_t n_statuses;
+  if (!get_int32_array(env, argv[6], &statuses, &n_statuses)) return type_error(env, "statuses must be an Int32Array");
+  if (count < 0 || static_cast<std::size_t>(count) + 1 > n_offsets || static_cast<std::size_t>(count) > n_statuses) {
+    return range_error(env, "count must fit offsets (count + 1 entries) and statuses (count entries)");
+  }
+  const std::size_t slot_size = kind == 0 ? L::kBestBidAskSlotSize : L::kFullBidOfferSlotSize;
+  std::size_t off;
+  if (!slot_offset(env, argv[5], slots_len, slot_size * static_cast<std::size_t>(count), &off)) return nullptr;
+  for (std::int32_t i = 0; i < count; ++i) {
+    if (offsets[i] < 0 || offsets[i] > offsets[i + 1] || static_cast<std::size_t>(offsets[i + 1]) > data_len) {
+      return range_error(env, "offsets must be non-decreasing and inside data");
+    }
+  }
+  const DecodeFn decode = kind == 0 ? &decode_best_bid_ask : &decode_full_bid_offer;
+  std::int32_t ok = 0;
+  std::uint8_t* slot = slots + off;
+  for (std::int32_t i = 0; i < count; ++i, slot += slot_size) {
+    const DecodeStatus st = decode(data + offsets[i], static_cast<std::size_t>(offsets[i + 1] - offsets[i]), slot);
+    statuses[i] = static_cast<std::int32_t>(st);
+    ok += st == DecodeStatus::kOk;
+  }
+  return number(env, ok);
+}
+
+// Bare crossing cost, for the benchmark: same arguments, nothing done.
+napi_value Noop(napi_env env, napi_callback_info info) {
+  std::size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  return number(env, 0);
+}
+
+// Crossing plus argument unwrapping (two typed arrays and an offset), no decode.
+napi_value NoopUnwrap(napi_env env, napi_callback_info info) {
+  std::size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 3) return type_error(env, "expected (payload, slots, slotByteOffset)");
+  std::uint8_t* p;
+  std::size_t n;
+  std::uint8_t* s;
+  std::size_t m;
+  if (!get_bytes(env, argv[0], &p, &n) || !get_bytes(env, argv[1], &s, &m)) return type_error(env, "expected typed arrays");
+  std::size_t off;
+  if (!slot_offset(env, argv[2], m, L::kFullBidOfferSlotSize, &off)) return nullptr;
+  return number(env, 0);
+}
+
+}  // namespace
+
+void InitCodec(Napi::Env env, Napi::Object exports) {
+  const napi_property_descriptor props[] = {
+      {"decodeFullBidOffer", nullptr, DecodeOne<decode_full_bid_offer, L::kFullBidOfferSlotSize>, nullptr, nullptr,
+       nullptr, napi_enumerable, nullptr},
+      {"decodeBestBidAsk", nullptr, DecodeOne<decode_best_bid_ask, L::kBestBidAskSlotSize>, nullptr, nullptr, nullptr,
+       napi_enumerable, nullptr},
+      {"decodeBatch", nullptr, DecodeBatch, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"noop", nullptr, Noop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"noopUnwrap", nullptr, NoopUnwrap, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
+
 }  // namespace settrade::binding

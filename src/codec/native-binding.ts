@@ -1,3 +1,34 @@
 /** Functions the codec part of the addon exports (see native/src/codec_binding.cc). */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface CodecBinding {}
+
+/** Bytes the addon accepts: any TypedArray/Buffer (its bytes), or an ArrayBuffer. */
+export type ByteSource = ArrayBufferView | ArrayBuffer;
+
+export interface CodecBinding {
+  /**
+   * Decodes a BidOfferV3 payload into the FullBidOffer slot at byte offset
+   * `slotByteOffset` (a multiple of 8; the whole 384-byte slot inside `slots`).
+   * Returns the DecodeStatus (0 = ok); a malformed payload is not an exception.
+   * Throws TypeError/RangeError for wrong argument types or offsets.
+   */
+  decodeFullBidOffer(payload: ByteSource, slots: ByteSource, slotByteOffset: number): number;
+  /** As decodeFullBidOffer, into a 128-byte BestBidAsk slot (level 1 only, same validation). */
+  decodeBestBidAsk(payload: ByteSource, slots: ByteSource, slotByteOffset: number): number;
+  /**
+   * Decodes `count` payloads in one call: payload i is `data[offsets[i], offsets[i + 1])`,
+   * decoded into the slot at `slotByteOffset + i * slotSize`, its status written to
+   * `statuses[i]`. `kind` 0 = BestBidAsk, 1 = FullBidOffer. Returns how many decoded ok.
+   */
+  decodeBatch(
+    kind: 0 | 1,
+    data: ByteSource,
+    offsets: Int32Array,
+    count: number,
+    slots: ByteSource,
+    slotByteOffset: number,
+    statuses: Int32Array,
+  ): number;
+  /** Benchmark probe: the bare call cost with the decode functions' arguments; returns 0. */
+  noop(payload: ByteSource, slots: ByteSource, slotByteOffset: number): number;
+  /** Benchmark probe: call plus argument unwrapping and checks, no decode; returns 0. */
+  noopUnwrap(payload: ByteSource, slots: ByteSource, slotByteOffset: number): number;
+}

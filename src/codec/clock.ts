@@ -1,0 +1,19 @@
+/**
+ * Wall clock in exact integer nanoseconds. `Date.now()` has millisecond
+ * resolution, so the wall clock is anchored once at load and advanced by the
+ * monotonic clock: values are exact integers, strictly consistent with
+ * `process.hrtime.bigint()` deltas, and never go backwards. (Clock slews after
+ * load are not followed; for correlation at feed timescales that is fine.)
+ */
+const anchorWallNs = BigInt(Date.now()) * 1_000_000n;
+const anchorMonoNs = process.hrtime.bigint();
+
+/** Nanoseconds since the Unix epoch (wall clock), as an exact bigint. */
+export function wallClockNs(): bigint {
+  return anchorWallNs + (process.hrtime.bigint() - anchorMonoNs);
+}
+
+/** Monotonic nanoseconds (`process.hrtime.bigint()`), for latency. */
+export function monoNs(): bigint {
+  return process.hrtime.bigint();
+}

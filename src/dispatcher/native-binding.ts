@@ -1,3 +1,24 @@
 /** Functions the ring part of the addon exports (see native/src/ring_binding.cc). */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface RingBinding {}
+
+/** Opaque native ring handle (an N-API external). */
+export interface NativeRingHandle {
+  readonly __nativeRing: unique symbol;
+}
+
+export interface RingBinding {
+  /**
+   * Opens a ring over `ring` (a Uint8Array over the whole SharedArrayBuffer),
+   * with `scratch` (one slot, JS writes events there before `ringPush`) and
+   * `out` (a whole number of slots, `ringPoll` copies into it). The handle
+   * keeps all three alive.
+   */
+  ringOpen(ring: Uint8Array, scratch: Uint8Array, out: Uint8Array): NativeRingHandle;
+  /** Pushes the scratch slot; returns PUSH_* bits (0: refused by reject-newest). */
+  ringPush(handle: NativeRingHandle): number;
+  /** Decodes `payload` and pushes it, stamped natively; PUSH_* bits, or -DecodeStatus (ring untouched). */
+  ringPushPayload(handle: NativeRingHandle, payload: Uint8Array, epoch: number): number;
+  /** As ringPushPayload with the caller's timestamps. */
+  ringPushPayloadAt(handle: NativeRingHandle, payload: Uint8Array, epoch: number, recvTs: bigint, recvMonoNs: bigint): number;
+  /** Moves up to `max` events into `out`; returns how many. */
+  ringPoll(handle: NativeRingHandle, max: number): number;
+}

@@ -1,0 +1,372 @@
+/**
+ * Dispatcher: a bounded SPSC queue of events in a SharedArrayBuffer ring
+ * (docs/ring-protocol.md). One producer and one consumer, in the same thread
+ * or in two threads (`handle` + `Dispatcher.attach`).
+ */
+import { nativeBinding } from '../native.js';
+import { slotMemory, type EventKind, type SlotMemory } from '../events/slot-layout.js';
+import { readEvent, SlotView } from '../events/slot-reader.js';
+import { writeEvent, writeMeta } from '../events/slot-writer.js';
+import type { BidOfferEvent, ReceiveMeta } from '../events/types.js';
+import { defaultLogger, type Logger } from '../util/logger.js';
+import { DropMonitor } from './drop-monitor.js';
+import { InvalidOptionError } from './errors.js';
+import { JsRingConsumer, JsRingProducer, RingMemory, type RingConsumer, type RingProducer } from './js-ring.js';
+import { NativeRing } from './native-ring.js';
+import { resolveDispatcherOptions, type DispatcherOptions, type RingBackend } from './options.js';
+import { decodeIntoScratch, payloadError, wallClockNs } from './payload.js';
+import { createRing, PUSH_ACCEPTED, PUSH_WAKE, readRingConfig, W, type OverflowPolicy } from './ring-layout.js';
+import { waitAsync } from './wait.js';
+
+/** Structured-cloneable description of a ring: post it to a worker and `Dispatcher.attach` it there. */
+export interface DispatcherHandle {
+  /** The ring memory (shared, not copied, by postMessage). */
+  readonly buffer: SharedArrayBuffer;
+  readonly kind: EventKind;
+  readonly maxSize: number;
+  readonly overflow: OverflowPolicy;
+  readonly dropWarningThreshold: number;
+  readonly emaAlpha: number;
+  readonly pollBatchSize: number;
+}
+
+/** Options of `Dispatcher.attach` (what cannot travel in a handle). */
+export interface AttachOptions {
+  /** Logger of this side. */
+  logger?: Logger;
+  /** Ring implementation of this side (default: the loaded backend). */
+  backend?: RingBackend;
+}
+
+/** Counters of `stats()`. Exact when both sides are at rest: totalPushed - totalDropped - totalPolled == queueLen. */
+export interface DispatcherStats {
+  /** Push attempts (accepted or refused). */
+  readonly totalPushed: number;
+  /** Events moved out of the ring by the consumer. */
+  readonly totalPolled: number;
+  /** Events evicted (drop-oldest) or refused (reject-newest). */
+  readonly totalDropped: number;
+  /** Events in the ring now. */
+  readonly queueLen: number;
+  /** Capacity. */
+  readonly maxSize: number;
+}
+
+/** What `health()` returns. */
+export interface DispatcherHealth {
+  /** EMA over push attempts of "this push dropped an event" (0..1). */
+  readonly dropRateEma: number;
+  /** queueLen / maxSize. */
+  readonly queueUtilization: number;
+  readonly totalDropped: number;
+  readonly totalPushed: number;
+}
+
+/** Options of `events()`. */
+export interface EventsOptions {
+  /** End the iteration when no event arrives for this long (ms). Default: never. */
+  timeoutMs?: number;
+  /** End the iteration when aborted. */
+  signal?: AbortSignal;
+}
+
+let attachBuffer: SharedArrayBuffer | undefined;
+
+export class Dispatcher {
+  /** Event kind of the ring. */
+  readonly kind: EventKind;
+  /** Capacity in events. */
+  readonly maxSize: number;
+  /** Overflow policy. */
+  readonly overflow: OverflowPolicy;
+  /** Which implementation this side uses. */
+  readonly backend: RingBackend;
+  /** Structured-cloneable handle for `Dispatcher.attach` in another thread. */
+  readonly handle: DispatcherHandle;
+
+  private readonly ring: RingMemory;
+  private readonly producer: RingProducer;
+  private readonly consumer: RingConsumer;
+  private readonly native: NativeRing | undefined;
+  private readonly scratch: SlotMemory;
+  private readonly out: SlotMemory;
+  private readonly slotSize: number;
+  private readonly batch: number;
+  private readonly monitor: DropMonitor;
+  private readonly view: SlotView;
+  // Events already moved out of the ring but not yet handed over (drain's
+  // callback threw): served first by the next poll/drain.
+  private pendingPos = 0;
+  private pendingLen = 0;
+
+  /**
+   * Creates a ring. Throws InvalidOptionError naming the option at fault.
+   * @param options see DispatcherOptions; every field has a default (DISPATCHER_DEFAULTS).
+   */
+  constructor(options: DispatcherOptions = {}) {
+    const o = resolveDispatcherOptions(options);
+    const backend = options.backend ?? (nativeBinding ? 'native' : 'js');
+    if (backend === 'native' && !nativeBinding) {
+      throw new InvalidOptionError('backend', "'native' requested but the native addon is not loaded");
+    }
+    const buffer = attachBuffer ?? createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
+    attachBuffer = undefined;
+    const config = readRingConfig(buffer);
+    this.kind = config.kind;
+    this.maxSize = config.capacity;
+    this.overflow = config.overflow;
+    this.backend = backend;
+    this.slotSize = config.slotSize;
+    this.batch = Math.min(o.pollBatchSize, config.capacity);
+    this.handle = Object.freeze({
+      buffer,
+      kind: config.kind,
+      maxSize: config.capacity,
+      overflow: config.overflow,
+      dropWarningThreshold: o.dropWarningThreshold,
+      emaAlpha: config.emaAlpha,
+      pollBatchSize: o.pollBatchSize,
+    });
+    this.ring = new RingMemory(buffer, config);
+    this.scratch = slotMemory(new ArrayBuffer(config.slotSize));
+    this.out = slotMemory(new ArrayBuffer(config.slotSize * this.batch));
+    if (backend === 'native') {
+      this.native = new NativeRing(nativeBinding!, buffer, this.scratch, this.out, config.slotSize);
+      this.producer = this.native;
+      this.consumer = this.native;
+    } else {
+      this.native = undefined;
+      this.producer = new JsRingProducer(this.ring, this.scratch);
+      this.consumer = new JsRingConsumer(this.ring, this.out);
+    }
+    this.monitor = new DropMonitor(this.ring.i32, this.ring.f64, o.dropWarningThreshold, options.logger ?? defaultLogger());
+    this.view = new SlotView(config.kind, this.out);
+  }
+
+  /**
+   * Opens the ring described by `handle` (from another Dispatcher, usually in
+   * another thread). Both objects then share one queue: use one as the
+   * producer and the other as the consumer.
+   */
+  static attach(handle: DispatcherHandle, options: AttachOptions = {}): Dispatcher {
+    if (typeof handle !== 'object' || handle === null || !(handle.buffer instanceof SharedArrayBuffer)) {
+      throw new InvalidOptionError('handle', 'must be a Dispatcher handle with a SharedArrayBuffer');
+    }
+    const config = readRingConfig(handle.buffer);
+    attachBuffer = handle.buffer;
+    try {
+      return new Dispatcher({
+        kind: config.kind,
+        maxSize: config.capacity,
+        overflow: config.overflow,
+        emaAlpha: config.emaAlpha,
+        dropWarningThreshold: handle.dropWarningThreshold,
+        pollBatchSize: handle.pollBatchSize,
+        ...options,
+      });
+    } finally {
+      attachBuffer = undefined;
+    }
+  }
+
+  // ---- producer side ----
+
+  /**
+   * Enqueues an event (written into a slot). drop-oldest: always true (the
+   * oldest event is evicted and counted when full); reject-newest: false when
+   * full (counted as a drop). Throws RangeError for an event that does not
+   * fit a slot (symbol over 32 UTF-8 bytes), before touching the ring.
+   */
+  push(event: BidOfferEvent): boolean {
+    writeEvent(this.kind, event, this.scratch, 0);
+    return this.commit(this.producer.pushScratch());
+  }
+
+  /** The seed's `put_if_fits`: same as `push`; false when reject-newest refused the event. */
+  tryPush(event: BidOfferEvent): boolean {
+    return this.push(event);
+  }
+
+  /**
+   * Decodes a BidOfferV3 payload straight into a slot and enqueues it (one
+   * native call with the native backend). Missing meta: recvTs/recvMonoNs
+   * now, connectionEpoch 0. Throws the codec's ParseError on malformed input;
+   * the ring is then untouched (nothing evicted, nothing counted).
+   */
+  pushPayload(payload: Uint8Array, meta?: Partial<ReceiveMeta>): boolean {
+    const epoch = meta?.connectionEpoch ?? 0;
+    let result: number;
+    if (this.native !== undefined) {
+      let recvTs = meta?.recvTs;
+      let recvMonoNs = meta?.recvMonoNs;
+      if (recvTs !== undefined || recvMonoNs !== undefined) {
+        recvTs ??= wallClockNs();
+        recvMonoNs ??= process.hrtime.bigint();
+      }
+      result = this.native.pushPayload(payload, epoch, recvTs, recvMonoNs);
+      if (result < 0) throw payloadError(-result);
+    } else {
+      // Decode into the scratch slot first: a bad payload never reaches the ring.
+      this.scratch.u8.fill(0);
+      const status = decodeIntoScratch(this.kind, payload, this.scratch, 0);
+      if (status !== 0) throw payloadError(status);
+      writeMeta(this.scratch, 0, meta?.recvTs ?? wallClockNs(), meta?.recvMonoNs ?? process.hrtime.bigint(), epoch);
+      result = this.producer.pushScratch();
+    }
+    return this.commit(result);
+  }
+
+  /**
+   * Low-level producer path (tests, benchmarks): `fill` writes the next event
+   * straight into the scratch slot (`SlotLayout` offsets, byte offset 0),
+   * then it is enqueued as by `push`.
+   * @internal
+   */
+  pushSlot(fill: (mem: SlotMemory) => void): boolean {
+    fill(this.scratch);
+    return this.commit(this.producer.pushScratch());
+  }
+
+  private commit(result: number): boolean {
+    // The native producer cannot call Atomics.notify: it reports PUSH_WAKE.
+    if ((result & PUSH_WAKE) !== 0) Atomics.notify(this.ring.i32, W.writeIndex);
+    this.monitor.afterPush(result);
+    return (result & PUSH_ACCEPTED) !== 0;
+  }
+
+  // ---- consumer side ----
+
+  // Makes sure the out buffer holds undelivered events (up to `max`); returns how many.
+  private fill(max: number): number {
+    if (this.pendingPos < this.pendingLen) return this.pendingLen - this.pendingPos;
+    this.pendingPos = 0;
+    this.pendingLen = this.consumer.poll(max < this.batch ? max : this.batch);
+    return this.pendingLen;
+  }
+
+  /** Removes and returns up to `maxEvents` events, oldest first, as frozen objects. Never blocks. */
+  poll(maxEvents: number = this.batch): BidOfferEvent[] {
+    const events: BidOfferEvent[] = [];
+    while (events.length < maxEvents) {
+      const n = this.fill(maxEvents - events.length);
+      if (n === 0) break;
+      const end = Math.min(this.pendingLen, this.pendingPos + (maxEvents - events.length));
+      for (let k = this.pendingPos; k < end; k++) events.push(readEvent(this.kind, this.out, k * this.slotSize));
+      this.pendingPos = end;
+    }
+    return events;
+  }
+
+  /**
+   * Hands up to `maxEvents` events, oldest first, to `fn` through one reusable
+   * view (no allocation per event; the view is valid only during the call:
+   * `view.toEvent()` keeps a copy). Returns how many were handed over. If `fn`
+   * throws, the events after it stay queued locally for the next poll/drain.
+   */
+  drain(fn: (view: SlotView) => void, maxEvents = Number.POSITIVE_INFINITY): number {
+    let count = 0;
+    const view = this.view;
+    while (count < maxEvents) {
+      const n = this.fill(Math.min(maxEvents - count, this.batch));
+      if (n === 0) break;
+      const end = Math.min(this.pendingLen, this.pendingPos + (maxEvents - count));
+      while (this.pendingPos < end) {
+        view.at(this.pendingPos * this.slotSize);
+        this.pendingPos++;
+        count++;
+        fn(view);
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Resolves true as soon as an event is available, false after `timeoutMs`
+   * or on abort. Sleeps in Atomics.waitAsync (no spinning); the producer
+   * notifies only while this side sleeps.
+   */
+  async waitForEvents(timeoutMs = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<boolean> {
+    const i32 = this.ring.i32;
+    const deadline = performance.now() + timeoutMs;
+    const wake = (): void => {
+      Atomics.notify(i32, W.writeIndex);
+    };
+    signal?.addEventListener('abort', wake, { once: true });
+    try {
+      for (;;) {
+        if (this.pendingPos < this.pendingLen) return true;
+        if (Atomics.load(i32, W.writeIndex) !== Atomics.load(i32, W.readIndex)) return true;
+        if (signal?.aborted) return false;
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) return false;
+        // Dekker with the producer (seq-cst both sides): set the flag, re-check, then sleep.
+        Atomics.store(i32, W.sleeping, 1);
+        const w = Atomics.load(i32, W.writeIndex);
+        if (w !== Atomics.load(i32, W.readIndex)) {
+          Atomics.store(i32, W.sleeping, 0);
+          return true;
+        }
+        const r = waitAsync(i32, W.writeIndex, w, remaining === Number.POSITIVE_INFINITY ? undefined : remaining);
+        if (r.async) await r.value;
+        Atomics.store(i32, W.sleeping, 0);
+      }
+    } finally {
+      signal?.removeEventListener('abort', wake);
+    }
+  }
+
+  /**
+   * Async iterator over events as they arrive; sleeps while the ring is
+   * empty. Ends after `timeoutMs` without an event, or when `signal` aborts.
+   */
+  async *events(options: EventsOptions = {}): AsyncGenerator<BidOfferEvent, void, undefined> {
+    const { timeoutMs = Number.POSITIVE_INFINITY, signal } = options;
+    if (!(typeof timeoutMs === 'number' && timeoutMs >= 0)) throw new InvalidOptionError('timeoutMs', 'must be a number >= 0');
+    for (;;) {
+      if (signal?.aborted) return;
+      const batch = this.poll(this.batch);
+      if (batch.length > 0) {
+        for (const e of batch) yield e;
+        continue;
+      }
+      if (!(await this.waitForEvents(timeoutMs, signal))) return;
+    }
+  }
+
+  // ---- either side ----
+
+  /** Counters (see DispatcherStats). */
+  stats(): DispatcherStats {
+    const { i32, f64 } = this.ring;
+    const r = Atomics.load(i32, W.readIndex);
+    const w = Atomics.load(i32, W.writeIndex);
+    return {
+      totalPushed: f64[W.pushed]!,
+      totalPolled: f64[W.polled]!,
+      totalDropped: f64[W.dropped]!,
+      queueLen: Math.min(this.ring.distance(w, r), this.maxSize),
+      maxSize: this.maxSize,
+    };
+  }
+
+  /** Drop-rate EMA and queue utilization (see DispatcherHealth). */
+  health(): DispatcherHealth {
+    const s = this.stats();
+    return {
+      dropRateEma: this.ring.f64[W.dropRateEma]!,
+      queueUtilization: s.queueLen / s.maxSize,
+      totalDropped: s.totalDropped,
+      totalPushed: s.totalPushed,
+    };
+  }
+
+  /**
+   * Empties the queue and resets counters and the EMA. Call it only while
+   * the other side is not pushing/polling (it is not a concurrent operation).
+   */
+  clear(): void {
+    this.ring.clear();
+    this.pendingPos = 0;
+    this.pendingLen = 0;
+  }
+}

@@ -1,0 +1,16 @@
+/** Errors thrown by the dispatcher and feed-health components. */
+
+/** An option (constructor argument) is missing, of the wrong type or out of range. */
+export class InvalidOptionError extends RangeError {
+  /** Stable error code. */
+  readonly code = 'ERR_INVALID_OPTION';
+  override readonly name = 'InvalidOptionError';
+  /** The option at fault, e.g. `maxSize`. */
+  readonly option: string;
+
+  /** @param option name of the option; @param message what is wrong with it (the name is prefixed). */
+  constructor(option: string, message: string) {
+    super(`${option}: ${message}`);
+    this.option = option;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The ring protocol of docs/ring-protocol.md in TypeScript, with Atomics on
+ * the same SharedArrayBuffer the native ring uses: either side may be JS or
+ * native. Byte level only (slots are opaque here); Dispatcher adds events.
+ */
+import type { SlotMemory } from '../events/slot-layout.js';
+import { PUSH_ACCEPTED, PUSH_EVICTED, PUSH_WAKE, RingHeader, W, type RingConfig } from './ring-layout.js';
+
+/** What the Dispatcher needs from a producer backend (JS or native). */
+export interface RingProducer {
+  /** The scratch slot (offset 0) where the caller writes the next event before `pushScratch()`. */
+  readonly scratch: SlotMemory;
+  /** Copies the scratch slot into the ring. Returns PUSH_* bits (0: refused by reject-newest). */
+  pushScratch(): number;
+}
+
+/** What the Dispatcher needs from a consumer backend (JS or native). */
+export interface RingConsumer {
+  /** Consumer-local memory the polled slots are copied into (slot k at k * slotSize). */
+  readonly out: SlotMemory;
+  /** How many slots `out` holds. */
+  readonly outSlots: number;
+  /** Moves up to `max` (<= outSlots) events out of the ring into `out`; returns how many. */
+  poll(max: number): number;
+}
+
+/** Views over a ring buffer shared by both JS sides. */
+export class RingMemory {
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+  readonly u8: Uint8Array;
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly config: RingConfig,
+  ) {
+    this.i32 = new Int32Array(buffer, 0, RingHeader.headerBytes >> 2);
+    this.f64 = new Float64Array(buffer, 0, RingHeader.headerBytes >> 3);
+    this.u8 = new Uint8Array(buffer);
+  }
+
+  /** Queue length from two indices. */
+  distance(w: number, r: number): number {
+    const d = w - r;
+    return d < 0 ? d + this.config.modulus : d;
+  }
+
+  /** Empties the ring and zeroes counters and EMA. Only while neither side runs. */
+  clear(): void {
+    Atomics.store(this.i32, W.writeIndex, 0);
+    Atomics.store(this.i32, W.readIndex, 0);
+    Atomics.store(this.i32, W.dropWarned, 0);
+    this.f64[W.pushed] = 0;
+    this.f64[W.dropped] = 0;
+    this.f64[W.polled] = 0;
+    this.f64[W.dropRateEma] = 0;
+  }
+}
+
+/** JS producer: caches the read index and reloads it only when the cache says full. */
+export class JsRingProducer implements RingProducer {
+  readonly scratch: SlotMemory;
+  private readonly scratchU8: Uint8Array;
+  private readCache: number;
+
+  constructor(
+    private readonly ring: RingMemory,
+    scratch: SlotMemory,
+  ) {
+    this.scratch = scratch;
+    // Exactly one slot long, so `set` copies it whole without a subarray view per push.
+    this.scratchU8 = new Uint8Array(scratch.u8.buffer, 0, ring.config.slotSize);
+    this.readCache = Atomics.load(ring.i32, W.readIndex);
+  }
+
+  pushScratch(): number {
+    const ring = this.ring;
+    const { capacity, modulus, slotSize, overflow, emaAlpha } = ring.config;
+    const i32 = ring.i32;
+    const f64 = ring.f64;
+    const w = Atomics.load(i32, W.writeIndex);
+    let result = PUSH_ACCEPTED;
+    f64[W.pushed] = f64[W.pushed]! + 1;
+    while (ring.distance(w, this.readCache) >= capacity) {
+      const r = Atomics.load(i32, W.readIndex);
+      this.readCache = r;
+      if (ring.distance(w, r) < capacity) break;
+      if (overflow === 'reject-newest') {
+        f64[W.dropped] = f64[W.dropped]! + 1;
+        const ema = f64[W.dropRateEma]!;
+        f64[W.dropRateEma] = ema + emaAlpha * (1 - ema);
+        return 0;
+      }
+      // Evict the oldest without waiting for the consumer; only a won CAS counts.
+      const next = r + 1 === modulus ? 0 : r + 1;
+      if (Atomics.compareExchange(i32, W.readIndex, r, next) === r) {
+        this.readCache = next;
+        f64[W.dropped] = f64[W.dropped]! + 1;
+        result |= PUSH_EVICTED;
+        break;
+      }
+    }
+    ring.u8.set(this.scratchU8, RingHeader.headerBytes + (w % capacity) * slotSize);
+    Atomics.store(i32, W.writeIndex, w + 1 === modulus ? 0 : w + 1);
+    const ema = f64[W.dropRateEma]!;
+    f64[W.dropRateEma] = ema + emaAlpha * ((result & PUSH_EVICTED) !== 0 ? 1 - ema : 0 - ema);
+    if (Atomics.load(i32, W.sleeping) !== 0) result |= PUSH_WAKE;
+    return result;
+  }
+}
+
+/** JS consumer: batch copy-out, then commit with a CAS (discarding what the producer evicted meanwhile). */
+export class JsRingConsumer implements RingConsumer {
+  readonly out: SlotMemory;
+  readonly outSlots: number;
+
+  constructor(
+    private readonly ring: RingMemory,
+    out: SlotMemory,
+  ) {
+    this.out = out;
+    this.outSlots = Math.floor(out.u8.byteLength / ring.config.slotSize);
+  }
+
+  poll(max: number): number {
+    const ring = this.ring;
+    const { capacity, slotSize } = ring.config;
+    const i32 = ring.i32;
+    const src = ring.u8;
+    const dst = this.out.u8;
+    const base = RingHeader.headerBytes;
+    if (max > this.outSlots) max = this.outSlots;
+    if (max <= 0) return 0;
+    for (;;) {
+      const r = Atomics.load(i32, W.readIndex);
+      const w = Atomics.load(i32, W.writeIndex);
+      let avail = ring.distance(w, r);
+      if (avail === 0) return 0;
+      if (avail > capacity) avail = capacity;
+      const n = avail < max ? avail : max;
+      const start = r % capacity;
+      const first = n < capacity - start ? n : capacity - start;
+      // One allocation (the subarray view) per batch, none per event.
+      dst.set(src.subarray(base + start * slotSize, base + (start + first) * slotSize), 0);
+      if (first < n) dst.set(src.subarray(base, base + (n - first) * slotSize), first * slotSize);
+      const end = (r + n) % ring.config.modulus;
+      let expected = r;
+      for (;;) {
+        const prev = Atomics.compareExchange(i32, W.readIndex, expected, end);
+        if (prev === expected) break;
+        // The producer evicted [r, prev): what we copied of [prev, end) is still valid.
+        expected = prev;
+        if (ring.distance(expected, r) >= n) break;
+      }
+      const skipped = ring.distance(expected, r);
+      if (skipped >= n) continue;
+      const kept = n - skipped;
+      if (skipped > 0) dst.copyWithin(0, skipped * slotSize, n * slotSize);
+      ring.f64[W.polled] = ring.f64[W.polled]! + kept;
+      return kept;
+    }
+  }
+}

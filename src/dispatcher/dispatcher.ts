@@ -14,7 +14,7 @@ import { InvalidOptionError } from './errors.js';
 import { JsRingConsumer, JsRingProducer, RingMemory, type RingConsumer, type RingProducer } from './js-ring.js';
 import { NativeRing } from './native-ring.js';
 import { resolveDispatcherOptions, type DispatcherOptions, type RingBackend } from './options.js';
-import { decodeIntoScratch, payloadError, wallClockNs } from './payload.js';
+import { decodeIntoScratch, monoNs, payloadError, wallClockNs } from './payload.js';
 import { createRing, PUSH_ACCEPTED, PUSH_WAKE, readRingConfig, W, type OverflowPolicy } from './ring-layout.js';
 import { waitAsync } from './wait.js';
 
@@ -194,6 +194,7 @@ export class Dispatcher {
    * the ring is then untouched (nothing evicted, nothing counted).
    */
   pushPayload(payload: Uint8Array, meta?: Partial<ReceiveMeta>): boolean {
+    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array (or Buffer)');
     const epoch = meta?.connectionEpoch ?? 0;
     let result: number;
     if (this.native !== undefined) {
@@ -201,7 +202,7 @@ export class Dispatcher {
       let recvMonoNs = meta?.recvMonoNs;
       if (recvTs !== undefined || recvMonoNs !== undefined) {
         recvTs ??= wallClockNs();
-        recvMonoNs ??= process.hrtime.bigint();
+        recvMonoNs ??= monoNs();
       }
       result = this.native.pushPayload(payload, epoch, recvTs, recvMonoNs);
       if (result < 0) throw payloadError(-result);
@@ -210,7 +211,7 @@ export class Dispatcher {
       this.scratch.u8.fill(0);
       const status = decodeIntoScratch(this.kind, payload, this.scratch, 0);
       if (status !== 0) throw payloadError(status);
-      writeMeta(this.scratch, 0, meta?.recvTs ?? wallClockNs(), meta?.recvMonoNs ?? process.hrtime.bigint(), epoch);
+      writeMeta(this.scratch, 0, meta?.recvTs ?? wallClockNs(), meta?.recvMonoNs ?? monoNs(), epoch);
       result = this.producer.pushScratch();
     }
     return this.commit(result);

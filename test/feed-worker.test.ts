@@ -1,0 +1,106 @@
+/**
+ * createFeed: client + adapter in a worker thread producing into a ring the
+ * test thread consumes (and the same in-thread), against the simulator.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFeed, type Feed } from '../src/adapter/feed.js';
+import type { FullBidOffer } from '../src/events/types.js';
+import { Simulator, type PublishedMessage } from '../src/sim/index.js';
+import type { ClientState, SettradeError } from '../src/transport/index.js';
+import { silentLogger } from '../src/util/logger.js';
+
+const fast = { baseDelayMs: 50, maxDelayMs: 400, connectTimeoutMs: 3000 };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function until(pred: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const iv = setInterval(() => {
+      if (pred()) {
+        clearInterval(iv);
+        resolve();
+      } else if (Date.now() - t0 > timeoutMs) {
+        clearInterval(iv);
+        reject(new Error(`timed out waiting for ${what}`));
+      }
+    }, 5);
+  });
+}
+
+async function startSim() {
+  const sim = new Simulator({ symbols: [], ratePerSymbol: 200 });
+  const info = await sim.start();
+  cleanups.push(() => sim.stop());
+  const published = new Map<string, PublishedMessage[]>();
+  sim.on('published', (m) => published.set(m.symbol, [...(published.get(m.symbol) ?? []), m]));
+  return { sim, published, ...info };
+}
+
+const view = (e: FullBidOffer) => ({ bidPrices: [...e.bidPrices], askPrices: [...e.askPrices], bidVolumes: [...e.bidVolumes], askVolumes: [...e.askVolumes], bidFlag: e.bidFlag, askFlag: e.askFlag });
+
+for (const worker of [true, false]) {
+  describe(`createFeed({ worker: ${worker} })`, () => {
+    it('delivers the published books, forwards state and reconnects, reports stats, and shuts down', async () => {
+      const { sim, published, baseUrl, credentials } = await startSim();
+      const states: ClientState[] = [];
+      const feed: Feed = await createFeed({ ...credentials, baseUrl, ...fast, symbols: ['aot', 'PTT'], fullDepth: true, maxSize: 8192, worker, logger: silentLogger });
+      cleanups.push(() => feed.shutdown());
+      expect(feed.inWorker).toBe(worker);
+      feed.on('state', (s) => states.push(s));
+      expect(feed.subscribedSymbols).toEqual(['AOT', 'PTT']);
+      const events: FullBidOffer[] = [];
+      const collect = () => events.push(...(feed.dispatcher.poll(1000) as FullBidOffer[]));
+      await until(() => (collect(), events.filter((e) => e.symbol === 'PTT').length >= 40), 'events');
+      for (const sym of ['AOT', 'PTT']) {
+        const mine = events.filter((e) => e.symbol === sym);
+        const pub = (published.get(sym) ?? []).map((m) => m.book);
+        const start = pub.findIndex((b) => JSON.stringify(b) === JSON.stringify(view(mine[0] as FullBidOffer)));
+        expect(start).toBeGreaterThanOrEqual(0);
+        expect(mine.map(view)).toEqual(pub.slice(start, start + mine.length));
+      }
+      expect(events.every((e) => e.connectionEpoch === 0)).toBe(true);
+
+      const reconnected = new Promise<number>((r) => feed.on('reconnect', (i) => r(i.epoch)));
+      sim.faults.dropConnections();
+      expect(await reconnected).toBe(1);
+      expect(states).toEqual(expect.arrayContaining(['RECONNECTING', 'CONNECTED']));
+      await until(() => (collect(), events.some((e) => e.connectionEpoch === 1)), 'epoch 1 events');
+
+      feed.subscribe('kbank');
+      await until(() => (collect(), events.some((e) => e.symbol === 'KBANK')), 'a symbol added later');
+      feed.unsubscribe('AOT');
+      expect(() => feed.subscribe('A/B')).toThrow(/invalid symbol/);
+
+      const stats = await feed.stats();
+      expect(stats.client).toMatchObject({ state: 'CONNECTED', reconnectEpoch: 1 });
+      expect(stats.adapter).toMatchObject({ fullDepth: true, parseErrors: 0, callbackErrors: 0, subscribedSymbols: ['KBANK', 'PTT'] });
+      expect(stats.adapter.messagesParsed).toBe(feed.dispatcher.stats().totalPushed);
+
+      await feed.shutdown();
+      await feed.shutdown();
+      if (worker) await expect(feed.stats()).rejects.toMatchObject({ code: 'SHUTDOWN' });
+      else expect((await feed.stats()).client.state).toBe('SHUTDOWN');
+      const pushed = feed.dispatcher.stats().totalPushed;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(feed.dispatcher.stats().totalPushed).toBe(pushed); // nothing produced after shutdown
+    });
+
+    it('wrong credentials reject createFeed with a clear error', async () => {
+      const { baseUrl, credentials } = await startSim();
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const appSecret = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url').toString('base64');
+      const errors: SettradeError[] = [];
+      const err = (await createFeed({ ...credentials, appSecret, baseUrl, ...fast, maxRetries: 1, fullDepth: false, worker, logger: silentLogger }).catch(
+        (e: unknown) => e,
+      )) as SettradeError;
+      expect(err).toMatchObject({ code: 'RETRIES_EXHAUSTED' });
+      expect(err.message).toMatch(/login rejected: HTTP 401/);
+      expect(err.message).not.toContain(appSecret);
+      expect(errors).toEqual([]);
+    });
+  });
+}

@@ -6,3 +6,5 @@ export type { DispatcherOptions, RingBackend } from './options.js';
 export type { OverflowPolicy } from './ring-layout.js';
 export { RingHeaderError } from './ring-layout.js';
 export { InvalidOptionError } from './errors.js';
+export { ShardedDispatcher, shardOf } from './sharded.js';
+export type { ShardedDispatcherOptions } from './sharded.js';

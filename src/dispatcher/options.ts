@@ -54,6 +54,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
+// `undefined` takes the default; anything else (null included) is validated.
+function def<T>(v: unknown, d: T): unknown {
+  return v === undefined ? d : v;
+}
+
 function checkInt(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     throw new InvalidOptionError(name, `must be an integer from ${min} to ${max}, got ${String(v)}`);
@@ -65,24 +70,24 @@ function checkInt(name: string, v: unknown, min: number, max: number): number {
 export function resolveDispatcherOptions(options: unknown): ResolvedDispatcherOptions {
   if (options !== undefined && !isObject(options)) throw new InvalidOptionError('options', 'must be an object');
   const o = options ?? {};
-  const kind = o.kind ?? DISPATCHER_DEFAULTS.kind;
+  const kind = def(o.kind, DISPATCHER_DEFAULTS.kind);
   if (kind !== 'bestBidAsk' && kind !== 'fullBidOffer') {
     throw new InvalidOptionError('kind', `must be 'bestBidAsk' or 'fullBidOffer', got ${String(kind)}`);
   }
-  const maxSize = checkInt('maxSize', o.maxSize ?? DISPATCHER_DEFAULTS.maxSize, 1, MAX_RING_CAPACITY);
-  const overflow = o.overflow ?? DISPATCHER_DEFAULTS.overflow;
+  const maxSize = checkInt('maxSize', def(o.maxSize, DISPATCHER_DEFAULTS.maxSize), 1, MAX_RING_CAPACITY);
+  const overflow = def(o.overflow, DISPATCHER_DEFAULTS.overflow);
   if (overflow !== 'drop-oldest' && overflow !== 'reject-newest') {
     throw new InvalidOptionError('overflow', `must be 'drop-oldest' or 'reject-newest', got ${String(overflow)}`);
   }
-  const threshold = o.dropWarningThreshold ?? DISPATCHER_DEFAULTS.dropWarningThreshold;
+  const threshold = def(o.dropWarningThreshold, DISPATCHER_DEFAULTS.dropWarningThreshold);
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
     throw new InvalidOptionError('dropWarningThreshold', `must be a number in (0, 1], got ${String(threshold)}`);
   }
-  const emaAlpha = o.emaAlpha ?? DISPATCHER_DEFAULTS.emaAlpha;
+  const emaAlpha = def(o.emaAlpha, DISPATCHER_DEFAULTS.emaAlpha);
   if (typeof emaAlpha !== 'number' || !(emaAlpha > 0 && emaAlpha <= 1)) {
     throw new InvalidOptionError('emaAlpha', `must be a number in (0, 1], got ${String(emaAlpha)}`);
   }
-  const pollBatchSize = checkInt('pollBatchSize', o.pollBatchSize ?? DISPATCHER_DEFAULTS.pollBatchSize, 1, 65_536);
+  const pollBatchSize = checkInt('pollBatchSize', def(o.pollBatchSize, DISPATCHER_DEFAULTS.pollBatchSize), 1, 65_536);
   if (o.logger !== undefined && (!isObject(o.logger) || typeof o.logger.warn !== 'function' || typeof o.logger.info !== 'function')) {
     throw new InvalidOptionError('logger', 'must have warn(obj, msg) and info(obj, msg) methods');
   }

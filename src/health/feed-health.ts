@@ -57,11 +57,11 @@ export class FeedHealth {
   /** @param options see FeedHealthOptions (defaults: FEED_HEALTH_DEFAULTS). Throws InvalidOptionError naming the option. */
   constructor(options: FeedHealthOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'must be an object');
-    this.globalTimeoutSec = checkTimeout('globalTimeoutSec', options.globalTimeoutSec ?? FEED_HEALTH_DEFAULTS.globalTimeoutSec);
-    this.symbolTimeoutSec = checkTimeout('symbolTimeoutSec', options.symbolTimeoutSec ?? FEED_HEALTH_DEFAULTS.symbolTimeoutSec);
+    this.globalTimeoutSec = checkTimeout('globalTimeoutSec', options.globalTimeoutSec === undefined ? FEED_HEALTH_DEFAULTS.globalTimeoutSec : options.globalTimeoutSec);
+    this.symbolTimeoutSec = checkTimeout('symbolTimeoutSec', options.symbolTimeoutSec === undefined ? FEED_HEALTH_DEFAULTS.symbolTimeoutSec : options.symbolTimeoutSec);
     this.globalNs = this.globalTimeoutSec * 1e9;
     this.symbolNs = this.symbolTimeoutSec * 1e9;
-    const overrides = options.perSymbolTimeoutSec ?? {};
+    const overrides = options.perSymbolTimeoutSec === undefined ? {} : options.perSymbolTimeoutSec;
     if (typeof overrides !== 'object' || overrides === null) {
       throw new InvalidOptionError('perSymbolTimeoutSec', 'must be an object of symbol -> seconds');
     }

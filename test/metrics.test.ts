@@ -57,10 +57,10 @@ describe('metrics', () => {
       expect(liveBody).toContain('settrade_feed_client_state{state="CONNECTED"} 1');
       expect(liveBody).toContain('settrade_feed_client_state{state="RECONNECTING"} 0');
 
-      const stopped = await feed.stats();
-      // Stats are still served after the client is shut down: exact figures to compare.
-      await feed.shutdown();
-      const rest = await feed.stats().catch(() => stopped);
+      // Stall the simulator's feed so every figure comes to rest, then compare exactly.
+      sim.faults.stallFeed(60_000);
+      while (await feed.dispatcher.waitForEvents(300)) feed.dispatcher.drain(() => undefined);
+      const rest = await feed.stats();
       const d = feed.dispatcher.stats();
       const m = samples(await (await fetch(server.url)).text());
       expect(m.get('settrade_feed_dispatcher_pushed_total')).toBe(d.totalPushed);
@@ -86,16 +86,21 @@ describe('metrics', () => {
     feed = await createFeed({ ...credentials, baseUrl, symbols: ['AOT'], fullDepth: false, worker: false, logger: silentLogger, baseDelayMs: 50 });
     const registry = createMetrics({ feed, dispatcher: feed.dispatcher });
     server = await serveMetrics({ registry });
-    const reconnected = new Promise<void>((resolve) => feed!.on('reconnect', () => resolve()));
+    const scrape = async (): Promise<Map<string, number>> => samples(await (await fetch(server!.url)).text());
+    // The subscription is live once an event arrived (QoS 0: nothing published before it is delivered).
+    expect(await feed.dispatcher.waitForEvents(10_000)).toBe(true);
     sim.faults.publishMalformed(3);
-    sim.faults.dropConnections();
-    await reconnected;
-    let m = samples(await (await fetch(server.url)).text());
-    for (let i = 0; i < 50 && (m.get('settrade_feed_adapter_parse_errors_total') ?? 0) < 3; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      m = samples(await (await fetch(server.url)).text());
+    let m = await scrape();
+    for (let i = 0; i < 100 && (m.get('settrade_feed_adapter_parse_errors_total') ?? 0) < 3; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      m = await scrape();
     }
     expect(m.get('settrade_feed_adapter_parse_errors_total')).toBe(3);
+    expect(m.get('settrade_feed_client_reconnect_epoch')).toBe(0);
+    const reconnected = new Promise<void>((resolve) => feed!.on('reconnect', () => resolve()));
+    sim.faults.dropConnections();
+    await reconnected;
+    m = await scrape();
     expect(m.get('settrade_feed_client_reconnect_epoch')).toBe(1);
     expect(m.get('settrade_feed_client_reconnects_total')).toBeGreaterThanOrEqual(1);
   });

@@ -89,7 +89,7 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
 
   // Loaded only now, so usage errors and --help stay instant.
   const [{ createFeed }, { FeedHealth }, { Simulator }, { runFeed }] = await Promise.all([
-    import('../adapter/feed.js'),
+    import('../adapter/index.js'),
     import('../health/index.js'),
     import('../sim/index.js'),
     import('./run-feed.js'),
@@ -126,7 +126,9 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
         stallMs: FAULT_SCHEDULE_DEFAULTS.stallMs,
         malformedCount: FAULT_SCHEDULE_DEFAULTS.malformedCount,
         // With a fixed duration, leave the last few seconds fault-free so the summary shows recovery.
-        ...(durationSec !== undefined ? { stopAfterMs: Math.max(0, durationSec * 1000 - FAULT_SCHEDULE_DEFAULTS.stallMs - 1500) } : {}),
+        ...(durationSec !== undefined
+          ? { maxFaults: Math.max(0, Math.floor((durationSec - (FAULT_SCHEDULE_DEFAULTS.stallMs + 1500) / 1000) / faultIntervalSec)) }
+          : {}),
         onFault: () => {
           eventsAtLastFault = bookRef?.totalEvents ?? 0;
           perSymbolAtLastFault = bookRef?.eventCounts() ?? {};

@@ -14,7 +14,8 @@ export interface FaultTarget {
 }
 
 /** The kinds of fault, in the order they are injected. */
-export const FAULT_KINDS = ['dropConnections', 'publishMalformed', 'stallSymbol', 'expireTokens', 'stallFeed'] as const;
+// Malformed payloads go first, while the first connection is surely up (QoS 0: nothing is queued for a client that is reconnecting).
+export const FAULT_KINDS = ['publishMalformed', 'dropConnections', 'stallSymbol', 'expireTokens', 'stallFeed'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Options of {@link FaultSchedule}. */
@@ -27,8 +28,8 @@ export interface FaultScheduleOptions {
   readonly stallMs: number;
   /** Malformed payloads per injection. */
   readonly malformedCount: number;
-  /** No fault is started after this many ms from start() (leaves time to show recovery). */
-  readonly stopAfterMs?: number;
+  /** Inject at most this many faults (with a fixed run time: leaves time to show recovery). */
+  readonly maxFaults?: number;
   /** Told about each fault as it is injected (e.g. to note the event count then). */
   readonly onFault?: (kind: FaultKind, description: string) => void;
 }
@@ -67,7 +68,7 @@ export class FaultSchedule {
   /** Injects the next fault of the cycle now. */
   injectNext(): void {
     const elapsed = performance.now() - this.startedAt;
-    if (this.options.stopAfterMs !== undefined && elapsed > this.options.stopAfterMs) {
+    if (this.options.maxFaults !== undefined && this.injected >= this.options.maxFaults) {
       this.stop();
       return;
     }

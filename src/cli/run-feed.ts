@@ -139,13 +139,7 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
 
   let metrics: MetricsServer | undefined;
   if (options.metricsPort !== undefined) {
-    const registry = createMetrics({
-      dispatcher: feed.dispatcher,
-      health,
-      backend: options.backend,
-      client: { stats: async () => (await feed.stats()).client },
-      adapter: { stats: async () => (await feed.stats()).adapter },
-    });
+    const registry = createMetrics({ feed, dispatcher: feed.dispatcher, health, backend: options.backend });
     metrics = await serveMetrics({ registry, port: options.metricsPort });
     process.stderr.write(`settrade-feed: metrics at ${metrics.url}\n`);
   }

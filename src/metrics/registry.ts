@@ -136,22 +136,37 @@ export function createMetrics(options: MetricsOptions = {}): Registry {
  */
 function scrapeCache(options: MetricsOptions): () => Promise<ScrapeSnapshot> {
   let pending: Promise<ScrapeSnapshot> | undefined;
+  let last: ScrapeSnapshot = {};
   return () => {
     if (!pending) {
-      pending = read(options).finally(() => {
+      // A component that cannot answer (a worker that has ended) leaves its last figures in place.
+      pending = read(options, last)
+        .then((s) => (last = s))
+        .finally(() => {
         // Cleared on the next turn so one scrape shares one read and the next scrape reads afresh.
-        setImmediate(() => (pending = undefined));
-      });
+          setImmediate(() => (pending = undefined));
+        });
     }
     return pending;
   };
 }
 
-async function read(options: MetricsOptions): Promise<ScrapeSnapshot> {
+async function read(options: MetricsOptions, last: ScrapeSnapshot): Promise<ScrapeSnapshot> {
   const out: ScrapeSnapshot = {};
-  const feedStats = options.feed && (!options.client || !options.adapter) ? await options.feed.stats() : undefined;
-  out.client = options.client ? await options.client.stats() : (feedStats?.client ?? (feedStats?.state !== undefined ? (feedStats as ClientStatsLike) : undefined));
-  out.adapter = options.adapter ? await options.adapter.stats() : feedStats?.adapter;
+  const settle = async <T>(get: () => T | Promise<T>, fallback: T | undefined): Promise<T | undefined> => {
+    try {
+      return await get();
+    } catch {
+      return fallback;
+    }
+  };
+  const feed = options.feed;
+  const feedStats = feed && (!options.client || !options.adapter) ? await settle(() => feed.stats(), undefined) : undefined;
+  const fromFeed = feedStats?.client ?? (feedStats?.state !== undefined ? (feedStats as ClientStatsLike) : undefined);
+  const client = options.client;
+  const adapter = options.adapter;
+  out.client = client ? await settle(() => client.stats(), last.client) : (fromFeed ?? last.client);
+  out.adapter = adapter ? await settle(() => adapter.stats(), last.adapter) : (feedStats?.adapter ?? last.adapter);
   if (options.dispatcher) {
     out.dispatcher = options.dispatcher.stats();
     out.dispatcherHealth = options.dispatcher.health?.();

@@ -5,6 +5,7 @@
  *   raw       MQTT.js receive, count only (the ceiling)
  *   protobufjs MQTT.js + protobufjs decode + normalize to a frozen event object,
  *             queued in an array and drained by a consumer (what a typical user writes)
+ *   client    SettradeClient alone, count only (transport overhead)
  *   ours      SettradeClient + BidOfferAdapter + Dispatcher (pushPayload) + a consumer draining
  *   ours-worker  the same through createFeed({ worker: true }): client+adapter in a worker,
  *             consumer on the main thread
@@ -22,7 +23,7 @@ import { bidOfferType, encodeBook } from '../src/sim/proto-encoder.js';
 import { silentLogger } from '../src/util/logger.js';
 import { startReplayServerWorker, type ReplayMessage } from './replay-server.js';
 
-type Mode = 'raw' | 'protobufjs' | 'ours' | 'ours-worker';
+type Mode = 'raw' | 'protobufjs' | 'client' | 'ours' | 'ours-worker';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -129,23 +130,58 @@ async function runProtobufjs(port: number): Promise<RunResult> {
   return { rate: TOTAL / ((t1 - t0) / 1000), ms: t1 - t0, drops: 0, parseErrors: 0 };
 }
 
-/** Drains the ring with the zero-allocation view until `total` events were polled or dropped. */
+/**
+ * Drains the ring with the zero-allocation view until `expected()` events were
+ * polled or dropped. `sleep`: wait on the ring (Atomics.waitAsync) when it is
+ * empty instead of yielding with setImmediate — needed when the producer is a
+ * worker, so that an idle consumer does not steal its core.
+ */
 function consumeUntil(
-  d: { drain(fn: (v: { bidFlag: number }) => void, max: number): number; stats(): { totalPolled: number; totalDropped: number } },
+  d: {
+    drain(fn: (v: { bidFlag: number }) => void, max: number): number;
+    stats(): { totalPolled: number; totalDropped: number };
+    waitForEvents(timeoutMs?: number): Promise<boolean>;
+  },
   expected: () => number,
+  sleep: boolean,
 ): Promise<number> {
   let sink = 0;
   return new Promise((resolve) => {
-    const loop = (): void => {
-      while (d.drain((v) => (sink += v.bidFlag), 4096) > 0) {
-        /* keep draining */
+    const loop = async (): Promise<void> => {
+      for (;;) {
+        while (d.drain((v) => (sink += v.bidFlag), 4096) > 0) {
+          /* keep draining */
+        }
+        const s = d.stats();
+        if (s.totalPolled + s.totalDropped >= expected()) {
+          resolve(performance.now() + (sink < 0 ? 1 : 0));
+          return;
+        }
+        if (sleep) await d.waitForEvents(100);
+        else await new Promise((r) => setImmediate(r));
       }
-      const s = d.stats();
-      if (s.totalPolled + s.totalDropped >= expected()) resolve(performance.now() + (sink < 0 ? 1 : 0));
-      else setImmediate(loop);
     };
-    setImmediate(loop);
+    void loop();
   });
+}
+
+/** Our transport alone (SettradeClient, count only): its overhead over raw MQTT.js. */
+async function runClient(port: number): Promise<RunResult> {
+  const { SettradeClient } = await import('../src/transport/client.js');
+  const client = new SettradeClient({ endpoint: `mqtt://127.0.0.1:${port}`, logger: silentLogger });
+  let n = 0;
+  let t0 = 0;
+  const done = new Promise<number>((resolve) =>
+    client.on('message', () => {
+      if (n++ === 0) t0 = performance.now();
+      if (n === TOTAL) resolve(performance.now());
+    }),
+  );
+  await client.connect();
+  for (const t of TOPICS) client.subscribe(t);
+  const t1 = await done;
+  await client.shutdown();
+  return { rate: TOTAL / ((t1 - t0) / 1000), ms: t1 - t0, drops: 0, parseErrors: 0 };
 }
 
 async function runOurs(port: number): Promise<RunResult> {
@@ -161,7 +197,7 @@ async function runOurs(port: number): Promise<RunResult> {
   });
   await client.connect();
   for (const s of SYMBOLS) adapter.subscribe(s);
-  const t1 = await consumeUntil(d, () => TOTAL - adapter.stats().parseErrors);
+  const t1 = await consumeUntil(d, () => TOTAL - adapter.stats().parseErrors, false);
   const st = adapter.stats();
   const ds = d.stats();
   await client.shutdown();
@@ -179,7 +215,7 @@ async function runOursWorker(port: number): Promise<RunResult> {
   });
   for (const s of SYMBOLS) feed.subscribe(s);
   const t0 = await t0p;
-  const t1 = await consumeUntil(d, () => TOTAL);
+  const t1 = await consumeUntil(d, () => TOTAL, true);
   const ds = d.stats();
   await feed.shutdown();
   return { rate: TOTAL / ((t1 - t0) / 1000), ms: t1 - t0, drops: ds.totalDropped, parseErrors: 0 };
@@ -188,6 +224,7 @@ async function runOursWorker(port: number): Promise<RunResult> {
 const runners: Record<Mode, (port: number) => Promise<RunResult>> = {
   raw: runRaw,
   protobufjs: runProtobufjs,
+  client: runClient,
   ours: runOurs,
   'ours-worker': runOursWorker,
 };

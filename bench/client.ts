@@ -247,14 +247,29 @@ async function live(): Promise<Record<string, unknown>> {
   const durationMs = Number(arg('live-ms', '3000'));
   const sim = new Simulator({ symbols: SYMBOLS, ratePerSymbol: 1 });
   const { baseUrl, credentials } = await sim.start();
-  const d = new Dispatcher({ kind: KIND === 'full' ? 'fullBidOffer' : 'bestBidAsk', maxSize: 1 << 20, logger: silentLogger });
-  const client = new SettradeClient({ ...credentials, baseUrl, logger: silentLogger });
-  const adapter = new BidOfferAdapter({ client, fullDepth: KIND === 'full', dispatcher: d, logger: silentLogger });
-  for (const s of SYMBOLS) adapter.subscribe(s);
-  await client.connect();
+  // --live-worker: client + adapter in a worker, so the simulator keeps the main thread to itself.
+  const inWorker = process.argv.includes('--live-worker');
+  const { createFeed } = await import('../src/adapter/feed.js');
+  let d: InstanceType<typeof Dispatcher>;
+  let parsed: () => Promise<number>;
+  let stop: () => Promise<void>;
+  if (inWorker) {
+    const feed = await createFeed({ ...credentials, baseUrl, symbols: SYMBOLS, fullDepth: KIND === 'full', maxSize: 1 << 20, worker: true, logger: silentLogger });
+    d = feed.dispatcher;
+    parsed = async () => (await feed.stats()).adapter.messagesParsed;
+    stop = () => feed.shutdown();
+  } else {
+    d = new Dispatcher({ kind: KIND === 'full' ? 'fullBidOffer' : 'bestBidAsk', maxSize: 1 << 20, logger: silentLogger });
+    const client = new SettradeClient({ ...credentials, baseUrl, logger: silentLogger });
+    const adapter = new BidOfferAdapter({ client, fullDepth: KIND === 'full', dispatcher: d, logger: silentLogger });
+    for (const s of SYMBOLS) adapter.subscribe(s);
+    await client.connect();
+    parsed = () => Promise.resolve(adapter.stats().messagesParsed);
+    stop = () => client.shutdown();
+  }
   await new Promise((r) => setTimeout(r, 300));
   const before = sim.stats().totalPublished;
-  const parsedBefore = adapter.stats().messagesParsed;
+  const parsedBefore = await parsed();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = new Promise((r) => sim.once('burstEnd', r));
@@ -274,11 +289,12 @@ async function live(): Promise<Record<string, unknown>> {
   const elapsed = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const published = sim.stats().totalPublished - before;
-  const received = adapter.stats().messagesParsed - parsedBefore;
+  const received = (await parsed()) - parsedBefore;
   const burst = sim.stats().burst;
-  await client.shutdown();
+  await stop();
   await sim.stop();
   return {
+    clientInWorker: inWorker,
     requestedRate: rate,
     achievedPublishRate: burst?.achievedRate,
     published,

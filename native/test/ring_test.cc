@@ -155,9 +155,11 @@ void stress(R::Overflow overflow, std::uint64_t events, std::uint32_t capacity) 
   auto buf = make_ring(capacity, overflow);
   std::uint8_t* mem = buf->data();
   std::uint64_t delivered = 0, bad = 0, out_of_order = 0;
+  int ready = 0;  // start barrier: the two sides must really overlap
 
   std::thread consumer([&] {
     R::Consumer c(mem);
+    __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     AlignedBuffer out(64 * kSlot);
     std::uint64_t last = 0;
     bool first = true;
@@ -195,13 +197,14 @@ void stress(R::Overflow overflow, std::uint64_t events, std::uint32_t capacity) 
   {
     R::Producer p(mem);
     AlignedBuffer ev(kSlot);
+    while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) == 0) std::this_thread::yield();
     for (std::uint64_t i = 0; i < events; ++i) {
       make_event(ev.data(), i);
       (void)p.push(ev.data());
       // Pace the producer a little so the consumer keeps up most of the time
       // and the two sides really interleave (drops come in bursts).
-      if (i % 32 == 0) {
-        for (volatile int k = 0; k < 300; k = k + 1) {
+      if (i % 8 == 0) {
+        for (volatile int k = 0; k < 200; k = k + 1) {
         }
       }
     }

@@ -15,7 +15,8 @@ import { JsRingConsumer, JsRingProducer, RingMemory, type RingConsumer, type Rin
 import { NativeRing } from './native-ring.js';
 import { resolveDispatcherOptions, type DispatcherOptions, type RingBackend } from './options.js';
 import { decodeIntoScratch, monoNs, payloadError, wallClockNs } from './payload.js';
-import { createRing, PUSH_ACCEPTED, PUSH_WAKE, readRingConfig, W, type OverflowPolicy } from './ring-layout.js';
+import * as layout from './ring-layout.js';
+import { createRing, readRingConfig, type OverflowPolicy } from './ring-layout.js';
 import { waitAsync } from './wait.js';
 
 /** Structured-cloneable description of a ring: post it to a worker and `Dispatcher.attach` it there. */
@@ -69,6 +70,12 @@ export interface EventsOptions {
   /** End the iteration when aborted. */
   signal?: AbortSignal;
 }
+
+// Local copies (some loaders turn imported bindings into per-access getters).
+const PUSH_ACCEPTED = layout.PUSH_ACCEPTED;
+const PUSH_WAKE = layout.PUSH_WAKE;
+const W = { ...layout.W } as const;
+const W_WRITE = W.writeIndex;
 
 let attachBuffer: SharedArrayBuffer | undefined;
 
@@ -230,7 +237,7 @@ export class Dispatcher {
 
   private commit(result: number): boolean {
     // The native producer cannot call Atomics.notify: it reports PUSH_WAKE.
-    if ((result & PUSH_WAKE) !== 0) Atomics.notify(this.ring.i32, W.writeIndex);
+    if ((result & PUSH_WAKE) !== 0) Atomics.notify(this.ring.i32, W_WRITE);
     this.monitor.afterPush(result);
     return (result & PUSH_ACCEPTED) !== 0;
   }

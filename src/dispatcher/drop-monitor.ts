@@ -6,7 +6,15 @@
  * by the producer side, whichever Dispatcher object pushes.
  */
 import type { Logger } from '../util/logger.js';
-import { PUSH_ACCEPTED, PUSH_EVICTED, W } from './ring-layout.js';
+import * as layout from './ring-layout.js';
+
+// Local copies (some loaders turn imported bindings into per-access getters).
+const DROPPED_MASK = layout.PUSH_EVICTED;
+const ACCEPTED = layout.PUSH_ACCEPTED;
+const I_WARNED = layout.W.dropWarned;
+const F_EMA = layout.W.dropRateEma;
+const F_DROPPED = layout.W.dropped;
+const F_PUSHED = layout.W.pushed;
 
 export class DropMonitor {
   constructor(
@@ -18,18 +26,18 @@ export class DropMonitor {
 
   /** Called after each push with its PUSH_* result bits. Cheap when nothing changes. */
   afterPush(result: number): void {
-    const dropped = (result & PUSH_EVICTED) !== 0 || (result & PUSH_ACCEPTED) === 0;
-    const warned = this.i32[W.dropWarned] !== 0;
+    const dropped = (result & DROPPED_MASK) !== 0 || (result & ACCEPTED) === 0;
+    const warned = this.i32[I_WARNED] !== 0;
     if (dropped === warned) return;
-    const ema = this.f64[W.dropRateEma]!;
+    const ema = this.f64[F_EMA]!;
     if (dropped && ema > this.threshold) {
-      this.i32[W.dropWarned] = 1;
+      this.i32[I_WARNED] = 1;
       this.logger.warn(
-        { dropRateEma: ema, dropWarningThreshold: this.threshold, totalDropped: this.f64[W.dropped], totalPushed: this.f64[W.pushed] },
+        { dropRateEma: ema, dropWarningThreshold: this.threshold, totalDropped: this.f64[F_DROPPED], totalPushed: this.f64[F_PUSHED] },
         'dispatcher: drop rate above threshold (consumer too slow or maxSize too small)',
       );
     } else if (!dropped && ema < this.threshold / 2) {
-      this.i32[W.dropWarned] = 0;
+      this.i32[I_WARNED] = 0;
       this.logger.info({ dropRateEma: ema, dropWarningThreshold: this.threshold }, 'dispatcher: drop rate recovered');
     }
   }

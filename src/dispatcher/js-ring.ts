@@ -4,7 +4,23 @@
  * native. Byte level only (slots are opaque here); Dispatcher adds events.
  */
 import type { SlotMemory } from '../events/slot-layout.js';
-import { PUSH_ACCEPTED, PUSH_EVICTED, PUSH_WAKE, RingHeader, W, type RingConfig } from './ring-layout.js';
+import * as layout from './ring-layout.js';
+import type { RingConfig } from './ring-layout.js';
+
+// Module-local copies: under some loaders (tsx) every access to an imported
+// binding is a getter call, which showed up as the top cost of the hot path.
+const PUSH_ACCEPTED = layout.PUSH_ACCEPTED;
+const PUSH_EVICTED = layout.PUSH_EVICTED;
+const PUSH_WAKE = layout.PUSH_WAKE;
+const HEADER_BYTES = layout.RingHeader.headerBytes;
+const W = { ...layout.W } as const;
+const W_WRITE = W.writeIndex;
+const W_READ = W.readIndex;
+const W_SLEEPING = W.sleeping;
+const F_PUSHED = W.pushed;
+const F_DROPPED = W.dropped;
+const F_POLLED = W.polled;
+const F_EMA = W.dropRateEma;
 
 /** What the Dispatcher needs from a producer backend (JS or native). */
 export interface RingProducer {
@@ -34,8 +50,8 @@ export class RingMemory {
     readonly buffer: SharedArrayBuffer,
     readonly config: RingConfig,
   ) {
-    this.i32 = new Int32Array(buffer, 0, RingHeader.headerBytes >> 2);
-    this.f64 = new Float64Array(buffer, 0, RingHeader.headerBytes >> 3);
+    this.i32 = new Int32Array(buffer, 0, HEADER_BYTES >> 2);
+    this.f64 = new Float64Array(buffer, 0, HEADER_BYTES >> 3);
     this.u8 = new Uint8Array(buffer);
   }
 
@@ -47,13 +63,13 @@ export class RingMemory {
 
   /** Empties the ring and zeroes counters and EMA. Only while neither side runs. */
   clear(): void {
-    Atomics.store(this.i32, W.writeIndex, 0);
-    Atomics.store(this.i32, W.readIndex, 0);
+    Atomics.store(this.i32, W_WRITE, 0);
+    Atomics.store(this.i32, W_READ, 0);
     Atomics.store(this.i32, W.dropWarned, 0);
-    this.f64[W.pushed] = 0;
-    this.f64[W.dropped] = 0;
-    this.f64[W.polled] = 0;
-    this.f64[W.dropRateEma] = 0;
+    this.f64[F_PUSHED] = 0;
+    this.f64[F_DROPPED] = 0;
+    this.f64[F_POLLED] = 0;
+    this.f64[F_EMA] = 0;
   }
 }
 
@@ -70,7 +86,7 @@ export class JsRingProducer implements RingProducer {
     this.scratch = scratch;
     // Exactly one slot long, so `set` copies it whole without a subarray view per push.
     this.scratchU8 = new Uint8Array(scratch.u8.buffer, 0, ring.config.slotSize);
-    this.readCache = Atomics.load(ring.i32, W.readIndex);
+    this.readCache = Atomics.load(ring.i32, W_READ);
   }
 
   pushScratch(): number {
@@ -78,33 +94,33 @@ export class JsRingProducer implements RingProducer {
     const { capacity, modulus, slotSize, overflow, emaAlpha } = ring.config;
     const i32 = ring.i32;
     const f64 = ring.f64;
-    const w = Atomics.load(i32, W.writeIndex);
+    const w = Atomics.load(i32, W_WRITE);
     let result = PUSH_ACCEPTED;
-    f64[W.pushed] = f64[W.pushed]! + 1;
+    f64[F_PUSHED] = f64[F_PUSHED]! + 1;
     while (ring.distance(w, this.readCache) >= capacity) {
-      const r = Atomics.load(i32, W.readIndex);
+      const r = Atomics.load(i32, W_READ);
       this.readCache = r;
       if (ring.distance(w, r) < capacity) break;
       if (overflow === 'reject-newest') {
-        f64[W.dropped] = f64[W.dropped]! + 1;
-        const ema = f64[W.dropRateEma]!;
-        f64[W.dropRateEma] = ema + emaAlpha * (1 - ema);
+        f64[F_DROPPED] = f64[F_DROPPED]! + 1;
+        const ema = f64[F_EMA]!;
+        f64[F_EMA] = ema + emaAlpha * (1 - ema);
         return 0;
       }
       // Evict the oldest without waiting for the consumer; only a won CAS counts.
       const next = r + 1 === modulus ? 0 : r + 1;
-      if (Atomics.compareExchange(i32, W.readIndex, r, next) === r) {
+      if (Atomics.compareExchange(i32, W_READ, r, next) === r) {
         this.readCache = next;
-        f64[W.dropped] = f64[W.dropped]! + 1;
+        f64[F_DROPPED] = f64[F_DROPPED]! + 1;
         result |= PUSH_EVICTED;
         break;
       }
     }
-    ring.u8.set(this.scratchU8, RingHeader.headerBytes + (w % capacity) * slotSize);
-    Atomics.store(i32, W.writeIndex, w + 1 === modulus ? 0 : w + 1);
-    const ema = f64[W.dropRateEma]!;
-    f64[W.dropRateEma] = ema + emaAlpha * ((result & PUSH_EVICTED) !== 0 ? 1 - ema : 0 - ema);
-    if (Atomics.load(i32, W.sleeping) !== 0) result |= PUSH_WAKE;
+    ring.u8.set(this.scratchU8, HEADER_BYTES + (w % capacity) * slotSize);
+    Atomics.store(i32, W_WRITE, w + 1 === modulus ? 0 : w + 1);
+    const ema = f64[F_EMA]!;
+    f64[F_EMA] = ema + emaAlpha * ((result & PUSH_EVICTED) !== 0 ? 1 - ema : 0 - ema);
+    if (Atomics.load(i32, W_SLEEPING) !== 0) result |= PUSH_WAKE;
     return result;
   }
 }
@@ -128,12 +144,12 @@ export class JsRingConsumer implements RingConsumer {
     const i32 = ring.i32;
     const src = ring.u8;
     const dst = this.out.u8;
-    const base = RingHeader.headerBytes;
+    const base = HEADER_BYTES;
     if (max > this.outSlots) max = this.outSlots;
     if (max <= 0) return 0;
     for (;;) {
-      const r = Atomics.load(i32, W.readIndex);
-      const w = Atomics.load(i32, W.writeIndex);
+      const r = Atomics.load(i32, W_READ);
+      const w = Atomics.load(i32, W_WRITE);
       let avail = ring.distance(w, r);
       if (avail === 0) return 0;
       if (avail > capacity) avail = capacity;
@@ -146,7 +162,7 @@ export class JsRingConsumer implements RingConsumer {
       const end = (r + n) % ring.config.modulus;
       let expected = r;
       for (;;) {
-        const prev = Atomics.compareExchange(i32, W.readIndex, expected, end);
+        const prev = Atomics.compareExchange(i32, W_READ, expected, end);
         if (prev === expected) break;
         // The producer evicted [r, prev): what we copied of [prev, end) is still valid.
         expected = prev;
@@ -156,7 +172,7 @@ export class JsRingConsumer implements RingConsumer {
       if (skipped >= n) continue;
       const kept = n - skipped;
       if (skipped > 0) dst.copyWithin(0, skipped * slotSize, n * slotSize);
-      ring.f64[W.polled] = ring.f64[W.polled]! + kept;
+      ring.f64[F_POLLED] = ring.f64[F_POLLED]! + kept;
       return kept;
     }
   }

@@ -1,0 +1,276 @@
+/**
+ * Dispatcher benchmark: `npx tsx bench/dispatcher.ts [--quick] [--backend native|js] [--out file.json]`.
+ *
+ * 1. worker -> main events/s through the ring (consumer: poll() objects and drain() views)
+ *    vs the same events sent with postMessage, both kinds;
+ * 2. same-thread push + poll ns/event;
+ * 3. hand-off latency worker -> main at 100k events/s offered (p50/p99), with a
+ *    spinning consumer and with a sleeping one (events() / Atomics.waitAsync);
+ * 4. idle consumer CPU while events() waits on an empty ring.
+ * Repeats the throughput/latency runs and flags CV > 15%. Prints JSON.
+ */
+import { writeFileSync } from 'node:fs';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Dispatcher, type DispatcherHandle } from '../src/dispatcher/index.js';
+import type { EventKind, SlotMemory } from '../src/events/slot-layout.js';
+import { SlotLayout as L } from '../src/events/slot-layout.js';
+import type { BestBidAsk, BidOfferEvent, FullBidOffer } from '../src/events/types.js';
+import { backend as loadedBackend } from '../src/native.js';
+import { silentLogger } from '../src/util/logger.js';
+import { percentile, summarize } from './lib/ring-stats.js';
+import { startWorker } from './lib/ts-worker.js';
+
+type Mode = 'ring' | 'post' | 'latency';
+interface WorkerJob {
+  readonly mode: Mode;
+  readonly kind: EventKind;
+  readonly count: number;
+  readonly handle?: DispatcherHandle;
+  readonly backend: 'native' | 'js';
+  readonly done: Int32Array;
+  readonly rate?: number;
+}
+
+function sampleEvent(kind: EventKind): BestBidAsk | FullBidOffer {
+  const base = { symbol: 'PTT', bidFlag: 1, askFlag: 1, recvTs: 1_700_000_000_000_000_000n, recvMonoNs: 1n, connectionEpoch: 0 };
+  if (kind === 'bestBidAsk') return { ...base, bid: 33.25, ask: 33.5, bidVol: 0, askVol: 120_000 };
+  const lv = (f: (k: number) => number): number[] => Array.from({ length: 10 }, (_, k) => f(k));
+  return { ...base, bidPrices: lv((k) => 33.25 - k / 4), askPrices: lv((k) => 33.5 + k / 4), bidVolumes: lv((k) => k), askVolumes: lv((k) => 1000 * k) };
+}
+
+// ---------------- worker side ----------------
+function runWorker(job: WorkerJob): void {
+  const ev = sampleEvent(job.kind) as { bidVol?: number; bidVolumes?: number[] };
+  const setSeq = (i: number): void => {
+    if (job.kind === 'bestBidAsk') ev.bidVol = i;
+    else ev.bidVolumes![0] = i;
+  };
+  if (job.mode === 'post') {
+    for (let i = 0; i < job.count; i++) {
+      setSeq(i);
+      parentPort!.postMessage(ev);
+    }
+    return;
+  }
+  const d = Dispatcher.attach(job.handle!, { backend: job.backend, logger: silentLogger });
+  if (job.mode === 'ring') {
+    for (let i = 0; i < job.count; i++) {
+      setSeq(i);
+      d.push(ev as BidOfferEvent);
+    }
+  } else {
+    // Paced at `rate`/s; the push stamps recvMonoNs (hrtime, same clock in every thread).
+    const interval = 1e9 / job.rate!;
+    let t = 0;
+    const fill = (mem: SlotMemory): void => {
+      mem.i32[L.recvMonoNsOffset >> 2] = t % 4294967296;
+      mem.i32[(L.recvMonoNsOffset >> 2) + 1] = Math.floor(t / 4294967296);
+    };
+    const start = Number(process.hrtime.bigint());
+    for (let i = 0; i < job.count; i++) {
+      const due = start + i * interval;
+      while ((t = Number(process.hrtime.bigint())) < due) {
+        /* pace */
+      }
+      d.pushSlot(fill);
+    }
+  }
+  Atomics.store(job.done, 0, 1);
+  Atomics.notify(job.done, 0);
+}
+
+// ---------------- main side ----------------
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : undefined;
+const ringBackend: 'native' | 'js' = backendArg === 'js' || backendArg === 'native' ? backendArg : loadedBackend;
+const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
+const REPEATS = quick ? 2 : 3;
+
+function spawn(job: WorkerJob): { exited: Promise<void> } & ReturnType<typeof startWorker> {
+  const w = startWorker(new URL(import.meta.url), { workerData: job });
+  const exited = new Promise<void>((resolve, reject) => {
+    w.once('error', reject);
+    w.once('exit', () => resolve());
+  });
+  return Object.assign(w, { exited });
+}
+
+async function ringThroughput(kind: EventKind, count: number, consumer: 'poll' | 'drain'): Promise<{ eps: number; dropped: number }> {
+  const d = new Dispatcher({ kind, maxSize: 65_536, backend: ringBackend, logger: silentLogger, pollBatchSize: 1024 });
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const w = spawn({ mode: 'ring', kind, count, handle: d.handle, backend: ringBackend, done });
+  await d.waitForEvents(30_000);
+  const t0 = performance.now();
+  let received = 0;
+  let sink = 0;
+  const onView = (v: { bidVol: number }): void => {
+    sink += v.bidVol;
+  };
+  for (;;) {
+    let n: number;
+    if (consumer === 'drain') n = d.drain(onView, 4096);
+    else {
+      const batch = d.poll(1024);
+      n = batch.length;
+      for (let k = 0; k < n; k++) sink += (batch[k] as { symbol: string }).symbol.length;
+    }
+    received += n;
+    if (n === 0) {
+      if (Atomics.load(done, 0) === 1 && d.stats().queueLen === 0) break;
+      await d.waitForEvents(5);
+    }
+  }
+  const secs = (performance.now() - t0) / 1000;
+  await w.exited;
+  if (sink < 0) console.log(sink);
+  return { eps: received / secs, dropped: d.stats().totalDropped };
+}
+
+async function postThroughput(kind: EventKind, count: number): Promise<number> {
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const w = spawn({ mode: 'post', kind, count, backend: ringBackend, done });
+  let received = 0;
+  let t0 = 0;
+  let sink = 0;
+  await new Promise<void>((resolve) => {
+    w.on('message', (m: { symbol: string }) => {
+      if (received++ === 0) t0 = performance.now();
+      sink += m.symbol.length;
+      if (received === count) resolve();
+    });
+  });
+  const secs = (performance.now() - t0) / 1000;
+  await w.exited;
+  if (sink < 0) console.log(sink);
+  return (count - 1) / secs;
+}
+
+async function latency(rate: number, seconds: number, sleeping: boolean): Promise<{ p50: number; p99: number; p999: number; max: number; samples: number }> {
+  const count = Math.round(rate * seconds);
+  const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 65_536, backend: ringBackend, logger: silentLogger });
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const w = spawn({ mode: 'latency', kind: 'bestBidAsk', count, handle: d.handle, backend: ringBackend, done, rate });
+  const lat = new Float64Array(count);
+  let n = 0;
+  const onView = (v: { mem: SlotMemory; offset: number }): void => {
+    const i = (v.offset + L.recvMonoNsOffset) >> 2;
+    const sent = v.mem.i32[i + 1]! * 4294967296 + v.mem.u32[i]!;
+    lat[n++] = Number(process.hrtime.bigint()) - sent;
+  };
+  if (sleeping) {
+    while (n < count) {
+      if (d.drain(onView, 1024) === 0) {
+        if (Atomics.load(done, 0) === 1 && d.stats().queueLen === 0) break;
+        await d.waitForEvents(1000);
+      }
+    }
+  } else {
+    await d.waitForEvents(30_000);
+    while (n < count) {
+      if (d.drain(onView, 1024) === 0 && Atomics.load(done, 0) === 1 && d.stats().queueLen === 0) break;
+    }
+  }
+  await w.exited;
+  const s = lat.subarray(0, n);
+  const us = (q: number): number => Number((percentile(s, q) / 1000).toFixed(2));
+  return { p50: us(0.5), p99: us(0.99), p999: us(0.999), max: us(1), samples: n };
+}
+
+function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): { pushPollNs: number; pushDrainNs: number } {
+  const d = new Dispatcher({ kind, maxSize: 4096, backend, logger: silentLogger, pollBatchSize: 256 });
+  const ev = sampleEvent(kind);
+  let sink = 0;
+  const onView = (v: { bidVol: number }): void => {
+    sink += v.bidVol;
+  };
+  const run = (drain: boolean): number => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < events; i += 256) {
+      for (let k = 0; k < 256; k++) d.push(ev);
+      if (drain) d.drain(onView, 256);
+      else sink += d.poll(256).length;
+    }
+    return Number(process.hrtime.bigint() - t0) / events;
+  };
+  run(false);
+  run(true); // warm-up
+  const pushPollNs = run(false);
+  const pushDrainNs = run(true);
+  if (sink < 0) console.log(sink);
+  return { pushPollNs: Number(pushPollNs.toFixed(1)), pushDrainNs: Number(pushDrainNs.toFixed(1)) };
+}
+
+async function idleCpu(seconds: number): Promise<{ cpuMsPerSec: number }> {
+  const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 1024, backend: ringBackend, logger: silentLogger });
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for await (const _ of d.events({ timeoutMs: seconds * 1000 })) {
+    /* nothing arrives */
+  }
+  const c = process.cpuUsage(c0);
+  const wall = (performance.now() - t0) / 1000;
+  return { cpuMsPerSec: Number(((c.user + c.system) / 1000 / wall).toFixed(3)) };
+}
+
+async function main(): Promise<void> {
+  const result: Record<string, unknown> = { bench: 'dispatcher', backend: ringBackend, node: process.version, quick, date: new Date().toISOString() };
+  const throughput: Record<string, unknown> = {};
+  for (const kind of ['bestBidAsk', 'fullBidOffer'] as const) {
+    const ringN = quick ? 500_000 : kind === 'bestBidAsk' ? 2_000_000 : 1_000_000;
+    const postN = quick ? 50_000 : 200_000;
+    const poll: number[] = [];
+    const drain: number[] = [];
+    const post: number[] = [];
+    let dropped = 0;
+    for (let r = 0; r < REPEATS; r++) {
+      const a = await ringThroughput(kind, ringN, 'poll');
+      const b = await ringThroughput(kind, ringN, 'drain');
+      poll.push(a.eps);
+      drain.push(b.eps);
+      dropped += a.dropped + b.dropped;
+      post.push(await postThroughput(kind, postN));
+    }
+    const p = summarize(poll);
+    const dr = summarize(drain);
+    const pm = summarize(post);
+    throughput[kind] = {
+      ringPollEventsPerSec: p,
+      ringDrainEventsPerSec: dr,
+      postMessageEventsPerSec: pm,
+      ringDropsTotal: dropped,
+      speedupPollVsPostMessage: Number((p.median / pm.median).toFixed(1)),
+      speedupDrainVsPostMessage: Number((dr.median / pm.median).toFixed(1)),
+    };
+    console.error(`throughput ${kind}:`, JSON.stringify(throughput[kind]));
+  }
+  result.workerToMain = throughput;
+  const same: Record<string, unknown> = {};
+  for (const b of loadedBackend === 'native' ? (['native', 'js'] as const) : (['js'] as const)) {
+    for (const kind of ['bestBidAsk', 'fullBidOffer'] as const) same[`${b}/${kind}`] = sameThread(kind, b, quick ? 200_000 : 1_000_000);
+  }
+  result.sameThreadNsPerEvent = same;
+  console.error('same thread:', JSON.stringify(same));
+  const spin: { p50: number; p99: number }[] = [];
+  const sleep: { p50: number; p99: number }[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    spin.push(await latency(100_000, quick ? 0.5 : 1, false));
+    sleep.push(await latency(100_000, quick ? 0.5 : 1, true));
+  }
+  result.handoffLatencyUs = {
+    offeredEventsPerSec: 100_000,
+    spinningConsumer: { runs: spin, p99: summarize(spin.map((s) => s.p99)) },
+    sleepingConsumer: { runs: sleep, p99: summarize(sleep.map((s) => s.p99)) },
+  };
+  console.error('latency:', JSON.stringify(result.handoffLatencyUs));
+  result.idleConsumer = await idleCpu(quick ? 1 : 3);
+  const json = JSON.stringify(result, null, 2);
+  if (outFile) writeFileSync(outFile, json);
+  console.log(json);
+}
+
+if (isMainThread) {
+  await main();
+} else {
+  runWorker(workerData as WorkerJob);
+}

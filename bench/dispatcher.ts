@@ -13,7 +13,8 @@ import { writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Dispatcher, type DispatcherHandle } from '../src/dispatcher/index.js';
 import type { EventKind, SlotMemory } from '../src/events/slot-layout.js';
-import { SlotLayout as L } from '../src/events/slot-layout.js';
+import { SlotLayout as L, slotMemory, slotSize } from '../src/events/slot-layout.js';
+import { writeEvent } from '../src/events/slot-writer.js';
 import type { BestBidAsk, BidOfferEvent, FullBidOffer } from '../src/events/types.js';
 import { backend as loadedBackend } from '../src/native.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -29,6 +30,8 @@ interface WorkerJob {
   readonly backend: 'native' | 'js';
   readonly done: Int32Array;
   readonly rate?: number;
+  /** ring mode: push(event) objects (default) or pushSlot() copying a pre-written slot. */
+  readonly producer?: 'event' | 'slot';
 }
 
 function sampleEvent(kind: EventKind): BestBidAsk | FullBidOffer {
@@ -53,7 +56,18 @@ function runWorker(job: WorkerJob): void {
     return;
   }
   const d = Dispatcher.attach(job.handle!, { backend: job.backend, logger: silentLogger });
-  if (job.mode === 'ring') {
+  if (job.mode === 'ring' && job.producer === 'slot') {
+    // The pipeline's shape: the event is already a slot (pushPayload decodes straight into one).
+    const template = slotMemory(new ArrayBuffer(slotSize(job.kind)));
+    writeEvent(job.kind, ev as BidOfferEvent, template, 0);
+    let seq = 0;
+    const volIndex = (job.kind === 'bestBidAsk' ? L.bbaBidVolOffset : L.fboBidVolumesOffset) >> 2;
+    const fill = (mem: SlotMemory): void => {
+      mem.u8.set(template.u8, 0);
+      mem.i32[volIndex] = seq;
+    };
+    for (; seq < job.count; seq++) d.pushSlot(fill);
+  } else if (job.mode === 'ring') {
     for (let i = 0; i < job.count; i++) {
       setSeq(i);
       d.push(ev as BidOfferEvent);
@@ -96,10 +110,15 @@ function spawn(job: WorkerJob): { exited: Promise<void> } & ReturnType<typeof st
   return Object.assign(w, { exited });
 }
 
-async function ringThroughput(kind: EventKind, count: number, consumer: 'poll' | 'drain'): Promise<{ eps: number; dropped: number }> {
+async function ringThroughput(
+  kind: EventKind,
+  count: number,
+  consumer: 'poll' | 'drain',
+  producer: 'event' | 'slot' = 'event',
+): Promise<{ eps: number; dropped: number }> {
   const d = new Dispatcher({ kind, maxSize: 65_536, backend: ringBackend, logger: silentLogger, pollBatchSize: 1024 });
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const w = spawn({ mode: 'ring', kind, count, handle: d.handle, backend: ringBackend, done });
+  const w = spawn({ mode: 'ring', kind, count, handle: d.handle, backend: ringBackend, done, producer });
   await d.waitForEvents(30_000);
   const t0 = performance.now();
   let received = 0;
@@ -222,18 +241,22 @@ async function main(): Promise<void> {
     const poll: number[] = [];
     const drain: number[] = [];
     const post: number[] = [];
+    const slot: number[] = [];
     let dropped = 0;
     for (let r = 0; r < REPEATS; r++) {
       const a = await ringThroughput(kind, ringN, 'poll');
       const b = await ringThroughput(kind, ringN, 'drain');
       poll.push(a.eps);
       drain.push(b.eps);
-      dropped += a.dropped + b.dropped;
+      const c = await ringThroughput(kind, ringN, 'drain', 'slot');
+      slot.push(c.eps);
+      dropped += a.dropped + b.dropped + c.dropped;
       post.push(await postThroughput(kind, postN));
     }
     const p = summarize(poll);
     const dr = summarize(drain);
     const pm = summarize(post);
+    const sl = summarize(slot);
     throughput[kind] = {
       ringPollEventsPerSec: p,
       ringDrainEventsPerSec: dr,
@@ -241,6 +264,8 @@ async function main(): Promise<void> {
       ringDropsTotal: dropped,
       speedupPollVsPostMessage: Number((p.median / pm.median).toFixed(1)),
       speedupDrainVsPostMessage: Number((dr.median / pm.median).toFixed(1)),
+      ringSlotProducerDrainEventsPerSec: sl,
+      speedupSlotDrainVsPostMessage: Number((sl.median / pm.median).toFixed(1)),
     };
     console.error(`throughput ${kind}:`, JSON.stringify(throughput[kind]));
   }

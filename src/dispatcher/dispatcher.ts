@@ -77,6 +77,9 @@ const PUSH_WAKE = layout.PUSH_WAKE;
 const W = { ...layout.W } as const;
 const W_WRITE = W.writeIndex;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const noop = (): void => {};
+
 let attachBuffer: SharedArrayBuffer | undefined;
 
 export class Dispatcher {
@@ -315,7 +318,16 @@ export class Dispatcher {
           return true;
         }
         const r = waitAsync(i32, W.writeIndex, w, remaining === Number.POSITIVE_INFINITY ? undefined : remaining);
-        if (r.async) await r.value;
+        if (r.async) {
+          // A pending waitAsync does not keep Node's event loop alive; a ref'd
+          // timer does, so a consumer waiting for a worker's events is not cut off.
+          const keepAlive = setTimeout(noop, Math.min(remaining, MAX_TIMER_MS));
+          try {
+            await r.value;
+          } finally {
+            clearTimeout(keepAlive);
+          }
+        }
         Atomics.store(i32, W.sleeping, 0);
       }
     } finally {

@@ -100,6 +100,9 @@ const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') +
 const ringBackend: 'native' | 'js' = backendArg === 'js' || backendArg === 'native' ? backendArg : loadedBackend;
 const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
 const REPEATS = quick ? 2 : 3;
+// --only throughput,same,latency,idle (default: all)
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
+const want = (part: string): boolean => only === undefined || only.has(part);
 
 function spawn(job: WorkerJob): { exited: Promise<void> } & ReturnType<typeof startWorker> {
   const w = startWorker(new URL(import.meta.url), { workerData: job });
@@ -235,7 +238,7 @@ async function idleCpu(seconds: number): Promise<{ cpuMsPerSec: number }> {
 async function main(): Promise<void> {
   const result: Record<string, unknown> = { bench: 'dispatcher', backend: ringBackend, node: process.version, quick, date: new Date().toISOString() };
   const throughput: Record<string, unknown> = {};
-  for (const kind of ['bestBidAsk', 'fullBidOffer'] as const) {
+  for (const kind of want('throughput') ? (['bestBidAsk', 'fullBidOffer'] as const) : []) {
     const ringN = quick ? 500_000 : kind === 'bestBidAsk' ? 2_000_000 : 1_000_000;
     const postN = quick ? 50_000 : 200_000;
     const poll: number[] = [];
@@ -271,14 +274,14 @@ async function main(): Promise<void> {
   }
   result.workerToMain = throughput;
   const same: Record<string, unknown> = {};
-  for (const b of loadedBackend === 'native' ? (['native', 'js'] as const) : (['js'] as const)) {
+  for (const b of !want('same') ? [] : loadedBackend === 'native' ? (['native', 'js'] as const) : (['js'] as const)) {
     for (const kind of ['bestBidAsk', 'fullBidOffer'] as const) same[`${b}/${kind}`] = sameThread(kind, b, quick ? 200_000 : 1_000_000);
   }
   result.sameThreadNsPerEvent = same;
   console.error('same thread:', JSON.stringify(same));
   const spin: { p50: number; p99: number }[] = [];
   const sleep: { p50: number; p99: number }[] = [];
-  for (let r = 0; r < REPEATS; r++) {
+  for (let r = 0; want('latency') && r < REPEATS; r++) {
     spin.push(await latency(100_000, quick ? 0.5 : 1, false));
     sleep.push(await latency(100_000, quick ? 0.5 : 1, true));
   }
@@ -288,7 +291,7 @@ async function main(): Promise<void> {
     sleepingConsumer: { runs: sleep, p99: summarize(sleep.map((s) => s.p99)) },
   };
   console.error('latency:', JSON.stringify(result.handoffLatencyUs));
-  result.idleConsumer = await idleCpu(quick ? 1 : 3);
+  if (want('idle')) result.idleConsumer = await idleCpu(quick ? 1 : 3);
   const json = JSON.stringify(result, null, 2);
   if (outFile) writeFileSync(outFile, json);
   console.log(json);

@@ -3,6 +3,8 @@
  * every ring backend this run can load (native and JS in the native project,
  * JS in the js project), plus the two backends sharing one ring.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Dispatcher, DISPATCHER_DEFAULTS, InvalidOptionError, type DispatcherOptions } from '../src/dispatcher/index.js';
 import type { BestBidAsk, FullBidOffer } from '../src/events/types.js';
@@ -278,5 +280,14 @@ describe('options', () => {
     expect(() => Dispatcher.attach({} as never)).toThrow(InvalidOptionError);
     const bogus = { ...make('js').handle, buffer: new SharedArrayBuffer(1024) };
     expect(() => Dispatcher.attach(bogus)).toThrow(/bad magic/);
+  });
+});
+
+describe('waiting', () => {
+  it('events()/waitForEvents keep the process alive until their timeout (no exit with a pending wait)', () => {
+    const entry = fileURLToPath(new URL('./workers/idle-wait.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', entry], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ first: false, n: 0 });
   });
 });

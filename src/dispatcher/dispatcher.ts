@@ -78,7 +78,6 @@ const W = { ...layout.W } as const;
 const W_WRITE = W.writeIndex;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const noop = (): void => {};
 
 let attachBuffer: SharedArrayBuffer | undefined;
 
@@ -317,15 +316,16 @@ export class Dispatcher {
           Atomics.store(i32, W.sleeping, 0);
           return true;
         }
-        const r = waitAsync(i32, W.writeIndex, w, remaining === Number.POSITIVE_INFINITY ? undefined : remaining);
+        // No V8 timeout: a pending waitAsync does not keep Node's event loop
+        // alive and its timeout task can be lost when the loop exits first.
+        // A ref'd timer both keeps the loop alive and ends the wait (notify).
+        const r = waitAsync(i32, W.writeIndex, w);
         if (r.async) {
-          // A pending waitAsync does not keep Node's event loop alive; a ref'd
-          // timer does, so a consumer waiting for a worker's events is not cut off.
-          const keepAlive = setTimeout(noop, Math.min(remaining, MAX_TIMER_MS));
+          const timer = setTimeout(wake, Math.min(remaining, MAX_TIMER_MS));
           try {
             await r.value;
           } finally {
-            clearTimeout(keepAlive);
+            clearTimeout(timer);
           }
         }
         Atomics.store(i32, W.sleeping, 0);

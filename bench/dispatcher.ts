@@ -199,17 +199,24 @@ async function latency(rate: number, seconds: number, sleeping: boolean): Promis
   return { p50: us(0.5), p99: us(0.99), p999: us(0.999), max: us(1), samples: n };
 }
 
-function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): { pushPollNs: number; pushDrainNs: number } {
+function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): Record<string, number> {
   const d = new Dispatcher({ kind, maxSize: 4096, backend, logger: silentLogger, pollBatchSize: 256 });
   const ev = sampleEvent(kind);
   let sink = 0;
   const onView = (v: { bidVol: number }): void => {
     sink += v.bidVol;
   };
-  const run = (drain: boolean): number => {
+  // Ring cost alone: the event is already a slot (as after pushPayload's decode).
+  const template = slotMemory(new ArrayBuffer(slotSize(kind)));
+  writeEvent(kind, ev, template, 0);
+  const fill = (mem: SlotMemory): void => {
+    mem.u8.set(template.u8, 0);
+  };
+  const run = (drain: boolean, slot = false): number => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < events; i += 256) {
-      for (let k = 0; k < 256; k++) d.push(ev);
+      if (slot) for (let k = 0; k < 256; k++) d.pushSlot(fill);
+      else for (let k = 0; k < 256; k++) d.push(ev);
       if (drain) d.drain(onView, 256);
       else sink += d.poll(256).length;
     }
@@ -219,8 +226,14 @@ function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): 
   run(true); // warm-up
   const pushPollNs = run(false);
   const pushDrainNs = run(true);
+  run(true, true);
+  const slotDrainNs = run(true, true);
   if (sink < 0) console.log(sink);
-  return { pushPollNs: Number(pushPollNs.toFixed(1)), pushDrainNs: Number(pushDrainNs.toFixed(1)) };
+  return {
+    pushPollNs: Number(pushPollNs.toFixed(1)),
+    pushDrainNs: Number(pushDrainNs.toFixed(1)),
+    slotPushDrainNs: Number(slotDrainNs.toFixed(1)),
+  };
 }
 
 async function idleCpu(seconds: number): Promise<{ cpuMsPerSec: number }> {

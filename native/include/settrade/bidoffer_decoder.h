@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "settrade/slot_layout.h"
 
@@ -37,6 +38,19 @@ enum class DecodeStatus : std::int32_t {
 
 namespace bidoffer_detail {
 
+// The hot helpers must be inlined into the straight-line fast path: out of
+// line, every field pays a call and its values go through memory.
+#if defined(__GNUC__) || defined(__clang__)
+#define SETTRADE_HOT inline __attribute__((always_inline))
+#define SETTRADE_COLD __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define SETTRADE_HOT __forceinline
+#define SETTRADE_COLD __declspec(noinline)
+#else
+#define SETTRADE_HOT inline
+#define SETTRADE_COLD
+#endif
+
 constexpr int kMaxDepth = 100;  // Google's default recursion limit
 constexpr int kLevels = static_cast<int>(layout::kDepthLevels);
 
@@ -51,79 +65,104 @@ struct Book {
   std::uint32_t sym_len;
 };
 
-// Varint of up to 10 bytes; the caller has handled the one-byte case.
-inline DecodeStatus varint_slow(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t& out) noexcept {
+// Helpers take the read position by value and return the new one (nullptr on
+// error, the status then in `v`/`status`), so that the position stays in a
+// register: a position passed by reference to a function that is not inlined
+// (skip_field recurses) would live in memory and put a store-to-load on the
+// path of every field.
+struct Varint {
+  const std::uint8_t* p;  // past the varint, or nullptr
+  std::uint64_t v;        // the value, or the DecodeStatus when p is nullptr
+};
+struct Pos {
+  const std::uint8_t* p;  // new position, or nullptr
+  DecodeStatus status;
+};
+
+inline Varint varint_error(DecodeStatus s) noexcept { return {nullptr, static_cast<std::uint64_t>(s)}; }
+
+// Varint of up to 10 bytes, byte by byte (near the end of the buffer).
+SETTRADE_COLD inline Varint varint_slow(const std::uint8_t* p, const std::uint8_t* end) noexcept {
   const std::size_t avail = static_cast<std::size_t>(end - p);
+  const std::size_t n = avail < 10 ? avail : 10;
   std::uint64_t v = 0;
-  if (avail >= 10) {
-    // No bounds check per byte: all 10 candidate bytes are inside the buffer.
-    for (int i = 0; i < 10; ++i) {
-      const std::uint64_t b = p[i];
-      v |= (b & 0x7f) << (7 * i);
-      if (b < 0x80) {
-        p += i + 1;
-        out = v;
-        return DecodeStatus::kOk;
-      }
-    }
-    return DecodeStatus::kVarintTooLong;
-  }
-  for (std::size_t i = 0; i < avail; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const std::uint64_t b = p[i];
     v |= (b & 0x7f) << (7 * i);
-    if (b < 0x80) {
-      p += i + 1;
-      out = v;
-      return DecodeStatus::kOk;
+    if (b < 0x80) return {p + i + 1, v};
+  }
+  return varint_error(avail >= 10 ? DecodeStatus::kVarintTooLong : DecodeStatus::kTruncated);
+}
+
+// Multi-byte varint without a per-byte loop: one 8-byte load, the stop byte
+// found by its clear high bit, the 7-bit groups gathered by shifts. Varint
+// lengths vary from field to field, so a byte loop mispredicts its exit.
+SETTRADE_HOT Varint varint_multi(const std::uint8_t* p, const std::uint8_t* end) noexcept {
+  if (end - p >= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);  // little-endian targets only (x86-64, arm64)
+    const std::uint64_t stop = ~x & 0x8080808080808080ull;
+    if (stop != 0) {
+      x &= stop ^ (stop - 1);  // bytes up to and including the stop byte
+      const std::uint64_t v = (x & 0x7full) | ((x >> 1) & (0x7full << 7)) | ((x >> 2) & (0x7full << 14)) |
+                              ((x >> 3) & (0x7full << 21)) | ((x >> 4) & (0x7full << 28)) |
+                              ((x >> 5) & (0x7full << 35)) | ((x >> 6) & (0x7full << 42)) |
+                              ((x >> 7) & (0x7full << 49));
+      return {p + (__builtin_ctzll(stop) >> 3) + 1, v};
     }
   }
-  return DecodeStatus::kTruncated;
+  return varint_slow(p, end);
 }
 
-inline DecodeStatus varint(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t& out) noexcept {
-  if (p < end && *p < 0x80) {
-    out = *p++;
-    return DecodeStatus::kOk;
+SETTRADE_HOT Varint varint(const std::uint8_t* p, const std::uint8_t* end) noexcept {
+  if (p < end && *p < 0x80) return {p + 1, *p};
+  return varint_multi(p, end);
+}
+
+// Branch-free varint for the canonical fast path: the 8-byte load may look
+// past `limit` (the end of a Money sub-message) but never past `buf_end`; a
+// varint that does not end by `limit` goes the exact byte-by-byte way.
+SETTRADE_HOT Varint varint_within(const std::uint8_t* p, const std::uint8_t* limit, const std::uint8_t* buf_end) noexcept {
+  if (buf_end - p >= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    const std::uint64_t stop = ~x & 0x8080808080808080ull;
+    const std::uint8_t* next = p + (stop != 0 ? (__builtin_ctzll(stop) >> 3) + 1 : 9);
+    if (stop != 0 && next <= limit) {
+      x &= stop ^ (stop - 1);
+      const std::uint64_t v = (x & 0x7full) | ((x >> 1) & (0x7full << 7)) | ((x >> 2) & (0x7full << 14)) |
+                              ((x >> 3) & (0x7full << 21)) | ((x >> 4) & (0x7full << 28)) |
+                              ((x >> 5) & (0x7full << 35)) | ((x >> 6) & (0x7full << 42)) |
+                              ((x >> 7) & (0x7full << 49));
+      return {next, v};
+    }
   }
-  return varint_slow(p, end, out);
+  return varint_slow(p, limit);
 }
 
-// Tag: Google accepts at most 5 bytes and a value that fits 32 bits.
-inline DecodeStatus tag_slow(const std::uint8_t*& p, const std::uint8_t* end, std::uint32_t& tag) noexcept {
-  const std::uint8_t* start = p;
-  std::uint64_t v;
-  DecodeStatus st = varint_slow(p, end, v);
-  if (st != DecodeStatus::kOk) return st;
-  if (p - start > 5) return DecodeStatus::kVarintTooLong;
-  if (v > 0xffffffffu) return DecodeStatus::kBadFieldNumber;
-  tag = static_cast<std::uint32_t>(v);
-  return DecodeStatus::kOk;
+// Tag of three bytes or more: Google accepts at most 5 bytes and 32 bits.
+inline Varint tag_slow(const std::uint8_t* p, const std::uint8_t* end) noexcept {
+  const Varint r = varint_slow(p, end);
+  if (r.p == nullptr) return r;
+  if (r.p - p > 5) return varint_error(DecodeStatus::kVarintTooLong);
+  if (r.v > 0xffffffffu) return varint_error(DecodeStatus::kBadFieldNumber);
+  return r;
 }
 
 // Reads the tag at p (p < end). One- and two-byte tags cover every known field.
-inline DecodeStatus read_tag(const std::uint8_t*& p, const std::uint8_t* end, std::uint32_t& tag) noexcept {
+SETTRADE_HOT Varint read_tag(const std::uint8_t* p, const std::uint8_t* end) noexcept {
   const std::uint32_t b0 = p[0];
-  if (b0 < 0x80) {
-    tag = b0;
-    p += 1;
-    return DecodeStatus::kOk;
-  }
-  if (end - p >= 2 && p[1] < 0x80) {
-    tag = (b0 & 0x7f) | (static_cast<std::uint32_t>(p[1]) << 7);
-    p += 2;
-    return DecodeStatus::kOk;
-  }
-  return tag_slow(p, end, tag);
+  if (b0 < 0x80) return {p + 1, b0};
+  if (end - p >= 2 && p[1] < 0x80) return {p + 2, (b0 & 0x7f) | (static_cast<std::uint32_t>(p[1]) << 7)};
+  return tag_slow(p, end);
 }
 
-// Length prefix of a length-delimited field; p ends at the payload start.
-inline DecodeStatus read_length(const std::uint8_t*& p, const std::uint8_t* end, std::size_t& len) noexcept {
-  std::uint64_t v;
-  DecodeStatus st = varint(p, end, v);
-  if (st != DecodeStatus::kOk) return st;
-  if (v >= 0x7fffffffu || v > static_cast<std::uint64_t>(end - p)) return DecodeStatus::kLengthOverflow;
-  len = static_cast<std::size_t>(v);
-  return DecodeStatus::kOk;
+// Length prefix of a length-delimited field: {payload start, length}.
+SETTRADE_HOT Varint read_length(const std::uint8_t* p, const std::uint8_t* end) noexcept {
+  const Varint r = varint(p, end);
+  if (r.p == nullptr) return r;
+  if (r.v >= 0x7fffffffu || r.v > static_cast<std::uint64_t>(end - r.p)) return varint_error(DecodeStatus::kLengthOverflow);
+  return r;
 }
 
 // Strict UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
@@ -161,208 +200,282 @@ inline bool valid_utf8(const std::uint8_t* s, std::size_t n) noexcept {
   return true;
 }
 
-inline DecodeStatus skip_field(std::uint32_t tag, const std::uint8_t*& p, const std::uint8_t* end, int depth) noexcept;
+inline Pos skip_field(std::uint32_t tag, const std::uint8_t* p, const std::uint8_t* end, int depth) noexcept;
+
+inline Pos pos_of(const Varint& r) noexcept {
+  return r.p ? Pos{r.p, DecodeStatus::kOk} : Pos{nullptr, static_cast<DecodeStatus>(r.v)};
+}
 
 // Skips a group body up to its end-group tag; `field` is the group's number.
-inline DecodeStatus skip_group(std::uint32_t field, const std::uint8_t*& p, const std::uint8_t* end, int depth) noexcept {
-  if (depth > kMaxDepth) return DecodeStatus::kTooDeep;
+inline Pos skip_group(std::uint32_t field, const std::uint8_t* p, const std::uint8_t* end, int depth) noexcept {
+  if (depth > kMaxDepth) return {nullptr, DecodeStatus::kTooDeep};
   while (p < end) {
-    std::uint32_t tag;
-    DecodeStatus st = read_tag(p, end, tag);
-    if (st != DecodeStatus::kOk) return st;
+    const Varint t = read_tag(p, end);
+    if (t.p == nullptr) return pos_of(t);
+    const std::uint32_t tag = static_cast<std::uint32_t>(t.v);
     if ((tag & 7) == 4 && (tag >> 3) != 0) {
-      return (tag >> 3) == field ? DecodeStatus::kOk : DecodeStatus::kBadGroup;
+      return (tag >> 3) == field ? Pos{t.p, DecodeStatus::kOk} : Pos{nullptr, DecodeStatus::kBadGroup};
     }
-    st = skip_field(tag, p, end, depth);
-    if (st != DecodeStatus::kOk) return st;
+    const Pos r = skip_field(tag, t.p, end, depth);
+    if (r.p == nullptr) return r;
+    p = r.p;
   }
-  return DecodeStatus::kBadGroup;  // the message ended inside the group
+  return {nullptr, DecodeStatus::kBadGroup};  // the message ended inside the group
 }
 
 // Skips one unknown field whose tag has been read. `depth` is the nesting
 // level of the message that contains the field (0 = top level).
-inline DecodeStatus skip_field(std::uint32_t tag, const std::uint8_t*& p, const std::uint8_t* end, int depth) noexcept {
+inline Pos skip_field(std::uint32_t tag, const std::uint8_t* p, const std::uint8_t* end, int depth) noexcept {
   const std::uint32_t wt = tag & 7;
-  if (wt >= 6) return DecodeStatus::kBadWireType;
-  if ((tag >> 3) == 0) return DecodeStatus::kBadFieldNumber;
+  if (wt >= 6) return {nullptr, DecodeStatus::kBadWireType};
+  if ((tag >> 3) == 0) return {nullptr, DecodeStatus::kBadFieldNumber};
   switch (wt) {
-    case 0: {
-      std::uint64_t v;
-      return varint(p, end, v);
-    }
+    case 0:
+      return pos_of(varint(p, end));
     case 1:
-      if (end - p < 8) return DecodeStatus::kTruncated;
-      p += 8;
-      return DecodeStatus::kOk;
+      if (end - p < 8) return {nullptr, DecodeStatus::kTruncated};
+      return {p + 8, DecodeStatus::kOk};
     case 2: {
-      std::size_t len;
-      DecodeStatus st = read_length(p, end, len);
-      if (st != DecodeStatus::kOk) return st;
-      p += len;
-      return DecodeStatus::kOk;
+      const Varint r = read_length(p, end);
+      if (r.p == nullptr) return pos_of(r);
+      return {r.p + r.v, DecodeStatus::kOk};
     }
     case 3:
       return skip_group(tag >> 3, p, end, depth + 1);
     case 4:
-      return DecodeStatus::kBadGroup;  // end-group outside any group
+      return {nullptr, DecodeStatus::kBadGroup};  // end-group outside any group
     default:  // 5
-      if (end - p < 4) return DecodeStatus::kTruncated;
-      p += 4;
-      return DecodeStatus::kOk;
+      if (end - p < 4) return {nullptr, DecodeStatus::kTruncated};
+      return {p + 4, DecodeStatus::kOk};
   }
 }
 
 // Merges one Money sub-message [p, end) into units/nanos (each last-wins).
-inline DecodeStatus parse_money(const std::uint8_t* p, const std::uint8_t* end, std::int64_t& units,
+SETTRADE_COLD inline DecodeStatus parse_money(const std::uint8_t* p, const std::uint8_t* end, std::int64_t& units,
                                 std::int32_t& nanos) noexcept {
   while (p < end) {
-    std::uint32_t tag;
-    DecodeStatus st;
-    if (*p < 0x80) {
-      tag = *p++;
-    } else {
-      st = read_tag(p, end, tag);
-      if (st != DecodeStatus::kOk) return st;
-    }
-    std::uint64_t v;
-    switch (tag) {
-      case 0x10:  // units
-        st = varint(p, end, v);
-        if (st != DecodeStatus::kOk) return st;
-        units = static_cast<std::int64_t>(v);
-        break;
-      case 0x18:  // nanos
-        st = varint(p, end, v);
-        if (st != DecodeStatus::kOk) return st;
-        nanos = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-        break;
-      case 0x0a: {  // currency_code: validated, not kept
-        std::size_t len;
-        st = read_length(p, end, len);
-        if (st != DecodeStatus::kOk) return st;
-        if (!valid_utf8(p, len)) return DecodeStatus::kBadUtf8;
-        p += len;
-        break;
+    const Varint t = read_tag(p, end);
+    if (t.p == nullptr) return static_cast<DecodeStatus>(t.v);
+    p = t.p;
+    const std::uint32_t tag = static_cast<std::uint32_t>(t.v);
+    if (tag == 0x10 || tag == 0x18) {  // units, nanos
+      const Varint r = varint(p, end);
+      if (r.p == nullptr) return static_cast<DecodeStatus>(r.v);
+      p = r.p;
+      if (tag == 0x10) {
+        units = static_cast<std::int64_t>(r.v);
+      } else {
+        nanos = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.v));
       }
-      default:
-        st = skip_field(tag, p, end, 1);
-        if (st != DecodeStatus::kOk) return st;
+    } else if (tag == 0x0a) {  // currency_code: validated, not kept
+      const Varint r = read_length(p, end);
+      if (r.p == nullptr) return static_cast<DecodeStatus>(r.v);
+      if (!valid_utf8(r.p, r.v)) return DecodeStatus::kBadUtf8;
+      p = r.p + r.v;
+    } else {
+      const Pos r = skip_field(tag, p, end, 1);
+      if (r.p == nullptr) return r.status;
+      p = r.p;
     }
   }
   return DecodeStatus::kOk;
 }
 
-// Field tags of BidOfferV3 (field << 3 | wire type), grouped so that the
-// switch in parse_book maps each one straight to its book index.
-#define SETTRADE_MONEY_CASES(X)                                                                        \
-  X(0x12, 0) X(0x1a, 1) X(0x22, 2) X(0x2a, 3) X(0x32, 4)                 /* bid_price1-5, fields 2-6 */ \
-  X(0x3a, 10) X(0x42, 11) X(0x4a, 12) X(0x52, 13) X(0x5a, 14)           /* ask_price1-5, 7-11 */       \
-  X(0xc2, 5) X(0xca, 6) X(0xd2, 7) X(0xda, 8) X(0xe2, 9)                /* bid_price6-10, 24-28 */     \
-  X(0xea, 15) X(0xf2, 16) X(0xfa, 17) X(0x102, 18) X(0x10a, 19)         /* ask_price6-10, 29-33 */
-#define SETTRADE_VOLUME_CASES(X)                                                                       \
-  X(0x60, 0) X(0x68, 1) X(0x70, 2) X(0x78, 3) X(0x80, 4)                /* bid_volume1-5, 12-16 */     \
-  X(0x88, 10) X(0x90, 11) X(0x98, 12) X(0xa0, 13) X(0xa8, 14)           /* ask_volume1-5, 17-21 */     \
-  X(0x110, 5) X(0x118, 6) X(0x120, 7) X(0x128, 8) X(0x130, 9)           /* bid_volume6-10, 34-38 */    \
-  X(0x138, 15) X(0x140, 16) X(0x148, 17) X(0x150, 18) X(0x158, 19)      /* ask_volume6-10, 39-43 */
+// What each known tag (field << 3 | wire type) is, and its book index. A
+// table lookup plus a few well-predicted conditional branches beats a switch:
+// the switch compiles to an indirect jump that mispredicts on almost every
+// field, while canonical messages come as runs of the same field type.
+enum TagType : std::uint8_t { kOther = 0, kMoney, kVolume, kSymbol, kBidFlag, kAskFlag };
+constexpr std::uint32_t kTagLimit = 0x160;  // past the highest known tag (43 << 3)
+
+struct TagTable {
+  std::uint8_t type[kTagLimit];
+  std::uint8_t index[kTagLimit];
+  constexpr TagTable() : type(), index() {
+    auto set = [this](std::uint32_t field, std::uint32_t wire, TagType t, int i) {
+      type[field << 3 | wire] = t;
+      index[field << 3 | wire] = static_cast<std::uint8_t>(i);
+    };
+    set(1, 2, kSymbol, 0);
+    for (int k = 0; k < 5; ++k) {
+      set(2 + k, 2, kMoney, k);         // bid_price1-5
+      set(7 + k, 2, kMoney, 10 + k);    // ask_price1-5
+      set(12 + k, 0, kVolume, k);       // bid_volume1-5
+      set(17 + k, 0, kVolume, 10 + k);  // ask_volume1-5
+      set(24 + k, 2, kMoney, 5 + k);    // bid_price6-10
+      set(29 + k, 2, kMoney, 15 + k);   // ask_price6-10
+      set(34 + k, 0, kVolume, 5 + k);   // bid_volume6-10
+      set(39 + k, 0, kVolume, 15 + k);  // ask_volume6-10
+    }
+    set(22, 0, kBidFlag, 0);
+    set(23, 0, kAskFlag, 0);
+  }
+};
+inline constexpr TagTable kTags{};
+
+// One Money field's bytes [p, sub_end): the canonical `10 <units> 18 <nanos>`
+// inline, anything else through parse_money (merging into the same entry).
+SETTRADE_HOT DecodeStatus money_field(const std::uint8_t* p, const std::uint8_t* sub_end, const std::uint8_t* buf_end,
+                                std::int64_t& units, std::int32_t& nanos) noexcept {
+  if (sub_end - p >= 2 && p[0] == 0x10) {
+    Varint r = varint_within(p + 1, sub_end, buf_end);
+    if (r.p == nullptr) return static_cast<DecodeStatus>(r.v);
+    units = static_cast<std::int64_t>(r.v);
+    p = r.p;
+    if (sub_end - p > 1 && p[0] == 0x18) {
+      r = varint_within(p + 1, sub_end, buf_end);
+      if (r.p == nullptr) return static_cast<DecodeStatus>(r.v);
+      nanos = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.v));
+      p = r.p;
+    }
+  }
+  if (p == sub_end) return DecodeStatus::kOk;
+  return parse_money(p, sub_end, units, nanos);
+}
+
+// ---- canonical fast path ----
+// Encoders (Google's, protobufjs) write fields in field-number order. The
+// fast path is straight-line code with one block per field in that order;
+// each block consumes its field only when the next tag is exactly that field's,
+// so bytes are still processed strictly in order and whatever the blocks do
+// not consume (absent fields are simply skipped over; reordered, repeated or
+// unknown fields stop the sequence) is finished by the generic loop, with
+// identical results. Every block is its own, almost always correctly
+// predicted, branch; varints are decoded branch-free.
+template <std::uint32_t Field, std::uint32_t Wire>
+struct TagCode {
+  static constexpr std::uint32_t tag = Field << 3 | Wire;
+  static constexpr int size = tag < 0x80 ? 1 : 2;
+  static constexpr std::uint32_t bytes = tag < 0x80 ? tag : ((tag & 0x7f) | 0x80) | ((tag >> 7) << 8);
+};
+
+template <std::uint32_t Field, std::uint32_t Wire>
+SETTRADE_HOT bool next_tag_is(const std::uint8_t* p, const std::uint8_t* end) noexcept {
+  using T = TagCode<Field, Wire>;
+  if constexpr (T::size == 1) {
+    return p < end && *p == T::bytes;
+  } else {
+    return end - p >= 2 && (static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8) == T::bytes;
+  }
+}
+
+struct FastState {
+  const std::uint8_t* p;
+  DecodeStatus status;  // not kOk: stop with this error
+};
+
+template <std::uint32_t Field, int Idx>
+SETTRADE_HOT void fast_money(FastState& s, const std::uint8_t* end, Book& b) noexcept {
+  using T = TagCode<Field, 2>;
+  if (s.status != DecodeStatus::kOk || !next_tag_is<Field, 2>(s.p, end)) return;
+  const std::uint8_t* q = s.p + T::size;
+  if (!(q < end && *q < 0x80 && static_cast<std::size_t>(*q) < static_cast<std::size_t>(end - q))) return;
+  const std::size_t len = *q++;
+  s.status = money_field(q, q + len, end, b.units[Idx], b.nanos[Idx]);
+  s.p = q + len;
+}
+
+template <std::uint32_t Field, int Idx>
+SETTRADE_HOT void fast_volume(FastState& s, const std::uint8_t* end, Book& b) noexcept {
+  if (s.status != DecodeStatus::kOk || !next_tag_is<Field, 0>(s.p, end)) return;
+  const Varint r = varint_within(s.p + TagCode<Field, 0>::size, end, end);
+  if (r.p == nullptr) {
+    s.status = static_cast<DecodeStatus>(r.v);
+    return;
+  }
+  b.vols[Idx] = static_cast<std::int64_t>(r.v);
+  s.p = r.p;
+}
+
+template <std::uint32_t Field>
+SETTRADE_HOT void fast_flag(FastState& s, const std::uint8_t* end, std::int32_t& flag) noexcept {
+  if (s.status != DecodeStatus::kOk || !next_tag_is<Field, 0>(s.p, end)) return;
+  const Varint r = varint(s.p + TagCode<Field, 0>::size, end);
+  if (r.p == nullptr) {
+    s.status = static_cast<DecodeStatus>(r.v);
+    return;
+  }
+  flag = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.v));
+  s.p = r.p;
+}
+
+template <int... K>
+SETTRADE_HOT void fast_levels(FastState& s, const std::uint8_t* end, Book& b, std::integer_sequence<int, K...>) noexcept {
+  // Fields 2-6 bid_price1-5, 7-11 ask_price1-5, 12-16 bid_volume1-5, 17-21 ask_volume1-5.
+  (fast_money<2 + K, K>(s, end, b), ...);
+  (fast_money<7 + K, 10 + K>(s, end, b), ...);
+  (fast_volume<12 + K, K>(s, end, b), ...);
+  (fast_volume<17 + K, 10 + K>(s, end, b), ...);
+  fast_flag<22>(s, end, b.bid_flag);
+  fast_flag<23>(s, end, b.ask_flag);
+  // Fields 24-28 bid_price6-10, 29-33 ask_price6-10, 34-38 bid_volume6-10, 39-43 ask_volume6-10.
+  (fast_money<24 + K, 5 + K>(s, end, b), ...);
+  (fast_money<29 + K, 15 + K>(s, end, b), ...);
+  (fast_volume<34 + K, 5 + K>(s, end, b), ...);
+  (fast_volume<39 + K, 15 + K>(s, end, b), ...);
+}
+
+// Runs the canonical sequence from p; returns where the generic loop resumes.
+SETTRADE_HOT FastState fast_sequence(const std::uint8_t* p, const std::uint8_t* end, Book& b) noexcept {
+  FastState s{p, DecodeStatus::kOk};
+  if (end - p >= 2 && p[0] == 0x0a && p[1] <= layout::kSymbolCapacity && p[1] <= end - p - 2) {
+    const std::size_t len = p[1];
+    if (!valid_utf8(p + 2, len)) return {p, DecodeStatus::kBadUtf8};
+    b.sym = p + 2;
+    b.sym_len = static_cast<std::uint32_t>(len);
+    s.p = p + 2 + len;
+  }
+  fast_levels(s, end, b, std::make_integer_sequence<int, 5>{});
+  return s;
+}
 
 inline DecodeStatus parse_book(const std::uint8_t* p, const std::uint8_t* end, Book& b) noexcept {
   while (p < end) {
-    std::uint32_t tag;
-    DecodeStatus st = read_tag(p, end, tag);
-    if (st != DecodeStatus::kOk) return st;
-    std::uint64_t v;
-    int idx;
-    switch (tag) {
-      case 0x0a: {  // symbol
-        std::size_t len;
-        st = read_length(p, end, len);
-        if (st != DecodeStatus::kOk) return st;
-        if (len > layout::kSymbolCapacity) return DecodeStatus::kSymbolTooLong;
-        if (!valid_utf8(p, len)) return DecodeStatus::kBadUtf8;
-        b.sym = p;
-        b.sym_len = static_cast<std::uint32_t>(len);
-        p += len;
-        continue;
-      }
-#define SETTRADE_CASE(t, i) \
-  case t:                   \
-    idx = i;                \
-    goto money;
-        SETTRADE_MONEY_CASES(SETTRADE_CASE)
-#undef SETTRADE_CASE
-#define SETTRADE_CASE(t, i) \
-  case t:                   \
-    idx = i;                \
-    goto volume;
-        SETTRADE_VOLUME_CASES(SETTRADE_CASE)
-#undef SETTRADE_CASE
-      case 0xb0:  // bid_flag
-        st = varint(p, end, v);
-        if (st != DecodeStatus::kOk) return st;
-        b.bid_flag = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-        continue;
-      case 0xb8:  // ask_flag
-        st = varint(p, end, v);
-        if (st != DecodeStatus::kOk) return st;
-        b.ask_flag = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-        continue;
-      default:
-        st = skip_field(tag, p, end, 0);
-        if (st != DecodeStatus::kOk) return st;
-        continue;
-    }
-  money : {
-    std::size_t len;
-    if (p < end && *p < 0x80 && static_cast<std::size_t>(*p) < static_cast<std::size_t>(end - p)) {
-      len = *p++;
-    } else {
-      st = read_length(p, end, len);
-      if (st != DecodeStatus::kOk) return st;
-    }
-    const std::uint8_t* sub_end = p + len;
-    // Canonical shape `10 <units> 18 <nanos>` with one- to few-byte varints.
-    if (len >= 2 && p[0] == 0x10) {
-      const std::uint8_t* q = p + 1;
-      if (q < sub_end && *q < 0x80) {
-        v = *q++;
+    const Varint t = read_tag(p, end);
+    if (t.p == nullptr) return static_cast<DecodeStatus>(t.v);
+    p = t.p;
+    const std::uint32_t tag = static_cast<std::uint32_t>(t.v);
+    const std::uint32_t type = tag < kTagLimit ? kTags.type[tag] : std::uint32_t{kOther};
+    const std::uint32_t idx = tag < kTagLimit ? kTags.index[tag] : 0;
+    if (type == kMoney) {
+      std::size_t len;
+      if (p < end && *p < 0x80 && static_cast<std::size_t>(*p) < static_cast<std::size_t>(end - p)) {
+        len = *p++;
       } else {
-        st = varint_slow(q, sub_end, v);
-        if (st != DecodeStatus::kOk) return st;
+        const Varint r = read_length(p, end);
+        if (r.p == nullptr) return static_cast<DecodeStatus>(r.v);
+        p = r.p;
+        len = static_cast<std::size_t>(r.v);
       }
-      b.units[idx] = static_cast<std::int64_t>(v);
-      p = q;
-      if (sub_end - p > 1 && p[0] == 0x18) {
-        q = p + 1;
-        if (*q < 0x80) {
-          v = *q++;
-        } else {
-          st = varint_slow(q, sub_end, v);
-          if (st != DecodeStatus::kOk) return st;
-        }
-        b.nanos[idx] = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-        p = q;
-      }
-    }
-    if (p != sub_end) {
-      st = parse_money(p, sub_end, b.units[idx], b.nanos[idx]);
+      const DecodeStatus st = money_field(p, p + len, end, b.units[idx], b.nanos[idx]);
       if (st != DecodeStatus::kOk) return st;
-    }
-    p = sub_end;
-    continue;
-  }
-  volume:
-    if (p < end && *p < 0x80) {
-      v = *p++;
+      p += len;
+    } else if (type == kVolume) {
+      const Varint r = varint(p, end);
+      if (r.p == nullptr) return static_cast<DecodeStatus>(r.v);
+      p = r.p;
+      b.vols[idx] = static_cast<std::int64_t>(r.v);
+    } else if (type == kSymbol) {
+      const Varint r = read_length(p, end);
+      if (r.p == nullptr) return static_cast<DecodeStatus>(r.v);
+      if (r.v > layout::kSymbolCapacity) return DecodeStatus::kSymbolTooLong;
+      if (!valid_utf8(r.p, r.v)) return DecodeStatus::kBadUtf8;
+      b.sym = r.p;
+      b.sym_len = static_cast<std::uint32_t>(r.v);
+      p = r.p + r.v;
+    } else if (type == kBidFlag || type == kAskFlag) {
+      const Varint r = varint(p, end);
+      if (r.p == nullptr) return static_cast<DecodeStatus>(r.v);
+      p = r.p;
+      (type == kBidFlag ? b.bid_flag : b.ask_flag) = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.v));
     } else {
-      st = varint_slow(p, end, v);
-      if (st != DecodeStatus::kOk) return st;
+      const Pos r = skip_field(tag, p, end, 0);
+      if (r.p == nullptr) return r.status;
+      p = r.p;
     }
-    b.vols[idx] = static_cast<std::int64_t>(v);
   }
   return DecodeStatus::kOk;
 }
-#undef SETTRADE_MONEY_CASES
-#undef SETTRADE_VOLUME_CASES
 
 // Exactly `units + nanos * 1e-9` in double arithmetic: the JS decoder computes
 // the same expression, and the build disables FMA contraction, so the two
@@ -389,9 +502,13 @@ inline void store_header(const Book& b, std::uint8_t* slot) noexcept {
 inline DecodeStatus decode(const std::uint8_t* data, std::size_t len, Book& b) noexcept {
   std::memset(&b, 0, sizeof b);
   if (len == 0) return DecodeStatus::kOk;
-  return parse_book(data, data + len, b);
+  const FastState s = fast_sequence(data, data + len, b);
+  if (s.status != DecodeStatus::kOk) return s.status;
+  return parse_book(s.p, data + len, b);
 }
 
+#undef SETTRADE_HOT
+#undef SETTRADE_COLD
 }  // namespace bidoffer_detail
 
 // Decode a BidOfferV3 payload into a slot: writes the book, the flags, the

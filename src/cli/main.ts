@@ -64,7 +64,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`settrade-feed: ${err.message}\n`);
       return err.exitCode;
     }
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    // Library errors carry a code and a message written for the user; anything else is a bug: show the stack.
+    const code = (err as { code?: unknown } | null)?.code;
+    const message =
+      err instanceof Error ? (typeof code === 'string' ? `${err.message} (${code})` : (err.stack ?? err.message)) : String(err);
     process.stderr.write(`settrade-feed: ${message}\n`);
     return 1;
   }

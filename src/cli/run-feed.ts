@@ -92,6 +92,13 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
     lastError = err.message;
   });
 
+  // Before any timer starts: a port already in use fails the run here, with nothing to clean up.
+  let metrics: MetricsServer | undefined;
+  if (options.metricsPort !== undefined) {
+    const registry = createMetrics({ feed, dispatcher: feed.dispatcher, health, backend: options.backend });
+    metrics = await serveMetrics({ registry, port: options.metricsPort });
+    process.stderr.write(`settrade-feed: metrics at ${metrics.url}\n`);
+  }
   // Events per second over the last second of snapshots.
   let rateAt = startedAt;
   let rateCount = 0;
@@ -137,12 +144,6 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
     };
   };
 
-  let metrics: MetricsServer | undefined;
-  if (options.metricsPort !== undefined) {
-    const registry = createMetrics({ feed, dispatcher: feed.dispatcher, health, backend: options.backend });
-    metrics = await serveMetrics({ registry, port: options.metricsPort });
-    process.stderr.write(`settrade-feed: metrics at ${metrics.url}\n`);
-  }
   const metricsNote = metrics ? [`metrics ${metrics.url}`] : [];
 
   const ui = options.json

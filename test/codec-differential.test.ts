@@ -235,7 +235,7 @@ function splice(b: Uint8Array, at: number, remove: number, insert: ArrayLike<num
 }
 
 function mutate(src: Uint8Array, g: Gen): Uint8Array {
-  let b = src.slice();
+  let b: Uint8Array = src.slice();
   const edits = 1 + g.int(3);
   for (let e = 0; e < edits; e++) {
     const at = g.int(b.length + 1);

@@ -101,6 +101,81 @@ function varint(buf: Uint8Array, pos: number, end: number): number {
   return -S.VARINT_TOO_LONG;
 }
 
+/**
+ * Varint for an int64 field: values below 2^28 (one to four bytes: volumes,
+ * units) unrolled inline, anything longer through `varint`. Small enough for
+ * TurboFan to inline at every call site.
+ */
+function varint64(buf: Uint8Array, pos: number, end: number): number {
+  if (end - pos >= 4) {
+    let b = buf[pos]!;
+    let lo = b & 0x7f;
+    if (b < 0x80) {
+      vLo = lo;
+      vHi = 0;
+      return pos + 1;
+    }
+    b = buf[pos + 1]!;
+    lo |= (b & 0x7f) << 7;
+    if (b < 0x80) {
+      vLo = lo;
+      vHi = 0;
+      return pos + 2;
+    }
+    b = buf[pos + 2]!;
+    lo |= (b & 0x7f) << 14;
+    if (b < 0x80) {
+      vLo = lo;
+      vHi = 0;
+      return pos + 3;
+    }
+    b = buf[pos + 3]!;
+    lo |= (b & 0x7f) << 21;
+    if (b < 0x80) {
+      vLo = lo;
+      vHi = 0;
+      return pos + 4;
+    }
+  }
+  return varint(buf, pos, end);
+}
+
+/** Varint for an int32 field (low 32 bits kept in vLo): up to five bytes inline. */
+function varint32(buf: Uint8Array, pos: number, end: number): number {
+  if (end - pos >= 5) {
+    let b = buf[pos]!;
+    let lo = b & 0x7f;
+    if (b < 0x80) {
+      vLo = lo;
+      return pos + 1;
+    }
+    b = buf[pos + 1]!;
+    lo |= (b & 0x7f) << 7;
+    if (b < 0x80) {
+      vLo = lo;
+      return pos + 2;
+    }
+    b = buf[pos + 2]!;
+    lo |= (b & 0x7f) << 14;
+    if (b < 0x80) {
+      vLo = lo;
+      return pos + 3;
+    }
+    b = buf[pos + 3]!;
+    lo |= (b & 0x7f) << 21;
+    if (b < 0x80) {
+      vLo = lo;
+      return pos + 4;
+    }
+    b = buf[pos + 4]!;
+    if (b < 0x80) {
+      vLo = lo | (b << 28);
+      return pos + 5;
+    }
+  }
+  return varint(buf, pos, end);
+}
+
 let gTag = 0;
 
 /** Tag of three bytes or more: at most 5 bytes and 32 bits. Result in gTag. */
@@ -268,8 +343,11 @@ function parse(buf: Uint8Array): number {
     let tag = buf[pos]!;
     if (tag < 0x80) {
       pos++;
+    } else if (pos + 1 < end && buf[pos + 1]! < 0x80) {
+      tag = (tag & 0x7f) | (buf[pos + 1]! << 7);
+      pos += 2;
     } else {
-      pos = readTag(buf, pos, end);
+      pos = tagSlow(buf, pos, end);
       if (pos < 0) return -pos;
       tag = gTag;
     }
@@ -287,25 +365,14 @@ function parse(buf: Uint8Array): number {
       const subEnd = pos + len;
       // Canonical shape `10 <units> 18 <nanos>`: one-byte varints inline.
       if (len >= 2 && buf[pos] === 0x10) {
-        let q = pos + 1;
-        if (q < subEnd && buf[q]! < 0x80) {
-          vLo = buf[q++]!;
-          vHi = 0;
-        } else {
-          q = varint(buf, q, subEnd);
-          if (q < 0) return -q;
-        }
+        let q = varint64(buf, pos + 1, subEnd);
+        if (q < 0) return -q;
         book[UNITS_LO + idx] = vLo;
         book[UNITS_HI + idx] = vHi;
         pos = q;
         if (subEnd - pos > 1 && buf[pos] === 0x18) {
-          q = pos + 1;
-          if (buf[q]! < 0x80) {
-            vLo = buf[q++]!;
-          } else {
-            q = varint(buf, q, subEnd);
-            if (q < 0) return -q;
-          }
+          q = varint32(buf, pos + 1, subEnd);
+          if (q < 0) return -q;
           book[NANOS + idx] = vLo;
           pos = q;
         }
@@ -317,13 +384,8 @@ function parse(buf: Uint8Array): number {
       pos = subEnd;
     } else if (act === ACT_VOLUME) {
       const idx = tagIndex[tag]!;
-      if (pos < end && buf[pos]! < 0x80) {
-        vLo = buf[pos++]!;
-        vHi = 0;
-      } else {
-        pos = varint(buf, pos, end);
-        if (pos < 0) return -pos;
-      }
+      pos = varint64(buf, pos, end);
+      if (pos < 0) return -pos;
       book[VOL_LO + idx] = vLo;
       book[VOL_HI + idx] = vHi;
     } else if (act === ACT_SYMBOL) {

@@ -1,7 +1,7 @@
 /** Functions the codec part of the addon exports (see native/src/codec_binding.cc). */
 
-/** Bytes the addon accepts: any TypedArray/Buffer (its bytes), or an ArrayBuffer. */
-export type ByteSource = ArrayBufferView | ArrayBuffer;
+/** Bytes the addon accepts: any TypedArray/Buffer (its bytes), or an ArrayBuffer (pass a SharedArrayBuffer as a view: N-API 8 cannot read one directly). */
+export type ByteSource = ArrayBufferView | ArrayBufferLike;
 
 export interface CodecBinding {
   /**

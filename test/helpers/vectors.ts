@@ -14,13 +14,13 @@ export const vectorsDir = process.env.SETTRADE_VECTORS_DIR ?? fileURLToPath(new 
 
 /** Field values Google's runtime decoded (prices already units + nanos * 1e-9). */
 export interface ExpectedBook {
-  symbol: string;
-  bidPrices: number[];
-  askPrices: number[];
-  bidVolumes: number[];
-  askVolumes: number[];
-  bidFlag: number;
-  askFlag: number;
+  readonly symbol: string;
+  readonly bidPrices: readonly number[];
+  readonly askPrices: readonly number[];
+  readonly bidVolumes: readonly number[];
+  readonly askVolumes: readonly number[];
+  readonly bidFlag: number;
+  readonly askFlag: number;
 }
 
 export interface ValidVector {

@@ -19,7 +19,7 @@ import type { BestBidAsk, BidOfferEvent, FullBidOffer } from '../src/events/type
 import { backend as loadedBackend } from '../src/native.js';
 import { silentLogger } from '../src/util/logger.js';
 import { percentile, summarize } from './lib/ring-stats.js';
-import { startWorker } from './lib/ts-worker.js';
+import { startModuleWorker as startWorker } from '../src/util/worker-script.js';
 
 type Mode = 'ring' | 'post' | 'latency';
 interface WorkerJob {

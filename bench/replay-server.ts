@@ -12,7 +12,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { startWorker } from '../src/adapter/worker-start.js';
+import { startModuleWorker } from '../src/util/worker-script.js';
 
 /** One message to replay. */
 export interface ReplayMessage {
@@ -176,9 +176,8 @@ export function startReplayServer(opts: ReplayOptions): Promise<ReplayServer> {
 
 /** Starts the server in a worker thread (its own event loop and core). */
 export async function startReplayServerWorker(opts: ReplayOptions): Promise<ReplayServer> {
-  const self = fileURLToPath(import.meta.url);
   const workerData = { replay: { messages: opts.messages.map((m) => ({ topic: m.topic, payload: m.payload })), total: opts.total, framesPerWrite: opts.framesPerWrite } };
-  const worker = startWorker({ url: new URL(import.meta.url), execArgv: self.endsWith('.ts') ? ['--import', 'tsx'] : [] }, { workerData });
+  const worker = startModuleWorker(new URL(import.meta.url), { workerData });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('message', (m: { port: number }) => resolve(m.port));
     worker.once('error', reject);

@@ -10,7 +10,7 @@ import { Dispatcher } from '../src/dispatcher/index.js';
 import type { EventKind } from '../src/events/slot-layout.js';
 import { nativeBinding } from '../src/native.js';
 import { silentLogger } from '../src/util/logger.js';
-import { startTsWorker } from './workers/start.js';
+import { startModuleWorker } from '../src/util/worker-script.js';
 import { readStressEvent } from './workers/stress-events.js';
 
 const EVENTS = Number(process.env.STRESS_EVENTS ?? 5_000_000);
@@ -32,7 +32,7 @@ async function runPair(
 ): Promise<{ outcome: Outcome; d: Dispatcher; accepted: number }> {
   const d = new Dispatcher({ kind, maxSize: 1024, overflow, backend: consumer, logger: silentLogger, pollBatchSize: 256 });
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const worker = startTsWorker(new URL('./workers/ring-producer.ts', import.meta.url), {
+  const worker = startModuleWorker(new URL('./workers/ring-producer.ts', import.meta.url), {
     workerData: { handle: d.handle, backend: producer, count, done },
   });
   let failure: unknown;

@@ -17,11 +17,10 @@ import { SettradeConfigError, SettradeError, type SettradeErrorCode } from '../t
 import type { SettradeClientOptions } from '../transport/options.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
-import { resolveWorkerScript } from '../util/worker-script.js';
+import { resolveWorkerScript, startModuleWorker } from '../util/worker-script.js';
 import { BidOfferAdapter } from './adapter.js';
 import type { FeedStats, FeedWorkerData, FromWorker, SerializedError, ToWorker, WorkerClientOptions } from './feed-protocol.js';
 import { normalizeSymbol } from './symbol.js';
-import { startWorker } from './worker-start.js';
 
 export type { FeedStats } from './feed-protocol.js';
 
@@ -167,7 +166,7 @@ async function startWorkerFeed(options: FeedOptions, symbols: string[], dispatch
     forwardLogs: logger !== undefined,
   };
   const script = resolveWorkerScript(import.meta.url, 'feed-worker');
-  const worker = startWorker(script, { workerData: data });
+  const worker = startModuleWorker(script, { workerData: data });
   const emitter = new FeedEmitter();
   const subscribed = new Set(symbols);
   const pending = new Map<number, (s: FeedStats) => void>();

@@ -11,7 +11,6 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import { startModuleWorker } from '../src/util/worker-script.js';
 
 /** One message to replay. */

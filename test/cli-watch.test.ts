@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../src/sim/index.js';
 import type { RunSummary } from '../src/cli/summary.js';
-import { envWithoutCredentials, runCli } from './helpers/cli.js';
+import { envWithoutCredentials, repoRoot, runCli } from './helpers/cli.js';
 
 describe('settrade-feed watch', () => {
   it('without credentials exits 2 naming every missing variable, before connecting anywhere', async () => {
@@ -83,6 +83,17 @@ describe('settrade-feed (dispatch)', () => {
     const unknownFlag = await runCli(['demo', '--colour']);
     expect(unknownFlag.code).toBe(2);
     expect(unknownFlag.stderr).toContain('--colour');
+  });
+
+  it('the published launcher (bin/ over the dist/ that npm ci builds) runs the same CLI once', async () => {
+    // dist/ comes from `npm ci` (prepare) or `npm run build:ts`.
+    const { spawnSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    const r = spawnSync(process.execPath, [join(repoRoot, 'bin/settrade-feed.js'), '--version'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
   });
 
   it('lists the bench suites and rejects an unknown one', async () => {

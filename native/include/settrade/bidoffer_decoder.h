@@ -61,8 +61,9 @@ struct Book {
   std::int64_t vols[2 * kLevels];
   std::int32_t bid_flag;
   std::int32_t ask_flag;
-  const std::uint8_t* sym;
+  const std::uint8_t* sym;  // symbol bytes inside the payload
   std::uint32_t sym_len;
+  const std::uint8_t* end;  // end of the payload
 };
 
 // Helpers take the read position by value and return the new one (nullptr on
@@ -489,18 +490,39 @@ inline void store_f64(std::uint8_t* dst, double v) noexcept { std::memcpy(dst, &
 inline void store_i64(std::uint8_t* dst, std::int64_t v) noexcept { std::memcpy(dst, &v, 8); }
 inline void store_i32(std::uint8_t* dst, std::int32_t v) noexcept { std::memcpy(dst, &v, 4); }
 
+// Bytes kept of a 32-byte symbol window: kSymbolKeep[32 - len + i] is 0xff for i < len.
+alignas(64) inline constexpr std::uint8_t kSymbolKeep[64] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
 inline void store_header(const Book& b, std::uint8_t* slot) noexcept {
   store_i32(slot + layout::kBidFlagOffset, b.bid_flag);
   store_i32(slot + layout::kAskFlagOffset, b.ask_flag);
   // Length as a 32-bit word: the three padding bytes after it become zero.
   store_i32(slot + layout::kSymbolLengthOffset, static_cast<std::int32_t>(b.sym_len));
-  std::uint8_t sym[layout::kSymbolCapacity] = {};
-  if (b.sym_len != 0) std::memcpy(sym, b.sym, b.sym_len);
+  std::uint8_t sym[layout::kSymbolCapacity];
+  if (b.end - b.sym >= static_cast<std::ptrdiff_t>(layout::kSymbolCapacity)) {
+    // Fixed-size copy of the whole window, then the bytes past the symbol
+    // masked off: no variable-length memcpy call on the hot path.
+    std::memcpy(sym, b.sym, layout::kSymbolCapacity);
+    const std::uint8_t* keep = kSymbolKeep + (layout::kSymbolCapacity - b.sym_len);
+    for (std::size_t i = 0; i < layout::kSymbolCapacity; ++i) sym[i] &= keep[i];
+  } else {
+    for (std::size_t i = 0; i < layout::kSymbolCapacity; ++i) sym[i] = i < b.sym_len ? b.sym[i] : 0;
+  }
   std::memcpy(slot + layout::kSymbolOffset, sym, layout::kSymbolCapacity);
 }
 
 inline DecodeStatus decode(const std::uint8_t* data, std::size_t len, Book& b) noexcept {
-  std::memset(&b, 0, sizeof b);
+  // Zeroed piecewise: one large memset becomes `rep stos`, slow to start.
+  std::memset(b.units, 0, sizeof b.units);
+  std::memset(b.nanos, 0, sizeof b.nanos);
+  std::memset(b.vols, 0, sizeof b.vols);
+  b.bid_flag = 0;
+  b.ask_flag = 0;
+  b.sym = data;
+  b.sym_len = 0;
+  b.end = data + len;
   if (len == 0) return DecodeStatus::kOk;
   const FastState s = fast_sequence(data, data + len, b);
   if (s.status != DecodeStatus::kOk) return s.status;

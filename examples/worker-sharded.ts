@@ -10,7 +10,7 @@
  * The main thread only runs the simulator and coordinates; nothing on the
  * data path crosses postMessage.
  */
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import {
   BidOfferAdapter,
   Dispatcher,
@@ -21,6 +21,7 @@ import {
   type DispatcherHandle,
   type SimulatorCredentials,
 } from '../src/index.js';
+import { startModuleWorker } from '../src/util/worker-script.js';
 
 const SHARDS = 2;
 const SYMBOLS = ['AOT', 'PTT', 'CPALL', 'KBANK', 'ADVANC', 'DELTA', 'SCB', 'BDMS'];
@@ -86,16 +87,13 @@ function nextMessage<T = unknown>(w: Worker): Promise<T> {
 }
 
 /**
- * Starts this same file in a worker thread. This example is TypeScript run by
- * tsx, and on Node 20 a worker does not inherit tsx's loader (nor take it from
- * execArgv), so the worker starts on a two-line bootstrap that registers it.
- * Compiled JavaScript would simply be `new Worker(new URL(import.meta.url), { workerData })`.
+ * Starts this same file in a worker thread. Under tsx a worker does not inherit
+ * the TypeScript loader on Node 20, so this goes through the package's worker
+ * starter; compiled JavaScript would simply be
+ * `new Worker(new URL(import.meta.url), { workerData })`.
  */
 function startThread(data: Role): Worker {
-  const self = new URL(import.meta.url);
-  if (!self.pathname.endsWith('.ts')) return new Worker(self, { workerData: data });
-  const code = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};\nregister();\nawait import(${JSON.stringify(self.href)});\n`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: data });
+  return startModuleWorker(new URL(import.meta.url), { workerData: data });
 }
 
 async function producer({ handles, credentials, baseUrl }: Extract<Role, { role: 'producer' }>): Promise<void> {

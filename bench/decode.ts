@@ -19,7 +19,7 @@ import { jsDecodeIntoSlot } from '../src/codec/index.js';
 import { SlotLayout, slotMemory, type EventKind } from '../src/events/index.js';
 import type { NativeBinding } from '../src/native.js';
 import { countGc } from './lib/gc.js';
-import { argValue, round, summarize, timeRuns, writeJson, type Summary } from './lib/stats.js';
+import { argValue, median, round, summarize, writeJson, type Summary } from './lib/stats.js';
 import { createRequire } from 'node:module';
 
 const repeats = Number(argValue('repeats') ?? 7);
@@ -203,16 +203,43 @@ interface KindResult {
   ratios: Record<string, number>;
 }
 
+const RATIOS: [string, string, string][] = [
+  ['protobufjs/js', 'protobufjs', 'js'],
+  ['protobufjs/native', 'protobufjs', 'native'],
+  ['js/native', 'js', 'native'],
+  ['protobufjs/batch', 'protobufjs', 'batch'],
+  ['js/batch', 'js', 'batch'],
+  ['protobufjs/batch+copy', 'protobufjs', 'batch+copy'],
+  ['js/batch+copy', 'js', 'batch+copy'],
+];
+
 async function runKind(kind: EventKind): Promise<KindResult> {
-  const cs = cases(kind);
-  const nsPerMessage: Record<string, Summary> = {};
-  const gcPer1M: Record<string, number> = {};
-  for (const [name, c] of Object.entries(cs)) {
-    if (!c) continue;
+  const cs = Object.entries(cases(kind)).filter((e): e is [string, { body: Body }] => e[1] !== null);
+  const iters = (name: string): number => {
     // protobufjs is ~10x slower: fewer iterations keep the run time sane.
     const n = name === 'protobufjs' ? Math.max(batchSize, Math.floor(messages / 8)) : messages;
-    const iters = Math.floor(n / batchSize) * batchSize;
-    nsPerMessage[name] = summarize(timeRuns(c.body, iters, repeats));
+    return Math.floor(n / batchSize) * batchSize;
+  };
+  for (const [name, c] of cs) for (let w = 0; w < 2; w++) c.body(iters(name)); // warm-up
+  // Rounds interleave the cases, so a load spike on this shared machine hits
+  // every case of a round alike; ratios are taken per round, then the median.
+  const runs: Record<string, number[]> = {};
+  const roundRatios: Record<string, number[]> = {};
+  for (let r = 0; r < repeats; r++) {
+    const round: Record<string, number> = {};
+    for (const [name, c] of cs) {
+      const n = iters(name);
+      const t0 = process.hrtime.bigint();
+      c.body(n);
+      round[name] = Number(process.hrtime.bigint() - t0) / n;
+      (runs[name] ??= []).push(round[name]!);
+    }
+    for (const [label, a, b] of RATIOS) if (a in round && b in round) (roundRatios[label] ??= []).push(round[a]! / round[b]!);
+  }
+  const nsPerMessage: Record<string, Summary> = {};
+  const gcPer1M: Record<string, number> = {};
+  for (const [name, c] of cs) {
+    nsPerMessage[name] = summarize(runs[name]!);
     if (!name.startsWith('napi')) {
       const gcN = name === 'protobufjs' ? 200_000 : 1_000_000;
       gcPer1M[name] = round(((await countGc(() => c.body(gcN))) * 1_000_000) / gcN);
@@ -220,17 +247,9 @@ async function runKind(kind: EventKind): Promise<KindResult> {
     const s = nsPerMessage[name]!;
     console.log(`${kind.padEnd(12)} ${name.padEnd(12)} ${String(s.median).padStart(8)} ns/msg  cv ${(s.cv * 100).toFixed(1)}%${s.unstable ? ' UNSTABLE' : ''}${name in gcPer1M ? `  gc/1M ${gcPer1M[name]}` : ''}`);
   }
-  const m = (name: string): number => nsPerMessage[name]?.median ?? Number.NaN;
-  const ratios: Record<string, number> = {
-    'protobufjs/js': round(m('protobufjs') / m('js')),
-    'protobufjs/native': round(m('protobufjs') / m('native')),
-    'js/native': round(m('js') / m('native')),
-    'protobufjs/batch': round(m('protobufjs') / m('batch')),
-    'js/batch': round(m('js') / m('batch')),
-    'protobufjs/batch+copy': round(m('protobufjs') / m('batch+copy')),
-    'js/batch+copy': round(m('js') / m('batch+copy')),
-  };
-  console.log(`${kind.padEnd(12)} ratios ${Object.entries(ratios).map(([k, v]) => `${k} ${v}x`).join(', ')}`);
+  const ratios: Record<string, number> = {};
+  for (const [label, values] of Object.entries(roundRatios)) ratios[label] = round(median(values));
+  console.log(`${kind.padEnd(12)} ratios (median of per-round) ${Object.entries(ratios).map(([k, v]) => `${k} ${v}x`).join(', ')}`);
   return { nsPerMessage, gcPer1M, ratios };
 }
 

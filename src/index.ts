@@ -11,3 +11,4 @@ export * from './health/index.js';
 export * from './transport/index.js';
 export * from './adapter/index.js';
 export * from './sim/index.js';
+export * from './metrics/index.js';

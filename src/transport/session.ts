@@ -108,7 +108,8 @@ export class MqttSession {
   unsubscribe(topics: readonly string[], onError: (err: Error) => void): void {
     if (topics.length === 0 || this.#phase !== 'open') return;
     this.#client.unsubscribe([...topics], (err) => {
-      if (err) onError(err);
+      // A session closed before the UNSUBACK has no subscription left to fail.
+      if (err && this.#phase === 'open') onError(err);
     });
   }
 

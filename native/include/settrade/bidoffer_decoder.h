@@ -95,6 +95,16 @@ SETTRADE_COLD inline Varint varint_slow(const std::uint8_t* p, const std::uint8_
   return varint_error(avail >= 10 ? DecodeStatus::kVarintTooLong : DecodeStatus::kTruncated);
 }
 
+// The 7-bit groups of the bytes of x up to the stop byte (lowest set bit of
+// `stop`, a 0x80-per-byte mask of bytes without continuation), packed in
+// three log steps: 16-bit lanes, 32-bit lanes, then the whole word.
+SETTRADE_HOT std::uint64_t gather7(std::uint64_t x, std::uint64_t stop) noexcept {
+  x &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7full;
+  x = (x & 0x007f007f007f007full) | ((x >> 1) & 0x3f803f803f803f80ull);
+  x = (x & 0x00003fff00003fffull) | ((x >> 2) & 0x0fffc0000fffc000ull);
+  return (x & 0x000000000fffffffull) | ((x >> 4) & 0x00fffffff0000000ull);
+}
+
 // Multi-byte varint without a per-byte loop: one 8-byte load, the stop byte
 // found by its clear high bit, the 7-bit groups gathered by shifts. Varint
 // lengths vary from field to field, so a byte loop mispredicts its exit.
@@ -104,12 +114,7 @@ SETTRADE_HOT Varint varint_multi(const std::uint8_t* p, const std::uint8_t* end)
     std::memcpy(&x, p, 8);  // little-endian targets only (x86-64, arm64)
     const std::uint64_t stop = ~x & 0x8080808080808080ull;
     if (stop != 0) {
-      x &= stop ^ (stop - 1);  // bytes up to and including the stop byte
-      const std::uint64_t v = (x & 0x7full) | ((x >> 1) & (0x7full << 7)) | ((x >> 2) & (0x7full << 14)) |
-                              ((x >> 3) & (0x7full << 21)) | ((x >> 4) & (0x7full << 28)) |
-                              ((x >> 5) & (0x7full << 35)) | ((x >> 6) & (0x7full << 42)) |
-                              ((x >> 7) & (0x7full << 49));
-      return {p + (__builtin_ctzll(stop) >> 3) + 1, v};
+      return {p + (__builtin_ctzll(stop) >> 3) + 1, gather7(x, stop)};
     }
   }
   return varint_slow(p, end);
@@ -130,12 +135,7 @@ SETTRADE_HOT Varint varint_within(const std::uint8_t* p, const std::uint8_t* lim
     const std::uint64_t stop = ~x & 0x8080808080808080ull;
     const std::uint8_t* next = p + (stop != 0 ? (__builtin_ctzll(stop) >> 3) + 1 : 9);
     if (stop != 0 && next <= limit) {
-      x &= stop ^ (stop - 1);
-      const std::uint64_t v = (x & 0x7full) | ((x >> 1) & (0x7full << 7)) | ((x >> 2) & (0x7full << 14)) |
-                              ((x >> 3) & (0x7full << 21)) | ((x >> 4) & (0x7full << 28)) |
-                              ((x >> 5) & (0x7full << 35)) | ((x >> 6) & (0x7full << 42)) |
-                              ((x >> 7) & (0x7full << 49));
-      return {next, v};
+      return {next, gather7(x, stop)};
     }
   }
   return varint_slow(p, limit);
@@ -362,40 +362,43 @@ SETTRADE_HOT bool next_tag_is(const std::uint8_t* p, const std::uint8_t* end) no
 
 struct FastState {
   const std::uint8_t* p;
-  DecodeStatus status;  // not kOk: stop with this error
+  // The fast path's view of the payload end. On an error it is pulled back to
+  // p, so every later block sees no bytes and falls through: one status check
+  // at the end instead of one per field.
+  const std::uint8_t* end;
+  DecodeStatus status;
+  void fail(DecodeStatus st) noexcept {
+    status = st;
+    end = p;
+  }
 };
 
 template <std::uint32_t Field, int Idx>
-SETTRADE_HOT void fast_money(FastState& s, const std::uint8_t* end, Book& b) noexcept {
+SETTRADE_HOT void fast_money(FastState& s, const std::uint8_t* buf_end, Book& b) noexcept {
   using T = TagCode<Field, 2>;
-  if (s.status != DecodeStatus::kOk || !next_tag_is<Field, 2>(s.p, end)) return;
+  if (!next_tag_is<Field, 2>(s.p, s.end)) return;
   const std::uint8_t* q = s.p + T::size;
-  if (!(q < end && *q < 0x80 && static_cast<std::size_t>(*q) < static_cast<std::size_t>(end - q))) return;
+  if (!(q < s.end && *q < 0x80 && static_cast<std::size_t>(*q) < static_cast<std::size_t>(s.end - q))) return;
   const std::size_t len = *q++;
-  s.status = money_field(q, q + len, end, b.units[Idx], b.nanos[Idx]);
+  const DecodeStatus st = money_field(q, q + len, buf_end, b.units[Idx], b.nanos[Idx]);
   s.p = q + len;
+  if (st != DecodeStatus::kOk) s.fail(st);
 }
 
 template <std::uint32_t Field, int Idx>
-SETTRADE_HOT void fast_volume(FastState& s, const std::uint8_t* end, Book& b) noexcept {
-  if (s.status != DecodeStatus::kOk || !next_tag_is<Field, 0>(s.p, end)) return;
-  const Varint r = varint_within(s.p + TagCode<Field, 0>::size, end, end);
-  if (r.p == nullptr) {
-    s.status = static_cast<DecodeStatus>(r.v);
-    return;
-  }
+SETTRADE_HOT void fast_volume(FastState& s, Book& b) noexcept {
+  if (!next_tag_is<Field, 0>(s.p, s.end)) return;
+  const Varint r = varint_within(s.p + TagCode<Field, 0>::size, s.end, s.end);
+  if (r.p == nullptr) return s.fail(static_cast<DecodeStatus>(r.v));
   b.vols[Idx] = static_cast<std::int64_t>(r.v);
   s.p = r.p;
 }
 
 template <std::uint32_t Field>
-SETTRADE_HOT void fast_flag(FastState& s, const std::uint8_t* end, std::int32_t& flag) noexcept {
-  if (s.status != DecodeStatus::kOk || !next_tag_is<Field, 0>(s.p, end)) return;
-  const Varint r = varint(s.p + TagCode<Field, 0>::size, end);
-  if (r.p == nullptr) {
-    s.status = static_cast<DecodeStatus>(r.v);
-    return;
-  }
+SETTRADE_HOT void fast_flag(FastState& s, std::int32_t& flag) noexcept {
+  if (!next_tag_is<Field, 0>(s.p, s.end)) return;
+  const Varint r = varint(s.p + TagCode<Field, 0>::size, s.end);
+  if (r.p == nullptr) return s.fail(static_cast<DecodeStatus>(r.v));
   flag = static_cast<std::int32_t>(static_cast<std::uint32_t>(r.v));
   s.p = r.p;
 }
@@ -405,23 +408,23 @@ SETTRADE_HOT void fast_levels(FastState& s, const std::uint8_t* end, Book& b, st
   // Fields 2-6 bid_price1-5, 7-11 ask_price1-5, 12-16 bid_volume1-5, 17-21 ask_volume1-5.
   (fast_money<2 + K, K>(s, end, b), ...);
   (fast_money<7 + K, 10 + K>(s, end, b), ...);
-  (fast_volume<12 + K, K>(s, end, b), ...);
-  (fast_volume<17 + K, 10 + K>(s, end, b), ...);
-  fast_flag<22>(s, end, b.bid_flag);
-  fast_flag<23>(s, end, b.ask_flag);
+  (fast_volume<12 + K, K>(s, b), ...);
+  (fast_volume<17 + K, 10 + K>(s, b), ...);
+  fast_flag<22>(s, b.bid_flag);
+  fast_flag<23>(s, b.ask_flag);
   // Fields 24-28 bid_price6-10, 29-33 ask_price6-10, 34-38 bid_volume6-10, 39-43 ask_volume6-10.
   (fast_money<24 + K, 5 + K>(s, end, b), ...);
   (fast_money<29 + K, 15 + K>(s, end, b), ...);
-  (fast_volume<34 + K, 5 + K>(s, end, b), ...);
-  (fast_volume<39 + K, 15 + K>(s, end, b), ...);
+  (fast_volume<34 + K, 5 + K>(s, b), ...);
+  (fast_volume<39 + K, 15 + K>(s, b), ...);
 }
 
 // Runs the canonical sequence from p; returns where the generic loop resumes.
 SETTRADE_HOT FastState fast_sequence(const std::uint8_t* p, const std::uint8_t* end, Book& b) noexcept {
-  FastState s{p, DecodeStatus::kOk};
+  FastState s{p, end, DecodeStatus::kOk};
   if (end - p >= 2 && p[0] == 0x0a && p[1] <= layout::kSymbolCapacity && p[1] <= end - p - 2) {
     const std::size_t len = p[1];
-    if (!valid_utf8(p + 2, len)) return {p, DecodeStatus::kBadUtf8};
+    if (!valid_utf8(p + 2, len)) return {p, p, DecodeStatus::kBadUtf8};
     b.sym = p + 2;
     b.sym_len = static_cast<std::uint32_t>(len);
     s.p = p + 2 + len;

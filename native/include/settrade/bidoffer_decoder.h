@@ -18,6 +18,9 @@
 #include <cstdint>
 #include <cstring>
 #include <utility>
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#endif
 
 #include "settrade/slot_layout.h"
 
@@ -95,6 +98,27 @@ SETTRADE_COLD inline Varint varint_slow(const std::uint8_t* p, const std::uint8_
   return varint_error(avail >= 10 ? DecodeStatus::kVarintTooLong : DecodeStatus::kTruncated);
 }
 
+// Eight payload bytes as a little-endian word (the caller guarantees 8 bytes).
+SETTRADE_HOT std::uint64_t load_le64(const std::uint8_t* p) noexcept {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  x = __builtin_bswap64(x);
+#endif
+  return x;
+}
+
+// Index of the lowest set bit; x != 0.
+SETTRADE_HOT int ctz64(std::uint64_t x) noexcept {
+#if defined(_MSC_VER) && !defined(__clang__)
+  unsigned long i;
+  _BitScanForward64(&i, x);
+  return static_cast<int>(i);
+#else
+  return __builtin_ctzll(x);
+#endif
+}
+
 // The 7-bit groups of the bytes of x up to the stop byte (lowest set bit of
 // `stop`, a 0x80-per-byte mask of bytes without continuation), packed in
 // three log steps: 16-bit lanes, 32-bit lanes, then the whole word.
@@ -110,11 +134,10 @@ SETTRADE_HOT std::uint64_t gather7(std::uint64_t x, std::uint64_t stop) noexcept
 // lengths vary from field to field, so a byte loop mispredicts its exit.
 SETTRADE_HOT Varint varint_multi(const std::uint8_t* p, const std::uint8_t* end) noexcept {
   if (end - p >= 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p, 8);  // little-endian targets only (x86-64, arm64)
+    std::uint64_t x = load_le64(p);
     const std::uint64_t stop = ~x & 0x8080808080808080ull;
     if (stop != 0) {
-      return {p + (__builtin_ctzll(stop) >> 3) + 1, gather7(x, stop)};
+      return {p + (ctz64(stop) >> 3) + 1, gather7(x, stop)};
     }
   }
   return varint_slow(p, end);
@@ -130,10 +153,9 @@ SETTRADE_HOT Varint varint(const std::uint8_t* p, const std::uint8_t* end) noexc
 // varint that does not end by `limit` goes the exact byte-by-byte way.
 SETTRADE_HOT Varint varint_within(const std::uint8_t* p, const std::uint8_t* limit, const std::uint8_t* buf_end) noexcept {
   if (buf_end - p >= 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p, 8);
+    std::uint64_t x = load_le64(p);
     const std::uint64_t stop = ~x & 0x8080808080808080ull;
-    const std::uint8_t* next = p + (stop != 0 ? (__builtin_ctzll(stop) >> 3) + 1 : 9);
+    const std::uint8_t* next = p + (stop != 0 ? (ctz64(stop) >> 3) + 1 : 9);
     if (stop != 0 && next <= limit) {
       return {next, gather7(x, stop)};
     }

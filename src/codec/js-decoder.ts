@@ -101,81 +101,6 @@ function varint(buf: Uint8Array, pos: number, end: number): number {
   return -S.VARINT_TOO_LONG;
 }
 
-/**
- * Varint for an int64 field: values below 2^28 (one to four bytes: volumes,
- * units) unrolled inline, anything longer through `varint`. Small enough for
- * TurboFan to inline at every call site.
- */
-function varint64(buf: Uint8Array, pos: number, end: number): number {
-  if (end - pos >= 4) {
-    let b = buf[pos]!;
-    let lo = b & 0x7f;
-    if (b < 0x80) {
-      vLo = lo;
-      vHi = 0;
-      return pos + 1;
-    }
-    b = buf[pos + 1]!;
-    lo |= (b & 0x7f) << 7;
-    if (b < 0x80) {
-      vLo = lo;
-      vHi = 0;
-      return pos + 2;
-    }
-    b = buf[pos + 2]!;
-    lo |= (b & 0x7f) << 14;
-    if (b < 0x80) {
-      vLo = lo;
-      vHi = 0;
-      return pos + 3;
-    }
-    b = buf[pos + 3]!;
-    lo |= (b & 0x7f) << 21;
-    if (b < 0x80) {
-      vLo = lo;
-      vHi = 0;
-      return pos + 4;
-    }
-  }
-  return varint(buf, pos, end);
-}
-
-/** Varint for an int32 field (low 32 bits kept in vLo): up to five bytes inline. */
-function varint32(buf: Uint8Array, pos: number, end: number): number {
-  if (end - pos >= 5) {
-    let b = buf[pos]!;
-    let lo = b & 0x7f;
-    if (b < 0x80) {
-      vLo = lo;
-      return pos + 1;
-    }
-    b = buf[pos + 1]!;
-    lo |= (b & 0x7f) << 7;
-    if (b < 0x80) {
-      vLo = lo;
-      return pos + 2;
-    }
-    b = buf[pos + 2]!;
-    lo |= (b & 0x7f) << 14;
-    if (b < 0x80) {
-      vLo = lo;
-      return pos + 3;
-    }
-    b = buf[pos + 3]!;
-    lo |= (b & 0x7f) << 21;
-    if (b < 0x80) {
-      vLo = lo;
-      return pos + 4;
-    }
-    b = buf[pos + 4]!;
-    if (b < 0x80) {
-      vLo = lo | (b << 28);
-      return pos + 5;
-    }
-  }
-  return varint(buf, pos, end);
-}
-
 let gTag = 0;
 
 /** Tag of three bytes or more: at most 5 bytes and 32 bits. Result in gTag. */
@@ -364,16 +289,76 @@ function parse(buf: Uint8Array): number {
       }
       const subEnd = pos + len;
       // Canonical shape `10 <units> 18 <nanos>`: one-byte varints inline.
+      // Canonical shape `10 <units> 18 <nanos>`, varints unrolled into
+      // locals (module-level registers would cost a context store each).
       if (len >= 2 && buf[pos] === 0x10) {
-        let q = varint64(buf, pos + 1, subEnd);
-        if (q < 0) return -q;
-        book[UNITS_LO + idx] = vLo;
-        book[UNITS_HI + idx] = vHi;
+        let q = pos + 1;
+        let lo = 0;
+        let hi = 0;
+        if (subEnd - q >= 4) {
+          let b = buf[q]!;
+          lo = b & 0x7f;
+          if (b < 0x80) q += 1;
+          else {
+            b = buf[q + 1]!;
+            lo |= (b & 0x7f) << 7;
+            if (b < 0x80) q += 2;
+            else {
+              b = buf[q + 2]!;
+              lo |= (b & 0x7f) << 14;
+              if (b < 0x80) q += 3;
+              else {
+                b = buf[q + 3]!;
+                lo |= (b & 0x7f) << 21;
+                if (b < 0x80) q += 4;
+                else q = -1;
+              }
+            }
+          }
+        } else q = -1;
+        if (q < 0) {
+          q = varint(buf, pos + 1, subEnd);
+          if (q < 0) return -q;
+          lo = vLo;
+          hi = vHi;
+        }
+        book[UNITS_LO + idx] = lo;
+        book[UNITS_HI + idx] = hi;
         pos = q;
         if (subEnd - pos > 1 && buf[pos] === 0x18) {
-          q = varint32(buf, pos + 1, subEnd);
-          if (q < 0) return -q;
-          book[NANOS + idx] = vLo;
+          q = pos + 1;
+          if (subEnd - q >= 5) {
+            let b = buf[q]!;
+            lo = b & 0x7f;
+            if (b < 0x80) q += 1;
+            else {
+              b = buf[q + 1]!;
+              lo |= (b & 0x7f) << 7;
+              if (b < 0x80) q += 2;
+              else {
+                b = buf[q + 2]!;
+                lo |= (b & 0x7f) << 14;
+                if (b < 0x80) q += 3;
+                else {
+                  b = buf[q + 3]!;
+                  lo |= (b & 0x7f) << 21;
+                  if (b < 0x80) q += 4;
+                  else {
+                    b = buf[q + 4]!;
+                    lo |= b << 28; // int32 field: only the low 4 bits of this byte count
+                    if (b < 0x80) q += 5;
+                    else q = -1;
+                  }
+                }
+              }
+            }
+          } else q = -1;
+          if (q < 0) {
+            q = varint(buf, pos + 1, subEnd);
+            if (q < 0) return -q;
+            lo = vLo;
+          }
+          book[NANOS + idx] = lo;
           pos = q;
         }
       }
@@ -384,10 +369,39 @@ function parse(buf: Uint8Array): number {
       pos = subEnd;
     } else if (act === ACT_VOLUME) {
       const idx = tagIndex[tag]!;
-      pos = varint64(buf, pos, end);
-      if (pos < 0) return -pos;
-      book[VOL_LO + idx] = vLo;
-      book[VOL_HI + idx] = vHi;
+      let lo = 0;
+      let hi = 0;
+      let q = pos;
+      if (end - q >= 4) {
+        let b = buf[q]!;
+        lo = b & 0x7f;
+        if (b < 0x80) q += 1;
+        else {
+          b = buf[q + 1]!;
+          lo |= (b & 0x7f) << 7;
+          if (b < 0x80) q += 2;
+          else {
+            b = buf[q + 2]!;
+            lo |= (b & 0x7f) << 14;
+            if (b < 0x80) q += 3;
+            else {
+              b = buf[q + 3]!;
+              lo |= (b & 0x7f) << 21;
+              if (b < 0x80) q += 4;
+              else q = -1;
+            }
+          }
+        }
+      } else q = -1;
+      if (q < 0) {
+        q = varint(buf, pos, end);
+        if (q < 0) return -q;
+        lo = vLo;
+        hi = vHi;
+      }
+      pos = q;
+      book[VOL_LO + idx] = lo;
+      book[VOL_HI + idx] = hi;
     } else if (act === ACT_SYMBOL) {
       pos = readLength(buf, pos, end);
       if (pos < 0) return -pos;
@@ -397,14 +411,16 @@ function parse(buf: Uint8Array): number {
       symLen = gLen;
       pos += gLen;
     } else if (act === ACT_BID_FLAG || act === ACT_ASK_FLAG) {
+      let flag: number;
       if (pos < end && buf[pos]! < 0x80) {
-        vLo = buf[pos++]!;
+        flag = buf[pos++]!;
       } else {
         pos = varint(buf, pos, end);
         if (pos < 0) return -pos;
+        flag = vLo;
       }
-      if (act === ACT_BID_FLAG) bidFlag = vLo;
-      else askFlag = vLo;
+      if (act === ACT_BID_FLAG) bidFlag = flag;
+      else askFlag = flag;
     } else {
       pos = skipField(buf, tag, pos, end, 0);
       if (pos < 0) return -pos;

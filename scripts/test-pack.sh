@@ -33,8 +33,11 @@ smoke='import("settrade-feed").then((m) => {
 })'
 
 # (a) prebuild present: install runs node-gyp-build, which must find the prebuild and compile nothing.
-mkdir -p "$work/a" && cd "$work/a" && npm init -y >/dev/null
-npm install --no-audit --no-fund --allow-scripts=settrade-feed "$tgz" >/dev/null 2>&1
+# npm 11 blocks dependency install scripts unless the project allows them:
+# allow ours, so the check covers the install script too.
+new_project() { mkdir -p "$1" && cd "$1" && npm init -y >/dev/null && npm pkg set allowScripts.settrade-feed=true --json >/dev/null; }
+new_project "$work/a"
+npm install --no-audit --no-fund "$tgz" >install.log 2>&1 || { echo "FAIL (a): install failed"; cat install.log; exit 1; }
 [ ! -d node_modules/settrade-feed/build ] || { echo "FAIL (a): install compiled the addon instead of using the prebuild"; exit 1; }
 out=$(node --input-type=module -e "$smoke" "$vector_hex")
 grep -q '"backend":"native"' <<<"$out" || { echo "FAIL (a): expected the native backend, got $out"; exit 1; }
@@ -46,10 +49,11 @@ rm -rf "$work/b/unpacked/package/prebuilds"
 tar -czf "$work/b/noprebuild.tgz" -C "$work/b/unpacked" package
 mkdir -p "$work/b/bin"
 for tool in node npm npx python3 sh bash env; do ln -s "$(command -v $tool)" "$work/b/bin/$tool"; done
-mkdir -p "$work/b/app" && cd "$work/b/app" && npm init -y >/dev/null
-PATH="$work/b/bin" npm install --no-audit --no-fund --allow-scripts=settrade-feed "$work/b/noprebuild.tgz" >install.log 2>&1 \
+new_project "$work/b/app"
+PATH="$work/b/bin" npm install --no-audit --no-fund "$work/b/noprebuild.tgz" >install.log 2>&1 \
   || { echo "FAIL (b): install failed without a compiler"; cat install.log; exit 1; }
 [ ! -f node_modules/settrade-feed/build/Release/settrade_feed.node ] || { echo "FAIL (b): a compiler was found after all"; exit 1; }
+grep -q 'pure-JS backend will run' install.log || { echo "FAIL (b): the install script did not run its fallback"; cat install.log; exit 1; }
 out=$(PATH="$work/b/bin" node --input-type=module -e "$smoke" "$vector_hex")
 grep -q '"backend":"js"' <<<"$out" || { echo "FAIL (b): expected the JS backend, got $out"; exit 1; }
 echo "ok (b): no prebuild, no compiler: installed, runs: $out"

@@ -30,6 +30,12 @@ interface WorkerJob {
   readonly backend: 'native' | 'js';
   readonly done: Int32Array;
   readonly rate?: number;
+  /**
+   * latency mode pacing: 'spin' busy-waits for each event's due time (one core
+   * fully busy); 'tick' sleeps until each 0.5 ms tick and then pushes that
+   * tick's events back to back, leaving the core free for everything else.
+   */
+  readonly pacing?: 'spin' | 'tick';
   /** ring mode: push(event) objects (default) or pushSlot() copying a pre-written slot. */
   readonly producer?: 'event' | 'slot';
 }
@@ -81,10 +87,18 @@ function runWorker(job: WorkerJob): void {
       mem.i32[(L.recvMonoNsOffset >> 2) + 1] = Math.floor(t / 4294967296);
     };
     const start = Number(process.hrtime.bigint());
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    const tickNs = 500_000;
     for (let i = 0; i < job.count; i++) {
       const due = start + i * interval;
-      while ((t = Number(process.hrtime.bigint())) < due) {
-        /* pace */
+      if (job.pacing === 'tick') {
+        const ahead = due - Number(process.hrtime.bigint());
+        if (ahead > 0) Atomics.wait(nap, 0, 0, Math.max(ahead, tickNs) / 1e6);
+        t = Number(process.hrtime.bigint());
+      } else {
+        while ((t = Number(process.hrtime.bigint())) < due) {
+          /* pace */
+        }
       }
       d.pushSlot(fill);
     }
@@ -168,11 +182,11 @@ async function postThroughput(kind: EventKind, count: number): Promise<number> {
   return (count - 1) / secs;
 }
 
-async function latency(rate: number, seconds: number, sleeping: boolean): Promise<{ p50: number; p99: number; p999: number; max: number; samples: number }> {
+async function latency(rate: number, seconds: number, sleeping: boolean, pacing: 'spin' | 'tick' = 'spin'): Promise<{ p50: number; p99: number; p999: number; max: number; samples: number }> {
   const count = Math.round(rate * seconds);
   const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 65_536, backend: ringBackend, logger: silentLogger });
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const w = spawn({ mode: 'latency', kind: 'bestBidAsk', count, handle: d.handle, backend: ringBackend, done, rate });
+  const w = spawn({ mode: 'latency', kind: 'bestBidAsk', count, handle: d.handle, backend: ringBackend, done, rate, pacing });
   const lat = new Float64Array(count);
   let n = 0;
   const onView = (v: { mem: SlotMemory; offset: number }): void => {
@@ -294,14 +308,21 @@ async function main(): Promise<void> {
   console.error('same thread:', JSON.stringify(same));
   const spin: { p50: number; p99: number }[] = [];
   const sleep: { p50: number; p99: number }[] = [];
+  const spinTick: { p50: number; p99: number }[] = [];
+  const sleepTick: { p50: number; p99: number }[] = [];
   for (let r = 0; want('latency') && r < REPEATS; r++) {
     spin.push(await latency(100_000, quick ? 0.5 : 1, false));
     sleep.push(await latency(100_000, quick ? 0.5 : 1, true));
+    spinTick.push(await latency(100_000, quick ? 0.5 : 1, false, 'tick'));
+    sleepTick.push(await latency(100_000, quick ? 0.5 : 1, true, 'tick'));
   }
   result.handoffLatencyUs = {
     offeredEventsPerSec: 100_000,
     spinningConsumer: { runs: spin, p99: summarize(spin.map((s) => s.p99)) },
     sleepingConsumer: { runs: sleep, p99: summarize(sleep.map((s) => s.p99)) },
+    // Producer paced in 0.5 ms ticks (sleeping between them) instead of spinning.
+    tickPacedSpinningConsumer: { runs: spinTick, p99: summarize(spinTick.map((s) => s.p99)) },
+    tickPacedSleepingConsumer: { runs: sleepTick, p99: summarize(sleepTick.map((s) => s.p99)) },
   };
   console.error('latency:', JSON.stringify(result.handoffLatencyUs));
   if (want('idle')) result.idleConsumer = await idleCpu(quick ? 1 : 3);

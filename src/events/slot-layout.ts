@@ -41,13 +41,15 @@ export function slotSize(kind: EventKind): number {
  * Typed-array views over one buffer (an ArrayBuffer or a SharedArrayBuffer)
  * that holds slots. All three views start at byte 0 of the same buffer, so a
  * slot at byte offset `o` (a multiple of 64) is `u8[o..]`, `i32[o/4..]`,
- * `f64[o/8..]`. Created once per buffer: the hot path allocates nothing.
+ * `f64[o/8..]`, `i64[o/8..]`. Created once per buffer: the hot path allocates nothing.
  */
 export interface SlotMemory {
   readonly u8: Uint8Array;
   readonly i32: Int32Array;
   readonly u32: Uint32Array;
   readonly f64: Float64Array;
+  /** int64 view: bigint reads/writes in one access (a store of a bigint allocates nothing). */
+  readonly i64: BigInt64Array;
 }
 
 export function slotMemory(buffer: ArrayBufferLike): SlotMemory {
@@ -56,5 +58,6 @@ export function slotMemory(buffer: ArrayBufferLike): SlotMemory {
     i32: new Int32Array(buffer, 0, buffer.byteLength >>> 2),
     u32: new Uint32Array(buffer, 0, buffer.byteLength >>> 2),
     f64: new Float64Array(buffer, 0, buffer.byteLength >>> 3),
+    i64: new BigInt64Array(buffer, 0, buffer.byteLength >>> 3),
   };
 }

@@ -16,8 +16,7 @@ export function readInt64(mem: SlotMemory, byteOff: number): number {
 
 /** Reads the int64 at byte offset `byteOff` exactly, as a bigint. */
 export function readBigInt64(mem: SlotMemory, byteOff: number): bigint {
-  const i = byteOff >> 2;
-  return (BigInt(mem.i32[i + 1]!) << 32n) | BigInt(mem.u32[i]!);
+  return mem.i64[byteOff >> 3]!;
 }
 
 // Symbols repeat (a feed carries a few hundred), so decoded strings are cached

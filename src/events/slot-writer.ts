@@ -19,12 +19,13 @@ export function writeInt64(mem: SlotMemory, byteOff: number, value: number): voi
   mem.i32[i + 1] = hi;
 }
 
-/** Stores a bigint as int64 (two's complement, wrapped to 64 bits) at `byteOff`. */
+/**
+ * Stores a bigint as int64 (two's complement, wrapped to 64 bits) at the
+ * 8-byte aligned `byteOff`. A BigInt64Array store converts in place: unlike
+ * BigInt.asIntN and shifts, it allocates nothing (this runs on every push).
+ */
 export function writeBigInt64(mem: SlotMemory, byteOff: number, value: bigint): void {
-  const v = BigInt.asIntN(64, value);
-  const i = byteOff >> 2;
-  mem.i32[i] = Number(BigInt.asIntN(32, v));
-  mem.i32[i + 1] = Number(v >> 32n);
+  mem.i64[byteOff >> 3] = value;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { BestBidAsk, FullBidOffer } from '../src/events/types.js';
 import { Simulator, type PublishedMessage } from '../src/sim/index.js';
 import { SettradeClient } from '../src/transport/index.js';
 import { silentLogger } from '../src/util/logger.js';
+import { until } from './helpers/until.js';
 
 const fast = { baseDelayMs: 50, maxDelayMs: 400, connectTimeoutMs: 3000, logger: silentLogger };
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -37,21 +38,6 @@ async function rig(simOpts: ConstructorParameters<typeof Simulator>[0] = {}): Pr
   const client = new SettradeClient({ ...credentials, baseUrl, ...fast });
   cleanups.push(() => client.shutdown());
   return { sim, client, published };
-}
-
-function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const iv = setInterval(() => {
-      if (pred()) {
-        clearInterval(iv);
-        resolve();
-      } else if (Date.now() - t0 > timeoutMs) {
-        clearInterval(iv);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 5);
-  });
 }
 
 function asFull(e: FullBidOffer) {

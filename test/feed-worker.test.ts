@@ -9,27 +9,13 @@ import type { FullBidOffer } from '../src/events/types.js';
 import { Simulator, type PublishedMessage } from '../src/sim/index.js';
 import type { ClientState, SettradeError } from '../src/transport/index.js';
 import { silentLogger } from '../src/util/logger.js';
+import { until } from './helpers/until.js';
 
 const fast = { baseDelayMs: 50, maxDelayMs: 400, connectTimeoutMs: 3000 };
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function until(pred: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const iv = setInterval(() => {
-      if (pred()) {
-        clearInterval(iv);
-        resolve();
-      } else if (Date.now() - t0 > timeoutMs) {
-        clearInterval(iv);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 5);
-  });
-}
 
 async function startSim() {
   const sim = new Simulator({ symbols: [], ratePerSymbol: 200 });
@@ -54,7 +40,7 @@ for (const worker of [true, false]) {
       expect(feed.subscribedSymbols).toEqual(['AOT', 'PTT']);
       const events: FullBidOffer[] = [];
       const collect = () => events.push(...(feed.dispatcher.poll(1000) as FullBidOffer[]));
-      await until(() => (collect(), events.filter((e) => e.symbol === 'PTT').length >= 40), 'events');
+      await until(() => (collect(), events.filter((e) => e.symbol === 'PTT').length >= 40), 'events', 15_000);
       for (const sym of ['AOT', 'PTT']) {
         const mine = events.filter((e) => e.symbol === sym);
         const pub = (published.get(sym) ?? []).map((m) => m.book);
@@ -68,10 +54,10 @@ for (const worker of [true, false]) {
       sim.faults.dropConnections();
       expect(await reconnected).toBe(1);
       expect(states).toEqual(expect.arrayContaining(['RECONNECTING', 'CONNECTED']));
-      await until(() => (collect(), events.some((e) => e.connectionEpoch === 1)), 'epoch 1 events');
+      await until(() => (collect(), events.some((e) => e.connectionEpoch === 1)), 'epoch 1 events', 15_000);
 
       feed.subscribe('kbank');
-      await until(() => (collect(), events.some((e) => e.symbol === 'KBANK')), 'a symbol added later');
+      await until(() => (collect(), events.some((e) => e.symbol === 'KBANK')), 'a symbol added later', 15_000);
       feed.unsubscribe('AOT');
       expect(() => feed.subscribe('A/B')).toThrow(/invalid symbol/);
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Simulator } from '../src/sim/index.js';
 import { SettradeClient, SettradeError, type SettradeClientOptions } from '../src/transport/index.js';
 import { silentLogger } from '../src/util/logger.js';
+import { until } from './helpers/until.js';
 
 const fast = { baseDelayMs: 50, maxDelayMs: 400, multiplier: 2, connectTimeoutMs: 3000, logger: silentLogger };
 
@@ -31,21 +32,6 @@ function makeClient(opts: SettradeClientOptions): SettradeClient {
   const client = new SettradeClient(opts);
   cleanups.push(() => client.shutdown());
   return client;
-}
-
-function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const iv = setInterval(() => {
-      if (pred()) {
-        clearInterval(iv);
-        resolve();
-      } else if (Date.now() - t0 > timeoutMs) {
-        clearInterval(iv);
-        reject(new Error(`timed out waiting for ${what}`));
-      }
-    }, 5);
-  });
 }
 
 function resourceCounts(): Record<string, number> {

@@ -13,22 +13,16 @@ import { DropMonitor } from './drop-monitor.js';
 import { InvalidOptionError } from './errors.js';
 import { JsRingConsumer, JsRingProducer, RingMemory, type RingConsumer, type RingProducer } from './js-ring.js';
 import { NativeRing } from './native-ring.js';
-import { resolveDispatcherOptions, type DispatcherOptions, type RingBackend } from './options.js';
+import { resolveDispatcherOptions, type DispatcherOptions, type ResolvedDispatcherOptions, type RingBackend } from './options.js';
 import { decodeIntoScratch, monoNs, payloadError, wallClockNs } from './payload.js';
 import * as layout from './ring-layout.js';
 import { createRing, readRingConfig, type OverflowPolicy } from './ring-layout.js';
 import { waitAsync } from './wait.js';
 
 /** Structured-cloneable description of a ring: post it to a worker and `Dispatcher.attach` it there. */
-export interface DispatcherHandle {
+export interface DispatcherHandle extends ResolvedDispatcherOptions {
   /** The ring memory (shared, not copied, by postMessage). */
   readonly buffer: SharedArrayBuffer;
-  readonly kind: EventKind;
-  readonly maxSize: number;
-  readonly overflow: OverflowPolicy;
-  readonly dropWarningThreshold: number;
-  readonly emaAlpha: number;
-  readonly pollBatchSize: number;
 }
 
 /** Options of `Dispatcher.attach` (what cannot travel in a handle). */

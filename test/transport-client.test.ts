@@ -73,6 +73,32 @@ describe('SettradeClient with the simulator', () => {
     }, 'sockets and timers to close', 3000);
   });
 
+  it('a wildcard subscription is served by MQTT.js and an exact one by the fast path, with the same payloads', async () => {
+    const { sim, baseUrl, credentials } = await startSim({ symbols: ['AOT', 'PTT'] });
+    const published = new Map<string, Buffer[]>();
+    sim.on('published', (p: { symbol: string; payload: Uint8Array }) => {
+      const list = published.get(p.symbol) ?? [];
+      list.push(Buffer.from(p.payload));
+      published.set(p.symbol, list);
+    });
+    const client = makeClient({ ...credentials, baseUrl, ...fast });
+    const got: { topic: string; payload: Buffer }[] = [];
+    client.on('message', (topic, payload) => got.push({ topic, payload: Buffer.from(payload) }));
+    client.subscribe('proto/topic/bidofferv3/+'); // wildcard: not fast-pathed
+    client.subscribe('proto/topic/bidofferv3/AOT'); // exact: fast-pathed (and also matches the wildcard)
+    await client.connect();
+    await until(() => got.filter((g) => g.topic.endsWith('/PTT')).length >= 20 && got.filter((g) => g.topic.endsWith('/AOT')).length >= 20, 'both symbols');
+    await client.shutdown();
+    for (const symbol of ['AOT', 'PTT']) {
+      const sent = published.get(symbol) ?? [];
+      const received = got.filter((g) => g.topic === `proto/topic/bidofferv3/${symbol}`);
+      // Every received payload is one the simulator published, byte for byte.
+      for (const r of received) expect(sent.some((p) => p.equals(r.payload))).toBe(true);
+    }
+    // AOT matches both subscriptions; a broker may deliver it once or twice, never zero times.
+    expect(got.filter((g) => g.topic.endsWith('/AOT')).length).toBeGreaterThan(0);
+  });
+
   it('after a forced disconnect: RECONNECTING -> CONNECTED, epoch + 1, subscriptions replayed, no old epoch after the new one', async () => {
     const { sim, baseUrl, credentials } = await startSim({ symbols: [] });
     const client = makeClient({ ...credentials, baseUrl, ...fast });

@@ -7,8 +7,10 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { Endpoint } from './endpoint.js';
 import { SettradeConnectionError } from './errors.js';
+import { PublishFastPath } from './publish-fast-path.js';
 
 /** Callbacks of a session. `onFailed` and `onClosed` fire at most once, and never both. */
 export interface SessionHandlers {
@@ -45,8 +47,37 @@ function toConnectError(err: unknown): SettradeConnectionError {
   return new SettradeConnectionError('MQTT_CONNECT_FAILED', `MQTT connection failed: ${msg}`);
 }
 
+/**
+ * MQTT.js reads its transport through exactly one `stream.pipe(parser)` per
+ * connection. Taking that pipe's place lets the PUBLISH fast path see every
+ * chunk first; everything it does not take reaches MQTT.js's parser as before
+ * (with the same backpressure). Error, close, write and end stay MQTT.js's.
+ */
+function readThrough(client: MqttClient, fast: PublishFastPath): void {
+  // `streamBuilder` is private in MQTT.js's typings but is the documented
+  // constructor argument; with manualConnect nothing has been built yet.
+  const holder = client as unknown as { streamBuilder: (c: MqttClient) => Duplex };
+  const build = holder.streamBuilder;
+  holder.streamBuilder = (c) => {
+    const stream = build(c);
+    stream.pipe = <T extends NodeJS.WritableStream>(dest: T): T => {
+      stream.on('data', (chunk: Buffer | Uint8Array) => {
+        const rest = fast.process(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if (rest !== null && !dest.write(rest)) {
+          stream.pause();
+          dest.once('drain', () => stream.resume());
+        }
+      });
+      stream.once('end', () => dest.end());
+      return dest;
+    };
+    return stream;
+  };
+}
+
 export class MqttSession {
   readonly #client: MqttClient;
+  readonly #fast: PublishFastPath;
   #phase: 'connecting' | 'open' | 'done' = 'connecting';
 
   constructor(endpoint: Endpoint, params: SessionParams, handlers: SessionHandlers) {
@@ -62,11 +93,16 @@ export class MqttSession {
       // TLS stays verified: rejectUnauthorized is MQTT.js's/ws's default (true) and is never overridden.
       wsOptions: endpoint.wsHeaders ? { headers: { ...endpoint.wsHeaders } } : {},
     };
-    const client = connect(endpoint.url, opts);
+    const client = connect(endpoint.url, { ...opts, manualConnect: true });
     this.#client = client;
+    this.#fast = new PublishFastPath((topic, payload) => {
+      if (this.#phase === 'open') handlers.onMessage(topic, payload);
+    });
+    readThrough(client, this.#fast);
     client.on('connect', () => {
       if (this.#phase !== 'connecting') return;
       this.#phase = 'open';
+      this.#fast.active = true;
       handlers.onConnected();
     });
     client.on('message', (topic: string, payload: Buffer) => {
@@ -84,6 +120,7 @@ export class MqttSession {
     client.on('close', () => {
       const phase = this.#phase;
       this.#phase = 'done';
+      this.#fast.active = false;
       if (phase === 'connecting') {
         handlers.onFailed(
           lastError !== undefined
@@ -94,11 +131,13 @@ export class MqttSession {
         handlers.onClosed(lastError !== undefined ? describe(lastError) : 'connection closed');
       }
     });
+    client.connect();
   }
 
   /** SUBSCRIBE (QoS 0) to every topic in one packet. */
   subscribe(topics: readonly string[], onError: (err: Error) => void): void {
     if (topics.length === 0 || this.#phase !== 'open') return;
+    for (const t of topics) this.#fast.add(t);
     this.#client.subscribe([...topics], { qos: 0 }, (err) => {
       if (err) onError(err);
     });
@@ -107,6 +146,7 @@ export class MqttSession {
   /** UNSUBSCRIBE. */
   unsubscribe(topics: readonly string[], onError: (err: Error) => void): void {
     if (topics.length === 0 || this.#phase !== 'open') return;
+    for (const t of topics) this.#fast.remove(t);
     this.#client.unsubscribe([...topics], (err) => {
       // A session closed before the UNSUBACK has no subscription left to fail.
       if (err && this.#phase === 'open') onError(err);
@@ -116,6 +156,7 @@ export class MqttSession {
   /** Closes at once without callbacks; resolves when the socket is closed. */
   close(): Promise<void> {
     this.#phase = 'done';
+    this.#fast.active = false;
     return new Promise((resolve) => {
       this.#client.end(true, {}, () => resolve());
     });

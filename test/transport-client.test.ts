@@ -99,6 +99,19 @@ describe('SettradeClient with the simulator', () => {
     expect(got.filter((g) => g.topic.endsWith('/AOT')).length).toBeGreaterThan(0);
   });
 
+  it('keepalive works while the fast path takes every PUBLISH (pings still answered, no disconnect)', async () => {
+    const { baseUrl, credentials } = await startSim({ symbols: ['AOT'] });
+    const client = makeClient({ ...credentials, baseUrl, ...fast, keepaliveSec: 1 });
+    let n = 0;
+    client.on('message', () => n++);
+    client.subscribe('proto/topic/bidofferv3/AOT');
+    await client.connect();
+    // Three keepalive periods: MQTT.js sees no PUBLISH, so it pings; a lost PINGRESP would close the session.
+    await new Promise((r) => setTimeout(r, 3200));
+    expect(client.stats()).toMatchObject({ state: 'CONNECTED', reconnectEpoch: 0, reconnectCount: 0 });
+    expect(n).toBeGreaterThan(100);
+  });
+
   it('after a forced disconnect: RECONNECTING -> CONNECTED, epoch + 1, subscriptions replayed, no old epoch after the new one', async () => {
     const { sim, baseUrl, credentials } = await startSim({ symbols: [] });
     const client = makeClient({ ...credentials, baseUrl, ...fast });

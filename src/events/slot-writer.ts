@@ -13,8 +13,14 @@ const symbolScratch = new Uint8Array(L.symbolCapacity * 4);
 
 /** Stores an integral number as int64 at the 8-byte aligned byte offset `byteOff`. */
 export function writeInt64(mem: SlotMemory, byteOff: number, value: number): void {
-  const hi = Math.floor(value / TWO32);
   const i = byteOff >> 2;
+  if ((value | 0) === value) {
+    // Small integers (every real volume): the sign fills the high half.
+    mem.i32[i] = value;
+    mem.i32[i + 1] = value < 0 ? -1 : 0;
+    return;
+  }
+  const hi = Math.floor(value / TWO32);
   mem.i32[i] = value - hi * TWO32; // low half, written as its bit pattern
   mem.i32[i + 1] = hi;
 }

@@ -288,7 +288,6 @@ function parse(buf: Uint8Array): number {
         len = gLen;
       }
       const subEnd = pos + len;
-      // Canonical shape `10 <units> 18 <nanos>`: one-byte varints inline.
       // Canonical shape `10 <units> 18 <nanos>`, varints unrolled into
       // locals (module-level registers would cost a context store each).
       if (len >= 2 && buf[pos] === 0x10) {

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import type { PublishedBook } from '../../src/sim/index.js';
 
 /** Path of the schema file shipped with the package. */
 export const protoPath = fileURLToPath(new URL('../../proto/bidofferv3.proto', import.meta.url));
@@ -28,15 +29,7 @@ export function encodeBidOffer(obj: Record<string, unknown>): Uint8Array {
 }
 
 /** Normalized book as a typical protobufjs user computes it: prices units + nanos * 1e-9, int64 as numbers. */
-export interface NormalizedBook {
-  symbol: string;
-  bidPrices: number[];
-  askPrices: number[];
-  bidVolumes: number[];
-  askVolumes: number[];
-  bidFlag: number;
-  askFlag: number;
-}
+export type NormalizedBook = PublishedBook & { symbol: string };
 
 /** Decodes with protobufjs and normalizes (the reference path). Throws on malformed input. */
 export function decodeWithProtobufjs(payload: Uint8Array): NormalizedBook {

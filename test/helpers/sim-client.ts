@@ -5,7 +5,7 @@
 import { createECDH, createPrivateKey, sign } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { WebSocket } from 'ws';
-import { bidOfferType, type SimulatorStartInfo } from '../../src/sim/index.js';
+import { bidOfferType, type PublishedBook, type SimulatorStartInfo } from '../../src/sim/index.js';
 
 /** Signs `${apiKey}.${params}.${timestamp}` with the base64 P-256 scalar; returns DER hex. */
 export function signLogin(appSecret: string, apiKey: string, params: string, timestamp: string): string {
@@ -107,15 +107,7 @@ export function connectMqtt(url: string, token: string | undefined): Promise<Mqt
 }
 
 /** A decoded book (prices in THB as units + nanos * 1e-9). */
-export interface DecodedBook {
-  symbol: string;
-  bidPrices: number[];
-  askPrices: number[];
-  bidVolumes: number[];
-  askVolumes: number[];
-  bidFlag: number;
-  askFlag: number;
-}
+export type DecodedBook = PublishedBook & { symbol: string };
 
 /** Decodes BidOfferV3 with protobufjs into a flat book. */
 export function decode(payload: Uint8Array): DecodedBook {

@@ -8,6 +8,7 @@ import { createFeed, type Feed } from '../src/adapter/feed.js';
 import type { FullBidOffer } from '../src/events/types.js';
 import { Simulator, type PublishedMessage } from '../src/sim/index.js';
 import type { ClientState, SettradeError } from '../src/transport/index.js';
+import { shardOf } from '../src/dispatcher/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import { until } from './helpers/until.js';
 
@@ -73,6 +74,34 @@ for (const worker of [true, false]) {
       const pushed = feed.dispatcher.stats().totalPushed;
       await new Promise((r) => setTimeout(r, 100));
       expect(feed.dispatcher.stats().totalPushed).toBe(pushed); // nothing produced after shutdown
+    });
+
+    it('shards: each symbol lands on its own ring (shardOf), complete and in publish order', async () => {
+      const { published, baseUrl, credentials } = await startSim();
+      const symbols = ['AOT', 'PTT', 'KBANK', 'SCB', 'CPALL', 'DELTA'];
+      const feed = await createFeed({ ...credentials, baseUrl, ...fast, symbols, fullDepth: true, shards: 3, maxSize: 4096, worker, logger: silentLogger });
+      cleanups.push(() => feed.shutdown());
+      expect(feed.shards).toHaveLength(3);
+      expect(feed.dispatcher).toBe(feed.shards[0]);
+      const perShard: FullBidOffer[][] = [[], [], []];
+      const collect = () => feed.shards.forEach((d, i) => perShard[i]!.push(...(d.poll(1000) as FullBidOffer[])));
+      await until(() => (collect(), symbols.every((s) => perShard.flat().filter((e) => e.symbol === s).length >= 20)), 'every symbol', 15_000);
+      await feed.shutdown();
+      collect();
+      for (const sym of symbols) {
+        const home = shardOf(sym, 3);
+        perShard.forEach((events, i) => {
+          if (i !== home) expect(events.some((e) => e.symbol === sym)).toBe(false);
+        });
+        const mine = perShard[home]!.filter((e) => e.symbol === sym);
+        const pub = (published.get(sym) ?? []).map((m) => m.book);
+        const start = pub.findIndex((b) => JSON.stringify(b) === JSON.stringify(view(mine[0]!)));
+        expect(start).toBeGreaterThanOrEqual(0);
+        expect(mine.map(view)).toEqual(pub.slice(start, start + mine.length));
+      }
+      // More than one ring carried events: the routing spreads these symbols.
+      expect(perShard.filter((events) => events.length > 0).length).toBeGreaterThan(1);
+      expect(feed.shards.reduce((n, d) => n + d.stats().totalDropped, 0)).toBe(0);
     });
 
     it('wrong credentials reject createFeed with a clear error', async () => {

@@ -22,6 +22,16 @@ export interface PayloadSink {
   readonly kind?: string;
 }
 
+/**
+ * Several rings sharded by symbol (a {@link ShardedDispatcher}): the adapter
+ * resolves each symbol's ring once, at subscribe time.
+ */
+export interface ShardedPayloadSink {
+  shardFor(symbol: string): PayloadSink;
+  /** When present, checked against `fullDepth`. */
+  readonly kind?: string;
+}
+
 /** What the adapter needs from a client (a {@link SettradeClient} or the same shape). */
 export type MessageSource = Pick<SettradeClient, 'subscribe' | 'unsubscribe' | 'on' | 'off'>;
 
@@ -31,8 +41,11 @@ export interface BidOfferAdapterOptions<Full extends boolean = boolean> {
   readonly client: MessageSource;
   /** true: ten-level `FullBidOffer` events; false: `BestBidAsk`. */
   readonly fullDepth: Full;
-  /** Decode each payload straight into this dispatcher (hot path: no event object). */
-  readonly dispatcher?: PayloadSink;
+  /**
+   * Decode each payload straight into this dispatcher (hot path: no event
+   * object), or into its symbol's ring of a ShardedDispatcher.
+   */
+  readonly dispatcher?: PayloadSink | ShardedPayloadSink;
   /** Or: receive each decoded, frozen event. A throw is counted as a callback error. */
   readonly onEvent?: (event: Full extends true ? FullBidOffer : BestBidAsk) => void;
   /** pino-shaped logger; default the library logger. */
@@ -60,17 +73,22 @@ export class AdapterConfigError extends Error {
 
 type AnyEvent = BestBidAsk | FullBidOffer;
 
+function isSharded(sink: PayloadSink | ShardedPayloadSink): sink is ShardedPayloadSink {
+  return typeof (sink as Partial<ShardedPayloadSink>).shardFor === 'function';
+}
+
 /** Maps the Settrade BidOfferV3 feed to typed events. */
 export class BidOfferAdapter<Full extends boolean = boolean> {
   /** Whether events are full depth. */
   readonly fullDepth: Full;
   readonly #client: MessageSource;
-  readonly #sink: PayloadSink | undefined;
+  readonly #sink: PayloadSink | ShardedPayloadSink | undefined;
   readonly #onEvent: ((event: AnyEvent) => void) | undefined;
   readonly #decode: (payload: Uint8Array, meta?: Partial<ReceiveMeta>) => AnyEvent;
   readonly #log: RateLimitedLog;
   readonly #symbols = new Set<string>();
-  readonly #topics = new Set<string>();
+  // Subscribed topic -> the ring its payloads go to (null: onEvent mode).
+  readonly #topics = new Map<string, PayloadSink | null>();
   // One reused meta object: the decoders and pushPayload read it synchronously,
   // so the hot path allocates nothing for it. recvTs/recvMonoNs are left out so
   // the decoder (or the native pushPayload) stamps them at the moment of decoding.
@@ -90,8 +108,8 @@ export class BidOfferAdapter<Full extends boolean = boolean> {
     if ((dispatcher === undefined) === (onEvent === undefined)) {
       throw new AdapterConfigError('dispatcher', 'give exactly one of dispatcher or onEvent');
     }
-    if (dispatcher !== undefined && typeof dispatcher.pushPayload !== 'function') {
-      throw new AdapterConfigError('dispatcher', 'must have pushPayload()');
+    if (dispatcher !== undefined && !isSharded(dispatcher) && typeof dispatcher.pushPayload !== 'function') {
+      throw new AdapterConfigError('dispatcher', 'must have pushPayload() or shardFor()');
     }
     if (onEvent !== undefined && typeof onEvent !== 'function') throw new AdapterConfigError('onEvent', 'must be a function');
     const wantKind = fullDepth ? 'fullBidOffer' : 'bestBidAsk';
@@ -113,7 +131,8 @@ export class BidOfferAdapter<Full extends boolean = boolean> {
     const s = normalizeSymbol(symbol);
     if (this.#symbols.has(s)) return s;
     this.#symbols.add(s);
-    this.#topics.add(topicOf(s));
+    const sink = this.#sink;
+    this.#topics.set(topicOf(s), sink === undefined ? null : isSharded(sink) ? sink.shardFor(s) : sink);
     this.#client.subscribe(topicOf(s));
     return s;
   }
@@ -148,7 +167,7 @@ export class BidOfferAdapter<Full extends boolean = boolean> {
     if (this.#closed) return;
     this.#closed = true;
     this.#client.off('message', this.#onMessage);
-    for (const t of this.#topics) this.#client.unsubscribe(t);
+    for (const t of this.#topics.keys()) this.#client.unsubscribe(t);
     this.#topics.clear();
     this.#symbols.clear();
   }
@@ -159,11 +178,11 @@ export class BidOfferAdapter<Full extends boolean = boolean> {
 
   // Hot path: an arrow bound once; set lookups on the full topic avoid slicing a symbol out.
   readonly #onMessage = (topic: string, payload: Uint8Array, epoch: number): void => {
-    if (!this.#topics.has(topic)) return; // another listener's topic, or unsubscribed in flight
+    const sink = this.#topics.get(topic);
+    if (sink === undefined) return; // another listener's topic, or unsubscribed in flight
     const meta = this.#meta;
     meta.connectionEpoch = epoch;
-    const sink = this.#sink;
-    if (sink !== undefined) {
+    if (sink !== null) {
       try {
         sink.pushPayload(payload, meta);
       } catch (err) {

@@ -16,7 +16,8 @@ export interface FeedWorkerData {
   readonly clientOptions: WorkerClientOptions;
   readonly fullDepth: boolean;
   readonly symbols: readonly string[];
-  readonly handle: DispatcherHandle;
+  /** The rings, in shard order (one unless `shards` > 1). */
+  readonly handles: readonly DispatcherHandle[];
   /** Forward log records to the caller's logger (else the worker logs on its own stderr). */
   readonly forwardLogs: boolean;
 }

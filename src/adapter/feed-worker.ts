@@ -4,7 +4,7 @@
  * and relays state, errors, reconnects, logs and stats to the caller.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Dispatcher } from '../dispatcher/index.js';
+import { Dispatcher, ShardedDispatcher } from '../dispatcher/index.js';
 import { SettradeClient } from '../transport/client.js';
 import type { SettradeClientOptions } from '../transport/options.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
@@ -25,7 +25,7 @@ const logger: Logger = data.forwardLogs
     }
   : defaultLogger();
 
-const dispatcher = Dispatcher.attach(data.handle);
+const dispatcher = data.handles.length > 1 ? ShardedDispatcher.attach(data.handles) : Dispatcher.attach(data.handles[0]!);
 const client = new SettradeClient({ ...(data.clientOptions as SettradeClientOptions), logger });
 const adapter = new BidOfferAdapter({ client, fullDepth: data.fullDepth, dispatcher, logger });
 

@@ -10,7 +10,7 @@
  * await feed.shutdown();
  * ```
  */
-import { Dispatcher } from '../dispatcher/index.js';
+import { Dispatcher, ShardedDispatcher } from '../dispatcher/index.js';
 import type { OverflowPolicy } from '../dispatcher/index.js';
 import { SettradeClient, type ClientState, type ReconnectInfo } from '../transport/client.js';
 import { SettradeConfigError, SettradeError, type SettradeErrorCode } from '../transport/errors.js';
@@ -30,8 +30,14 @@ export interface FeedOptions extends SettradeClientOptions {
   readonly symbols?: readonly string[];
   /** true: `FullBidOffer` events; false: `BestBidAsk`. */
   readonly fullDepth: boolean;
-  /** Dispatcher capacity in events. */
+  /** Dispatcher capacity in events (of each ring when sharded). */
   readonly maxSize?: number;
+  /**
+   * Number of rings, one per consumer thread (1 to 64, default 1). Events
+   * are routed by symbol (`shardOf`), so each symbol stays on one ring, in
+   * order. Consume `feed.shards[i]` in thread i (`Dispatcher.attach(feed.shards[i].handle)`).
+   */
+  readonly shards?: number;
   /** Dispatcher overflow policy. */
   readonly overflow?: OverflowPolicy;
   /** Run client + adapter in a worker thread (default true). */
@@ -39,7 +45,7 @@ export interface FeedOptions extends SettradeClientOptions {
 }
 
 /** Defaults of {@link FeedOptions}. */
-export const FEED_DEFAULTS = { maxSize: 100_000, overflow: 'drop-oldest', worker: true } as const;
+export const FEED_DEFAULTS = { maxSize: 100_000, overflow: 'drop-oldest', worker: true, shards: 1 } as const;
 
 /** Events of a {@link Feed}. */
 export interface FeedEvents {
@@ -50,8 +56,10 @@ export interface FeedEvents {
 
 /** A running feed. */
 export interface Feed {
-  /** Consumer side of the ring: poll, drain or iterate events here. */
+  /** Consumer side of the ring: poll, drain or iterate events here (the first ring when sharded). */
   readonly dispatcher: Dispatcher;
+  /** Every ring, in shard order: `shards[shardOf(symbol, n)]` carries that symbol's events. */
+  readonly shards: readonly Dispatcher[];
   /** Whether client and adapter run in a worker thread. */
   readonly inWorker: boolean;
   /** Symbols subscribed (upper-cased), sorted. */
@@ -85,7 +93,7 @@ function deserializeError(e: SerializedError): SettradeError {
 }
 
 function clientOptionsFor(opts: FeedOptions): SettradeClientOptions {
-  const { symbols: _s, fullDepth: _f, maxSize: _m, overflow: _o, worker: _w, ...client } = opts;
+  const { symbols: _s, fullDepth: _f, maxSize: _m, overflow: _o, worker: _w, shards: _n, ...client } = opts;
   return client;
 }
 
@@ -96,19 +104,22 @@ function clientOptionsFor(opts: FeedOptions): SettradeClientOptions {
 export async function createFeed(options: FeedOptions): Promise<Feed> {
   if (!options || typeof options.fullDepth !== 'boolean') throw new SettradeConfigError('fullDepth', 'must be a boolean');
   const symbols = (options.symbols ?? []).map((s) => normalizeSymbol(s));
-  const dispatcher = new Dispatcher({
+  const rings = new ShardedDispatcher({
+    shards: options.shards ?? FEED_DEFAULTS.shards,
     kind: options.fullDepth ? 'fullBidOffer' : 'bestBidAsk',
     maxSize: options.maxSize ?? FEED_DEFAULTS.maxSize,
     overflow: options.overflow ?? FEED_DEFAULTS.overflow,
     logger: options.logger,
   });
   const useWorker = options.worker ?? FEED_DEFAULTS.worker;
-  return useWorker ? startWorkerFeed(options, symbols, dispatcher) : startLocalFeed(options, symbols, dispatcher);
+  return useWorker ? startWorkerFeed(options, symbols, rings) : startLocalFeed(options, symbols, rings);
 }
 
-async function startLocalFeed(options: FeedOptions, symbols: string[], dispatcher: Dispatcher): Promise<Feed> {
+async function startLocalFeed(options: FeedOptions, symbols: string[], rings: ShardedDispatcher): Promise<Feed> {
   const client = new SettradeClient(clientOptionsFor(options));
-  const adapter = new BidOfferAdapter({ client, fullDepth: options.fullDepth, dispatcher, logger: options.logger });
+  // One ring: push into it directly (no routing step on the hot path).
+  const sink = rings.shards.length === 1 ? rings.shards[0]! : rings;
+  const adapter = new BidOfferAdapter({ client, fullDepth: options.fullDepth, dispatcher: sink, logger: options.logger });
   const emitter = new FeedEmitter();
   client.on('state', (s, p) => emitter.fire('state', s, p));
   client.on('error', (e) => emitter.fire('error', e));
@@ -116,7 +127,8 @@ async function startLocalFeed(options: FeedOptions, symbols: string[], dispatche
   for (const s of symbols) adapter.subscribe(s);
   let closing: Promise<void> | undefined;
   const feed = {
-    dispatcher,
+    dispatcher: rings.shards[0]!,
+    shards: rings.shards,
     inWorker: false,
     get subscribedSymbols() {
       return adapter.subscribedSymbols;
@@ -149,7 +161,7 @@ async function startLocalFeed(options: FeedOptions, symbols: string[], dispatche
   return feed;
 }
 
-async function startWorkerFeed(options: FeedOptions, symbols: string[], dispatcher: Dispatcher): Promise<Feed> {
+async function startWorkerFeed(options: FeedOptions, symbols: string[], rings: ShardedDispatcher): Promise<Feed> {
   const clientOptions = clientOptionsFor(options);
   if (typeof clientOptions.endpoint === 'function') {
     throw new SettradeConfigError('endpoint', 'a function cannot cross into a worker: pass a URL string, or worker: false');
@@ -162,7 +174,7 @@ async function startWorkerFeed(options: FeedOptions, symbols: string[], dispatch
     clientOptions: plain as WorkerClientOptions,
     fullDepth: options.fullDepth,
     symbols,
-    handle: dispatcher.handle,
+    handles: rings.handles,
     forwardLogs: logger !== undefined,
   };
   const script = resolveWorkerScript(import.meta.url, 'feed-worker');
@@ -221,7 +233,8 @@ async function startWorkerFeed(options: FeedOptions, symbols: string[], dispatch
   };
   let closing: Promise<void> | undefined;
   const feed = {
-    dispatcher,
+    dispatcher: rings.shards[0]!,
+    shards: rings.shards,
     inWorker: true,
     get subscribedSymbols() {
       return [...subscribed].sort();

@@ -54,6 +54,11 @@ export class ShardedDispatcher {
     return this.shards.map((d) => d.handle);
   }
 
+  /** The event kind of every shard. */
+  get kind(): Dispatcher['kind'] {
+    return this.shards[0]!.kind;
+  }
+
   /** The ring `symbol` is routed to. */
   shardFor(symbol: string): Dispatcher {
     return this.shards[shardOf(symbol, this.shards.length)]!;

@@ -1,9 +1,9 @@
 /**
- * Worker mode with sharded consumers: one worker thread runs the network
- * side (SettradeClient + one BidOfferAdapter per shard), decoding straight
- * into N shared-memory rings; N consumer threads each attach to one ring.
- * Symbols are routed by a stable hash (`shardOf`), so each symbol always
- * lands on the same consumer and its events stay in order.
+ * Worker mode with sharded consumers: `createFeed({ worker: true, shards: N })`
+ * runs the network side (SettradeClient + BidOfferAdapter) in a worker thread
+ * that decodes straight into N shared-memory rings; N consumer threads each
+ * attach to one ring. Symbols are routed by a stable hash (`shardOf`), so each
+ * symbol always lands on the same consumer and its events stay in order.
  *
  *   npx tsx examples/worker-sharded.ts
  *
@@ -11,25 +11,17 @@
  * data path crosses postMessage.
  */
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
-import {
-  BidOfferAdapter,
-  Dispatcher,
-  SettradeClient,
-  ShardedDispatcher,
-  shardOf,
-  Simulator,
-  type DispatcherHandle,
-  type SimulatorCredentials,
-} from '../src/index.js';
+import { createFeed, Dispatcher, shardOf, Simulator, type DispatcherHandle } from '../src/index.js';
 import { startModuleWorker } from '../src/util/worker-script.js';
 
 const SHARDS = 2;
 const SYMBOLS = ['AOT', 'PTT', 'CPALL', 'KBANK', 'ADVANC', 'DELTA', 'SCB', 'BDMS'];
 const RUN_MS = 3000;
 
-type Role =
-  | { role: 'producer'; handles: DispatcherHandle[]; credentials: SimulatorCredentials; baseUrl: string }
-  | { role: 'consumer'; handle: DispatcherHandle; index: number };
+interface ConsumerData {
+  handle: DispatcherHandle;
+  index: number;
+}
 
 interface ConsumerResult {
   index: number;
@@ -38,28 +30,26 @@ interface ConsumerResult {
 }
 
 if (isMainThread) await main();
-else if ((workerData as Role).role === 'producer') await producer(workerData as Extract<Role, { role: 'producer' }>);
-else await consumer(workerData as Extract<Role, { role: 'consumer' }>);
+else await consumer(workerData as ConsumerData);
 
 async function main(): Promise<void> {
   const sim = new Simulator({ symbols: SYMBOLS, ratePerSymbol: 50 });
   const { baseUrl, credentials } = await sim.start();
-  const rings = new ShardedDispatcher({ kind: 'bestBidAsk', shards: SHARDS, maxSize: 16_384 });
+  // Client + adapter in a worker thread, producing into SHARDS rings routed by symbol.
+  const feed = await createFeed({ ...credentials, baseUrl, symbols: SYMBOLS, fullDepth: false, worker: true, shards: SHARDS, maxSize: 16_384 });
 
-  const consumers = rings.handles.map((handle, index) => startThread({ role: 'consumer', handle, index }));
-  const producerThread = startThread({ role: 'producer', handles: rings.handles, credentials, baseUrl });
-  const threads = [producerThread, ...consumers];
-  const exited = threads.map((w) => new Promise((resolve) => w.once('exit', resolve)));
-  for (const w of threads) w.on('error', (err) => console.error(`worker failed: ${err.message}`));
-
-  // Every thread says 'ready' once started (the consumers attached, the producer connected).
-  await Promise.all(threads.map((w) => nextMessage(w)));
+  const consumers = feed.shards.map((ring, index) => startThread({ handle: ring.handle, index }));
+  const exited = consumers.map((w) => new Promise((resolve) => w.once('exit', resolve)));
+  for (const w of consumers) w.on('error', (err) => console.error(`consumer failed: ${err.message}`));
+  // Every consumer says 'ready' once it has attached to its ring.
+  await Promise.all(consumers.map((w) => nextMessage(w)));
   console.log(`${SYMBOLS.length} symbols over ${SHARDS} consumers; streaming for ${RUN_MS / 1000}s`);
   await new Promise((r) => setTimeout(r, RUN_MS));
 
-  // Stop the producer first (it closes the connection), then let each consumer drain what is left.
-  producerThread.postMessage('stop');
-  console.log(`producer: ${JSON.stringify(await nextMessage(producerThread))}`);
+  // Stop the feed first (it closes the connection and ends its worker), then let each consumer drain what is left.
+  const stats = await feed.stats();
+  await feed.shutdown();
+  console.log(`feed: ${stats.adapter.messagesParsed} messages parsed, pushed per shard ${JSON.stringify(feed.shards.map((d) => d.stats().totalPushed))}`);
   const results = consumers.map((w) => nextMessage<ConsumerResult>(w));
   for (const w of consumers) w.postMessage('stop');
   const done = await Promise.all(results);
@@ -92,28 +82,11 @@ function nextMessage<T = unknown>(w: Worker): Promise<T> {
  * starter; compiled JavaScript would simply be
  * `new Worker(new URL(import.meta.url), { workerData })`.
  */
-function startThread(data: Role): Worker {
+function startThread(data: ConsumerData): Worker {
   return startModuleWorker(new URL(import.meta.url), { workerData: data });
 }
 
-async function producer({ handles, credentials, baseUrl }: Extract<Role, { role: 'producer' }>): Promise<void> {
-  const rings = ShardedDispatcher.attach(handles);
-  const client = new SettradeClient({ ...credentials, baseUrl });
-  // One adapter per shard, each subscribing to its shard's symbols and decoding into that ring.
-  const adapters = rings.shards.map((ring) => new BidOfferAdapter({ client, fullDepth: false, dispatcher: ring }));
-  for (const symbol of SYMBOLS) adapters[shardOf(symbol, SHARDS)]!.subscribe(symbol);
-  await client.connect();
-  parentPort!.postMessage('ready');
-  parentPort!.once('message', async () => {
-    const parsed = adapters.map((a) => a.stats().messagesParsed);
-    for (const a of adapters) a.close();
-    await client.shutdown();
-    parentPort!.postMessage({ parsedPerShard: parsed, pushedPerShard: rings.stats().map((s) => s.totalPushed) });
-    parentPort!.close();
-  });
-}
-
-async function consumer({ handle, index }: Extract<Role, { role: 'consumer' }>): Promise<void> {
+async function consumer({ handle, index }: ConsumerData): Promise<void> {
   const ring = Dispatcher.attach(handle);
   const counts: Record<string, number> = {};
   const lastMono = new Map<string, bigint>();

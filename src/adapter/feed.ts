@@ -16,7 +16,6 @@ import { SettradeClient, type ClientState, type ReconnectInfo } from '../transpo
 import { SettradeConfigError, SettradeError, type SettradeErrorCode } from '../transport/errors.js';
 import type { SettradeClientOptions } from '../transport/options.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
-import { defaultLogger, type Logger } from '../util/logger.js';
 import { resolveWorkerScript, startModuleWorker } from '../util/worker-script.js';
 import { BidOfferAdapter } from './adapter.js';
 import type { FeedStats, FeedWorkerData, FromWorker, SerializedError, ToWorker, WorkerClientOptions } from './feed-protocol.js';
@@ -78,9 +77,69 @@ export interface Feed {
   shutdown(): Promise<void>;
 }
 
-class FeedEmitter extends TypedEmitter<FeedEvents> {
+/** What differs between the in-thread and the worker feed. */
+interface FeedEngine {
+  readonly inWorker: boolean;
+  subscribedSymbols(): readonly string[];
+  subscribe(symbol: string): string;
+  unsubscribe(symbol: string): void;
+  stats(): Promise<FeedStats>;
+  close(): Promise<void>;
+}
+
+/** The {@link Feed} both modes hand out: rings, events, and an engine that does the work. */
+class RunningFeed extends TypedEmitter<FeedEvents> implements Feed {
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    readonly shards: readonly Dispatcher[],
+    private readonly engine: FeedEngine,
+  ) {
+    super();
+  }
+
+  get dispatcher(): Dispatcher {
+    return this.shards[0]!;
+  }
+
+  get inWorker(): boolean {
+    return this.engine.inWorker;
+  }
+
+  get subscribedSymbols(): readonly string[] {
+    return this.engine.subscribedSymbols();
+  }
+
+  subscribe(symbol: string): string {
+    return this.engine.subscribe(symbol);
+  }
+
+  unsubscribe(symbol: string): void {
+    this.engine.unsubscribe(symbol);
+  }
+
+  stats(): Promise<FeedStats> {
+    return this.engine.stats();
+  }
+
+  shutdown(): Promise<void> {
+    this.#closing ??= this.engine.close();
+    return this.#closing;
+  }
+
   fire<K extends keyof FeedEvents>(event: K, ...args: Parameters<FeedEvents[K]>): void {
     this.emit(event, ...args);
+  }
+
+  /** Shuts down and rethrows when the first connection fails, else returns the feed. */
+  async started(connected: Promise<unknown>): Promise<Feed> {
+    try {
+      await connected;
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    }
+    return this;
   }
 }
 
@@ -120,45 +179,22 @@ async function startLocalFeed(options: FeedOptions, symbols: string[], rings: Sh
   // One ring: push into it directly (no routing step on the hot path).
   const sink = rings.shards.length === 1 ? rings.shards[0]! : rings;
   const adapter = new BidOfferAdapter({ client, fullDepth: options.fullDepth, dispatcher: sink, logger: options.logger });
-  const emitter = new FeedEmitter();
-  client.on('state', (s, p) => emitter.fire('state', s, p));
-  client.on('error', (e) => emitter.fire('error', e));
-  client.on('reconnect', (i) => emitter.fire('reconnect', i));
-  for (const s of symbols) adapter.subscribe(s);
-  let closing: Promise<void> | undefined;
-  const feed = {
-    dispatcher: rings.shards[0]!,
-    shards: rings.shards,
+  const feed = new RunningFeed(rings.shards, {
     inWorker: false,
-    get subscribedSymbols() {
-      return adapter.subscribedSymbols;
-    },
-    subscribe: (s: string) => adapter.subscribe(s),
-    unsubscribe: (s: string) => adapter.unsubscribe(s),
+    subscribedSymbols: () => adapter.subscribedSymbols,
+    subscribe: (s) => adapter.subscribe(s),
+    unsubscribe: (s) => adapter.unsubscribe(s),
     stats: () => Promise.resolve({ client: client.stats(), adapter: adapter.stats() }),
-    on(event, listener) {
-      emitter.on(event, listener);
-      return feed;
+    close: async () => {
+      adapter.close();
+      await client.shutdown();
     },
-    off(event, listener) {
-      emitter.off(event, listener);
-      return feed;
-    },
-    shutdown() {
-      closing ??= (async () => {
-        adapter.close();
-        await client.shutdown();
-      })();
-      return closing;
-    },
-  } as Feed;
-  try {
-    await client.connect();
-  } catch (err) {
-    await feed.shutdown();
-    throw err;
-  }
-  return feed;
+  });
+  client.on('state', (s, p) => feed.fire('state', s, p));
+  client.on('error', (e) => feed.fire('error', e));
+  client.on('reconnect', (i) => feed.fire('reconnect', i));
+  for (const s of symbols) adapter.subscribe(s);
+  return feed.started(client.connect());
 }
 
 async function startWorkerFeed(options: FeedOptions, symbols: string[], rings: ShardedDispatcher): Promise<Feed> {
@@ -168,18 +204,16 @@ async function startWorkerFeed(options: FeedOptions, symbols: string[], rings: S
   }
   const { logger: userLogger, ...plain } = clientOptions;
   // Validate in the caller so bad options throw here, naming the field, not in the worker.
-  new SettradeClient({ ...clientOptions, logger: userLogger ?? defaultLogger() });
-  const logger: Logger | undefined = userLogger;
+  new SettradeClient(clientOptions);
   const data: FeedWorkerData = {
     clientOptions: plain as WorkerClientOptions,
     fullDepth: options.fullDepth,
     symbols,
     handles: rings.handles,
-    forwardLogs: logger !== undefined,
+    forwardLogs: userLogger !== undefined,
   };
   const script = resolveWorkerScript(import.meta.url, 'feed-worker');
   const worker = startModuleWorker(script, { workerData: data });
-  const emitter = new FeedEmitter();
   const subscribed = new Set(symbols);
   const pending = new Map<number, (s: FeedStats) => void>();
   let nextId = 1;
@@ -197,13 +231,13 @@ async function startWorkerFeed(options: FeedOptions, symbols: string[], rings: S
   worker.on('message', (m: FromWorker) => {
     switch (m.type) {
       case 'state':
-        emitter.fire('state', m.state, m.previous);
+        feed.fire('state', m.state, m.previous);
         break;
       case 'error':
-        emitter.fire('error', deserializeError(m.error));
+        feed.fire('error', deserializeError(m.error));
         break;
       case 'reconnect':
-        emitter.fire('reconnect', m.info);
+        feed.fire('reconnect', m.info);
         break;
       case 'connected':
         settle?.resolve();
@@ -216,7 +250,7 @@ async function startWorkerFeed(options: FeedOptions, symbols: string[], rings: S
         pending.delete(m.id);
         break;
       case 'log':
-        logger?.[m.level](m.obj, m.msg);
+        userLogger?.[m.level](m.obj, m.msg);
         break;
       case 'closed':
         break;
@@ -225,21 +259,16 @@ async function startWorkerFeed(options: FeedOptions, symbols: string[], rings: S
   worker.on('error', (err) => {
     const e = new SettradeError('NETWORK_ERROR', `feed worker failed: ${err.message}`);
     settle?.reject(e);
-    emitter.fire('error', e);
+    feed.fire('error', e);
   });
 
   const send = (m: ToWorker): void => {
     if (!exited) worker.postMessage(m);
   };
-  let closing: Promise<void> | undefined;
-  const feed = {
-    dispatcher: rings.shards[0]!,
-    shards: rings.shards,
+  const feed = new RunningFeed(rings.shards, {
     inWorker: true,
-    get subscribedSymbols() {
-      return [...subscribed].sort();
-    },
-    subscribe(symbol: string) {
+    subscribedSymbols: () => [...subscribed].sort(),
+    subscribe(symbol) {
       const s = normalizeSymbol(symbol);
       if (!subscribed.has(s)) {
         subscribed.add(s);
@@ -247,7 +276,7 @@ async function startWorkerFeed(options: FeedOptions, symbols: string[], rings: S
       }
       return s;
     },
-    unsubscribe(symbol: string) {
+    unsubscribe(symbol) {
       const s = normalizeSymbol(symbol);
       if (subscribed.delete(s)) send({ type: 'unsubscribe', symbol: s });
     },
@@ -259,29 +288,12 @@ async function startWorkerFeed(options: FeedOptions, symbols: string[], rings: S
         send({ type: 'stats', id });
       });
     },
-    on(event, listener) {
-      emitter.on(event, listener);
-      return feed;
+    close: async () => {
+      send({ type: 'shutdown' });
+      const timer = setTimeout(() => void worker.terminate(), 5000);
+      await exitPromise;
+      clearTimeout(timer);
     },
-    off(event, listener) {
-      emitter.off(event, listener);
-      return feed;
-    },
-    shutdown() {
-      closing ??= (async () => {
-        send({ type: 'shutdown' });
-        const timer = setTimeout(() => void worker.terminate(), 5000);
-        await exitPromise;
-        clearTimeout(timer);
-      })();
-      return closing;
-    },
-  } as Feed;
-  try {
-    await connected;
-  } catch (err) {
-    await feed.shutdown();
-    throw err;
-  }
-  return feed;
+  });
+  return feed.started(connected);
 }

@@ -30,7 +30,7 @@ namespace L = settrade::layout;
 struct RingHandle {
   RingHandle(std::uint8_t* mem, std::uint8_t* scratch_, std::uint8_t* out_, std::size_t out_slots_)
       : producer(mem), consumer(mem), scratch(scratch_), out(out_), out_slots(out_slots_),
-        full_depth(std::memcmp(mem + R::kKindOffset, "\1\0\0\0", 4) == 0) {}
+        full_depth(R::detail::read_i32(mem + R::kKindOffset) == 1) {}
   R::Producer producer;
   R::Consumer consumer;
   std::uint8_t* scratch;
@@ -150,7 +150,9 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
     recv_ts = WallClockNs();
   }
   alignas(64) std::uint8_t slot[L::kFullBidOfferSlotSize];
-  std::memset(slot, 0, sizeof slot);
+  // The decoders write every byte but the receive metadata (set below) and a
+  // BestBidAsk slot's tail padding: clear only the slot this ring uses.
+  std::memset(slot, 0, h->producer.slot_size());
   const DecodeStatus st = h->full_depth ? decode_full_bid_offer(payload, len, slot)
                                         : decode_best_bid_ask(payload, len, slot);
   if (st != DecodeStatus::kOk) return Int(env, -static_cast<std::int32_t>(st));

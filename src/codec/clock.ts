@@ -5,12 +5,16 @@
  * `process.hrtime.bigint()` deltas, and never go backwards. (Clock slews after
  * load are not followed; for correlation at feed timescales that is fine.)
  */
-const anchorWallNs = BigInt(Date.now()) * 1_000_000n;
-const anchorMonoNs = process.hrtime.bigint();
+const wallMinusMonoNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
+/** The wall-clock time (ns since the Unix epoch) of the monotonic instant `monoNs`. */
+export function wallClockAt(monoNs: bigint): bigint {
+  return wallMinusMonoNs + monoNs;
+}
 
 /** Nanoseconds since the Unix epoch (wall clock), as an exact bigint. */
 export function wallClockNs(): bigint {
-  return anchorWallNs + (process.hrtime.bigint() - anchorMonoNs);
+  return wallMinusMonoNs + process.hrtime.bigint();
 }
 
 /** Monotonic nanoseconds (`process.hrtime.bigint()`), for latency. */

@@ -8,12 +8,12 @@ import { SlotLayout, slotMemory, type EventKind, type SlotMemory } from '../even
 import { readBestBidAsk, readFullBidOffer } from '../events/slot-reader.js';
 import { writeMeta } from '../events/slot-writer.js';
 import type { BestBidAsk, FullBidOffer, ReceiveMeta } from '../events/types.js';
-import { monoNs, wallClockNs } from './clock.js';
+import { monoNs, wallClockAt } from './clock.js';
 import { decodeIntoSlot as jsDecodeIntoSlot } from './js-decoder.js';
 import { DecodeStatus, ParseError } from './status.js';
 
 export { DecodeStatus, ParseError, parseErrorCode, type ParseErrorCode } from './status.js';
-export { wallClockNs, monoNs } from './clock.js';
+export { wallClockNs, wallClockAt, monoNs } from './clock.js';
 export { jsDecodeIntoSlot };
 export type { CodecBinding, ByteSource } from './native-binding.js';
 
@@ -44,7 +44,9 @@ function decodeScratch(kind: EventKind, payload: Uint8Array, meta: Partial<Recei
   }
   const status = decodeIntoSlot(kind, payload, scratch, 0);
   if (status !== DecodeStatus.OK) throw new ParseError(status);
-  writeMeta(scratch, 0, meta?.recvTs ?? wallClockNs(), meta?.recvMonoNs ?? monoNs(), meta?.connectionEpoch ?? 0);
+  // One clock read: both timestamps describe the same instant.
+  const mono = meta?.recvMonoNs ?? monoNs();
+  writeMeta(scratch, 0, meta?.recvTs ?? wallClockAt(mono), mono, meta?.connectionEpoch ?? 0);
 }
 
 /**

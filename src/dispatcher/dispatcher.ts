@@ -3,7 +3,7 @@
  * (docs/ring-protocol.md). One producer and one consumer, in the same thread
  * or in two threads (`handle` + `Dispatcher.attach`).
  */
-import { nativeBinding } from '../native.js';
+import { backend as loadedBackend, nativeBinding } from '../native.js';
 import { slotMemory, type EventKind, type SlotMemory } from '../events/slot-layout.js';
 import { readEvent, SlotView } from '../events/slot-reader.js';
 import { writeEvent, writeMeta } from '../events/slot-writer.js';
@@ -14,7 +14,9 @@ import { InvalidOptionError } from './errors.js';
 import { JsRingConsumer, JsRingProducer, RingMemory, type RingConsumer, type RingProducer } from './js-ring.js';
 import { NativeRing } from './native-ring.js';
 import { resolveDispatcherOptions, type DispatcherOptions, type ResolvedDispatcherOptions, type RingBackend } from './options.js';
-import { decodeIntoScratch, monoNs, payloadError, wallClockNs } from './payload.js';
+import { monoNs, wallClockAt } from '../codec/clock.js';
+import { decodeIntoSlot } from '../codec/js-decoder.js';
+import { ParseError } from '../codec/status.js';
 import * as layout from './ring-layout.js';
 import { createRing, readRingConfig, type OverflowPolicy } from './ring-layout.js';
 import { waitAsync } from './wait.js';
@@ -108,7 +110,7 @@ export class Dispatcher {
    */
   constructor(options: DispatcherOptions = {}) {
     const o = resolveDispatcherOptions(options);
-    const backend = options.backend ?? (nativeBinding ? 'native' : 'js');
+    const backend = options.backend ?? loadedBackend;
     if (backend === 'native' && !nativeBinding) {
       throw new InvalidOptionError('backend', "'native' requested but the native addon is not loaded");
     }
@@ -201,20 +203,22 @@ export class Dispatcher {
     const epoch = meta?.connectionEpoch ?? 0;
     let result: number;
     if (this.native !== undefined) {
+      // Without given timestamps the native push stamps its own (no bigint per message).
       let recvTs = meta?.recvTs;
       let recvMonoNs = meta?.recvMonoNs;
       if (recvTs !== undefined || recvMonoNs !== undefined) {
-        recvTs ??= wallClockNs();
         recvMonoNs ??= monoNs();
+        recvTs ??= wallClockAt(recvMonoNs);
       }
       result = this.native.pushPayload(payload, epoch, recvTs, recvMonoNs);
-      if (result < 0) throw payloadError(-result);
+      if (result < 0) throw new ParseError(-result);
     } else {
       // Decode into the scratch slot first: a bad payload never reaches the ring.
-      this.scratch.u8.fill(0);
-      const status = decodeIntoScratch(this.kind, payload, this.scratch, 0);
-      if (status !== 0) throw payloadError(status);
-      writeMeta(this.scratch, 0, meta?.recvTs ?? wallClockNs(), meta?.recvMonoNs ?? monoNs(), epoch);
+      // (The decoder writes every byte but the metadata, written next.)
+      const status = decodeIntoSlot(this.kind, payload, this.scratch, 0);
+      if (status !== 0) throw new ParseError(status);
+      const mono = meta?.recvMonoNs ?? monoNs();
+      writeMeta(this.scratch, 0, meta?.recvTs ?? wallClockAt(mono), mono, epoch);
       result = this.producer.pushScratch();
     }
     return this.commit(result);

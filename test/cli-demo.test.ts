@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/cli/summary.js';
 import { runCli } from './helpers/cli.js';
+import { freePort } from './helpers/net.js';
 
 const expectedBackend = process.env.SETTRADE_FEED_BACKEND === 'js' ? 'js' : 'native';
 
@@ -9,13 +9,6 @@ function parseSummary(stdout: string): RunSummary {
   return JSON.parse(stdout) as RunSummary;
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 describe('settrade-feed demo', () => {
   it('--duration 3 --json: exits 0, events for every symbol, zero drops, a JSON summary on stdout', async () => {

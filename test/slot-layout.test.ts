@@ -38,8 +38,9 @@ describe('slot layout', () => {
     expect(Object.fromEntries(header)).toEqual({ ...SlotLayout });
   });
 
-  it('the loaded addon reports the same layout', () => {
-    if (!nativeBinding) return; // js project: nothing native to compare
+  // js project: nothing native is loaded to compare (the native project requires it).
+  it.skipIf(!nativeBinding)('the loaded addon reports the same layout', () => {
+    if (!nativeBinding) return; // narrows the type
     expect({ ...nativeBinding.layout }).toEqual({ ...SlotLayout });
   });
 });

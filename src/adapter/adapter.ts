@@ -12,7 +12,7 @@ import { decodeBestBidAsk, decodeFullBidOffer, ParseError } from '../codec/index
 import type { BestBidAsk, FullBidOffer, ReceiveMeta } from '../events/types.js';
 import type { SettradeClient } from '../transport/client.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { BIDOFFER_TOPIC_PREFIX, normalizeSymbol, topicOf } from './symbol.js';
 
 /** What the adapter needs from a dispatcher: decode a payload into a slot (throws ParseError). */

@@ -2,6 +2,6 @@
 export { BidOfferAdapter, AdapterConfigError, symbolOfTopic } from './adapter.js';
 export type { BidOfferAdapterOptions, BidOfferAdapterStats, PayloadSink, MessageSource } from './adapter.js';
 export { normalizeSymbol, topicOf, InvalidSymbolError, MAX_SYMBOL_BYTES, BIDOFFER_TOPIC_PREFIX } from './symbol.js';
-export { RateLimitedLog } from './rate-limited-log.js';
+export { RateLimitedLog } from '../util/rate-limited-log.js';
 export { createFeed, FEED_DEFAULTS } from './feed.js';
 export type { Feed, FeedEvents, FeedOptions, FeedStats } from './feed.js';

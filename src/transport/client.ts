@@ -21,13 +21,17 @@
  *   before they expire.
  */
 import { defaultLogger, type Logger } from '../util/logger.js';
+import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { backoffDelay } from './backoff.js';
 import { requireField } from './auth.js';
 import { assertSafeUrl, settradeEndpoint, staticEndpoint, type Endpoint, type EndpointProvider } from './endpoint.js';
-import { SettradeConnectionError, SettradeError, isAuthRejection } from './errors.js';
+import { SettradeConnectionError, SettradeError, isAuthRejection, type SettradeErrorCode } from './errors.js';
 import { resolveClientOptions, type ResolvedClientOptions, type SettradeClientOptions } from './options.js';
 import { MqttSession } from './session.js';
 import { TypedEmitter } from './typed-emitter.js';
+
+/** Errors no retry can fix (bad configuration): the client gives up at once. */
+const FATAL_CODES: ReadonlySet<SettradeErrorCode> = new Set<SettradeErrorCode>(['CONFIG_INVALID', 'INSECURE_URL', 'SECRET_INVALID']);
 
 /** Connection states. */
 export type ClientState = 'INIT' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'SHUTDOWN';
@@ -93,6 +97,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   readonly #opts: ResolvedClientOptions;
   readonly #endpoint: EndpointProvider;
   readonly #log: Logger;
+  readonly #listenerErrors: RateLimitedLog;
   readonly #subs = new Set<string>();
 
   #state: ClientState = 'INIT';
@@ -121,6 +126,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     super();
     this.#opts = resolveClientOptions(options);
     this.#log = options.logger ?? defaultLogger();
+    this.#listenerErrors = new RateLimitedLog(this.#log);
     if (typeof options.endpoint === 'string') {
       this.#endpoint = staticEndpoint(options.endpoint);
     } else if (typeof options.endpoint === 'function') {
@@ -205,16 +211,13 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
 
   /** Closes the connection, clears every timer, ends in SHUTDOWN. Idempotent; resolves when the socket is closed. */
   shutdown(): Promise<void> {
-    this.#shutdownPromise ??= this.#teardown(new SettradeConnectionError('SHUTDOWN', 'client shut down'), false);
+    this.#shutdownPromise ??= this.#teardown(new SettradeConnectionError('SHUTDOWN', 'client shut down'));
     return this.#shutdownPromise;
   }
 
   protected override onListenerError(event: keyof SettradeClientEvents, err: unknown): void {
     this.#callbackErrors++;
-    const n = this.#callbackErrors;
-    if (n <= 10 || n % 1000 === 0) {
-      this.#log.error({ event, err: err instanceof Error ? err.message : String(err), count: n }, 'listener threw');
-    }
+    this.#listenerErrors.error('listener', () => ({ event, err: err instanceof Error ? err.message : String(err) }), 'listener threw');
   }
 
   // ---- state machine ----
@@ -297,7 +300,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     this.#log.warn({ code: error.code, attempt: this.#failures }, `connection attempt failed: ${error.message}`);
     this.#emitError(error);
     if (gen !== this.#gen || this.#state === 'SHUTDOWN') return; // an error listener shut us down
-    if (error.code === 'CONFIG_INVALID' || error.code === 'INSECURE_URL' || error.code === 'SECRET_INVALID') {
+    if (FATAL_CODES.has(error.code)) {
       this.#giveUp(error);
       return;
     }
@@ -355,18 +358,19 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   }
 
   #subscribeFailed(topic: string, err: Error): void {
+    this.#log.warn({ topic, err: err.message }, 'subscribe failed');
     this.#emitError(new SettradeConnectionError('MQTT_CONNECT_FAILED', `SUBSCRIBE ${topic} failed: ${err.message}`));
   }
 
   #emitError(err: SettradeError): void {
-    if (this.listenerCount('error') === 0) return; // already logged by the caller
+    if (this.listenerCount('error') === 0) return; // every caller logged it already
     this.emit('error', err);
   }
 
   #giveUp(lastError: SettradeError): void {
     const attempts = this.#failures;
     const err =
-      lastError.code === 'CONFIG_INVALID' || lastError.code === 'INSECURE_URL' || lastError.code === 'SECRET_INVALID'
+      FATAL_CODES.has(lastError.code)
         ? lastError
         : new SettradeConnectionError(
             'RETRIES_EXHAUSTED',
@@ -377,7 +381,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     this.#failed = true;
     this.#log.error({ code: err.code }, err.message);
     this.#emitError(err);
-    this.#shutdownPromise ??= this.#teardown(err, true);
+    this.#shutdownPromise ??= this.#teardown(err);
   }
 
   #clearRefresh(): void {
@@ -391,7 +395,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     return s ? s.close() : Promise.resolve();
   }
 
-  async #teardown(reason: Error, _failed: boolean): Promise<void> {
+  async #teardown(reason: Error): Promise<void> {
     this.#gen++;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#retryTimer = null;

@@ -3,7 +3,7 @@
  * are logged in full, then only every `every`-th (with the running count), so
  * a stream of bad messages cannot flood the log or slow the feed.
  */
-import type { Logger } from '../util/logger.js';
+import type { Logger } from './logger.js';
 
 export class RateLimitedLog {
   readonly #logger: Logger;

@@ -233,8 +233,3 @@ export class BidOfferAdapter<Full extends boolean = boolean> {
 function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
-
-/** The symbol of a BidOfferV3 topic, or undefined for another topic. */
-export function symbolOfTopic(topic: string): string | undefined {
-  return topic.startsWith(BIDOFFER_TOPIC_PREFIX) ? topic.slice(BIDOFFER_TOPIC_PREFIX.length) : undefined;
-}

@@ -46,3 +46,8 @@ export function normalizeSymbol(input: unknown): string {
 export function topicOf(symbol: string): string {
   return BIDOFFER_TOPIC_PREFIX + symbol;
 }
+
+/** The symbol of a BidOfferV3 topic, or undefined for another topic. */
+export function symbolOfTopic(topic: string): string | undefined {
+  return topic.startsWith(BIDOFFER_TOPIC_PREFIX) ? topic.slice(BIDOFFER_TOPIC_PREFIX.length) : undefined;
+}

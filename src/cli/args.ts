@@ -4,6 +4,7 @@
  * flag, so each subcommand reports bad input the same way.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InvalidSymbolError, normalizeSymbol } from '../adapter/symbol.js';
 
 /** Exit code for bad command-line usage (missing variables, unknown flags). */
 export const EXIT_USAGE = 2;
@@ -72,11 +73,13 @@ export function symbolList(flag: string, raw: string | readonly string[]): strin
     .filter((s) => s.length > 0);
   const unique = [...new Set(parts)];
   if (unique.length === 0) throw new CliUsageError(`--${flag} needs at least one symbol`);
-  for (const s of unique) {
-    // The adapter validates too; checking here gives a usage error (exit 2) instead of a crash.
-    if (s.length > 32 || /[/+#\u0000-\u001f\u007f]/.test(s)) {
-      throw new CliUsageError(`--${flag}: '${s}' is not a valid symbol (no '/', '+', '#' or control characters, at most 32 characters)`);
+  // The adapter's own rules, checked here so a bad symbol is a usage error (exit 2), not a crash.
+  return unique.map((s) => {
+    try {
+      return normalizeSymbol(s);
+    } catch (err) {
+      if (err instanceof InvalidSymbolError) throw new CliUsageError(`--${flag}: '${s}' is not a valid symbol (${err.message})`);
+      throw err;
     }
-  }
-  return unique;
+  });
 }

@@ -135,7 +135,7 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
         },
       });
     }
-    const { summary, book } = await runFeed({
+    const { summary } = await runFeed({
       command: 'demo',
       feed: created,
       health,
@@ -174,7 +174,6 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
         faults?.start();
       },
     });
-    void book;
     process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummaryText(summary));
     return 0;
   } finally {

@@ -156,7 +156,7 @@ export class JsRingConsumer implements RingConsumer {
       const n = avail < max ? avail : max;
       const start = r % capacity;
       const first = n < capacity - start ? n : capacity - start;
-      // One allocation (the subarray view) per batch, none per event.
+      // One or two allocations (subarray views; two when the batch wraps) per batch, none per event.
       dst.set(src.subarray(base + start * slotSize, base + (start + first) * slotSize), 0);
       if (first < n) dst.set(src.subarray(base, base + (n - first) * slotSize), first * slotSize);
       const end = (r + n) % ring.config.modulus;

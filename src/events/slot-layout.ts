@@ -39,7 +39,7 @@ export function slotSize(kind: EventKind): number {
 
 /**
  * Typed-array views over one buffer (an ArrayBuffer or a SharedArrayBuffer)
- * that holds slots. All three views start at byte 0 of the same buffer, so a
+ * that holds slots. All the views start at byte 0 of the same buffer, so a
  * slot at byte offset `o` (a multiple of 64) is `u8[o..]`, `i32[o/4..]`,
  * `f64[o/8..]`, `i64[o/8..]`. Created once per buffer: the hot path allocates nothing.
  */

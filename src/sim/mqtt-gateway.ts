@@ -12,12 +12,12 @@ import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { bearerToken } from './rest-server.js';
 import type { TokenStore } from './token-store.js';
 import { SYMBOL_RE } from './options.js';
+import { symbolOfTopic } from '../adapter/symbol.js';
 
 /** At most this many published messages wait in aedes (its `concurrency`). */
 const MAX_IN_FLIGHT = 1000;
 
 /** Topic prefix of the BidOfferV3 feed. */
-export const TOPIC_PREFIX = 'proto/topic/bidofferv3/';
 
 /** What the gateway reports back to the simulator. */
 export interface GatewayHooks {
@@ -105,11 +105,6 @@ export class MqttGateway {
   /** Number of open WebSocket connections. */
   get connectionCount(): number {
     return this.connections.size;
-  }
-
-  /** Messages handed to aedes and not yet delivered. */
-  get inFlight(): number {
-    return this.pending;
   }
 
   /**
@@ -223,7 +218,6 @@ export class MqttGateway {
 
 /** The symbol of a BidOfferV3 topic, or undefined for any other topic or a wildcard. */
 export function symbolOf(topic: string): string | undefined {
-  if (!topic.startsWith(TOPIC_PREFIX)) return undefined;
-  const symbol = topic.slice(TOPIC_PREFIX.length);
-  return SYMBOL_RE.test(symbol) ? symbol : undefined;
+  const symbol = symbolOfTopic(topic);
+  return symbol !== undefined && SYMBOL_RE.test(symbol) ? symbol : undefined;
 }

@@ -71,7 +71,7 @@ export const SIMULATOR_DEFAULTS = {
   tickIntervalMs: 10,
 } as const;
 
-/** Characters a symbol may never contain: MQTT topic syntax, controls, whitespace. */
+/** A symbol the simulator publishes: upper-case A-Z 0-9 & . - _, at most 32 characters. */
 export const SYMBOL_RE = /^[A-Z0-9][A-Z0-9&.\-_]{0,31}$/;
 const PATH_ID_RE = /^[A-Za-z0-9_-]{1,32}$/;
 

@@ -16,7 +16,8 @@ import { generateAppKeys, type AppKeys } from './auth-keys.js';
 import { SimulatorError } from './errors.js';
 import { SimulatorFaults, StallClock } from './faults.js';
 import { MarketGenerator } from './market-generator.js';
-import { MqttGateway, TOPIC_PREFIX } from './mqtt-gateway.js';
+import { MqttGateway } from './mqtt-gateway.js';
+import { topicOf } from '../adapter/symbol.js';
 import { parseBurst, resolveSimulatorOptions, type MarketPhase, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
 import { encodeBook, MALFORMED_PAYLOADS, type SimBook } from './proto-encoder.js';
 import { BurstRunner, type BurstStats } from './burst.js';
@@ -165,7 +166,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       onSymbolSubscribed: (symbol) => this.emit('subscribed', symbol),
       onDelivered: () => this.burstRunner.delivered(performance.now()),
     });
-    this.burstRunner = new BurstRunner((symbol, payload) => this.gateway.publish(TOPIC_PREFIX + symbol, payload), (s) =>
+    this.burstRunner = new BurstRunner((symbol, payload) => this.gateway.publish(topicOf(symbol), payload), (s) =>
       this.emit('burstEnd', s),
     );
     this.faults = new SimulatorFaults({
@@ -359,18 +360,17 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
   private publishNext(symbol: string, s: SymbolState): void {
     const book = this.generator.book(symbol).next(this.currentPhase);
     const payload = encodeBook(symbol, book);
-    const topic = TOPIC_PREFIX + symbol;
-    if (!this.gateway.publish(topic, payload)) {
+    if (!this.gateway.publish(topicOf(symbol), payload)) {
       this.counters.shed++;
       return;
     }
     s.published++;
     this.counters.totalPublished++;
-    if (this.listenerCount('published') > 0) this.emit('published', { symbol, topic, payload, book: toPublishedBook(book) });
+    if (this.listenerCount('published') > 0) this.emitPublished(symbol, payload, book);
   }
 
   private readonly emitPublished = (symbol: string, payload: Uint8Array, book: SimBook): void => {
-    this.emit('published', { symbol, topic: TOPIC_PREFIX + symbol, payload, book: toPublishedBook(book) });
+    this.emit('published', { symbol, topic: topicOf(symbol), payload, book: toPublishedBook(book) });
   };
 
   private publishMalformed(count: number): number {
@@ -379,7 +379,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     if (symbols.length === 0) return 0;
     for (let i = 0; i < count; i++) {
       const payload = MALFORMED_PAYLOADS[this.malformedIndex++ % MALFORMED_PAYLOADS.length];
-      if (!this.gateway.publish(TOPIC_PREFIX + symbols[i % symbols.length], payload)) return i;
+      if (!this.gateway.publish(topicOf(symbols[i % symbols.length]!), payload)) return i;
       this.counters.malformed++;
     }
     return count;

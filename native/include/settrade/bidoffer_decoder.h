@@ -592,21 +592,4 @@ inline DecodeStatus decode_best_bid_ask(const std::uint8_t* data, std::size_t le
   return DecodeStatus::kOk;
 }
 
-// Name of a status, for messages ("TRUNCATED", ...); matches the TS ParseError codes.
-inline const char* decode_status_name(DecodeStatus s) noexcept {
-  switch (s) {
-    case DecodeStatus::kOk: return "OK";
-    case DecodeStatus::kTruncated: return "TRUNCATED";
-    case DecodeStatus::kVarintTooLong: return "VARINT_TOO_LONG";
-    case DecodeStatus::kBadWireType: return "BAD_WIRE_TYPE";
-    case DecodeStatus::kLengthOverflow: return "LENGTH_OVERFLOW";
-    case DecodeStatus::kSymbolTooLong: return "SYMBOL_TOO_LONG";
-    case DecodeStatus::kBadFieldNumber: return "BAD_FIELD_NUMBER";
-    case DecodeStatus::kBadGroup: return "BAD_GROUP";
-    case DecodeStatus::kBadUtf8: return "BAD_UTF8";
-    case DecodeStatus::kTooDeep: return "TOO_DEEP";
-  }
-  return "UNKNOWN";
-}
-
 }  // namespace settrade

@@ -20,8 +20,9 @@
 namespace settrade::ring {
 
 // ---- header layout (byte offsets; mirrored in src/dispatcher/ring-layout.ts) ----
-// Line 0 holds the immutable configuration; every mutable word has its own
-// 64-byte cache line so the producer and the consumer never false-share.
+// Line 0 holds the immutable configuration; the mutable words sit on cache
+// lines of their own by writer, so the producer and the consumer never
+// false-share (the producer-only EMA and warned flag share one line).
 constexpr std::size_t kMagicOffset = 0;         // uint32 kMagic
 constexpr std::size_t kVersionOffset = 4;       // int32 kVersion
 constexpr std::size_t kKindOffset = 8;          // int32 0 = bestBidAsk, 1 = fullBidOffer

@@ -75,8 +75,6 @@ const W_WRITE = W.writeIndex;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-let attachBuffer: SharedArrayBuffer | undefined;
-
 export class Dispatcher {
   /** Event kind of the ring. */
   readonly kind: EventKind;
@@ -107,15 +105,15 @@ export class Dispatcher {
   /**
    * Creates a ring. Throws InvalidOptionError naming the option at fault.
    * @param options see DispatcherOptions; every field has a default (DISPATCHER_DEFAULTS).
+   * @param existingRing internal: the ring memory of a handle (`Dispatcher.attach`); omitted, a new ring is created.
    */
-  constructor(options: DispatcherOptions = {}) {
+  constructor(options: DispatcherOptions = {}, existingRing?: SharedArrayBuffer) {
     const o = resolveDispatcherOptions(options);
     const backend = options.backend ?? loadedBackend;
     if (backend === 'native' && !nativeBinding) {
       throw new InvalidOptionError('backend', "'native' requested but the native addon is not loaded");
     }
-    const buffer = attachBuffer ?? createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
-    attachBuffer = undefined;
+    const buffer = existingRing ?? createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
     const config = readRingConfig(buffer);
     this.kind = config.kind;
     this.maxSize = config.capacity;
@@ -158,9 +156,8 @@ export class Dispatcher {
       throw new InvalidOptionError('handle', 'must be a Dispatcher handle with a SharedArrayBuffer');
     }
     const config = readRingConfig(handle.buffer);
-    attachBuffer = handle.buffer;
-    try {
-      return new Dispatcher({
+    return new Dispatcher(
+      {
         kind: config.kind,
         maxSize: config.capacity,
         overflow: config.overflow,
@@ -168,10 +165,9 @@ export class Dispatcher {
         dropWarningThreshold: handle.dropWarningThreshold,
         pollBatchSize: handle.pollBatchSize,
         ...options,
-      });
-    } finally {
-      attachBuffer = undefined;
-    }
+      },
+      handle.buffer,
+    );
   }
 
   // ---- producer side ----

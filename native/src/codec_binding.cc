@@ -14,6 +14,7 @@
 
 #include <cstdint>
 
+#include "napi_util.h"
 #include "settrade/bidoffer_decoder.h"
 #include "settrade/slot_layout.h"
 
@@ -69,20 +70,8 @@ bool get_int32_array(napi_env env, napi_value v, std::int32_t** data, std::size_
   return true;
 }
 
-napi_value type_error(napi_env env, const char* msg) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
-  return nullptr;
-}
-napi_value range_error(napi_env env, const char* msg) {
-  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
-  return nullptr;
-}
-
-napi_value number(napi_env env, std::int32_t v) {
-  napi_value out;
-  napi_create_int32(env, v, &out);
-  return out;
-}
+napi_value type_error(napi_env env, const char* msg) { return throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg); }
+napi_value range_error(napi_env env, const char* msg) { return throw_range_error(env, "ERR_OUT_OF_RANGE", msg); }
 
 // Slot byte offset: an integer, a multiple of 8, with the whole slot inside the buffer.
 bool slot_offset(napi_env env, napi_value v, std::size_t buf_len, std::size_t need, std::size_t* off) {
@@ -116,7 +105,7 @@ napi_value DecodeOne(napi_env env, napi_callback_info info) {
   if (!get_bytes(env, argv[1], &slots, &slots_len)) return type_error(env, "slots must be a Uint8Array or ArrayBuffer");
   std::size_t off;
   if (!slot_offset(env, argv[2], slots_len, SlotSize, &off)) return nullptr;
-  return number(env, static_cast<std::int32_t>(Decode(payload, payload_len, slots + off)));
+  return make_int32(env, static_cast<std::int32_t>(Decode(payload, payload_len, slots + off)));
 }
 
 // decodeBatch(kind: 0 | 1, data: Uint8Array, offsets: Int32Array, count: number,
@@ -166,7 +155,7 @@ napi_value DecodeBatch(napi_env env, napi_callback_info info) {
     statuses[i] = static_cast<std::int32_t>(st);
     ok += st == DecodeStatus::kOk;
   }
-  return number(env, ok);
+  return make_int32(env, ok);
 }
 
 // Bare crossing cost, for the benchmark: same arguments, nothing done.
@@ -174,7 +163,7 @@ napi_value Noop(napi_env env, napi_callback_info info) {
   std::size_t argc = 3;
   napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  return number(env, 0);
+  return make_int32(env, 0);
 }
 
 // Crossing plus argument unwrapping (two typed arrays and an offset), no decode.
@@ -190,7 +179,7 @@ napi_value NoopUnwrap(napi_env env, napi_callback_info info) {
   if (!get_bytes(env, argv[0], &p, &n) || !get_bytes(env, argv[1], &s, &m)) return type_error(env, "expected typed arrays");
   std::size_t off;
   if (!slot_offset(env, argv[2], m, L::kFullBidOfferSlotSize, &off)) return nullptr;
-  return number(env, 0);
+  return make_int32(env, 0);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "napi_util.h"
 #include "settrade/bidoffer_decoder.h"
 #include "settrade/slot_layout.h"
 #include "settrade/spsc_ring.h"
@@ -40,33 +41,12 @@ struct RingHandle {
   napi_ref refs[3] = {nullptr, nullptr, nullptr};
 };
 
-napi_value Throw(napi_env env, const char* code, const char* msg) {
-  napi_throw_type_error(env, code, msg);
-  return nullptr;
-}
-
-bool GetU8(napi_env env, napi_value v, std::uint8_t** data, std::size_t* len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return false;
-  napi_typedarray_type type;
-  void* ptr = nullptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, nullptr, nullptr) != napi_ok) return false;
-  if (type != napi_uint8_array) return false;
-  *data = static_cast<std::uint8_t*>(ptr);
-  return true;
-}
-
 RingHandle* GetHandle(napi_env env, napi_value v) {
   void* p = nullptr;
   if (napi_get_value_external(env, v, &p) != napi_ok) return nullptr;
   return static_cast<RingHandle*>(p);
 }
 
-napi_value Int(napi_env env, std::int32_t v) {
-  napi_value out;
-  napi_create_int32(env, v, &out);
-  return out;
-}
 
 void Finalize(napi_env env, void* data, void*) {
   auto* h = static_cast<RingHandle*>(data);
@@ -82,31 +62,31 @@ napi_value RingOpen(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) {
-    return Throw(env, "ERR_INVALID_ARG", "ringOpen(ring, scratch, out): 3 arguments expected");
+    return throw_type_error(env, "ERR_INVALID_ARG", "ringOpen(ring, scratch, out): 3 arguments expected");
   }
   std::uint8_t *mem, *scratch, *out;
   std::size_t mem_len, scratch_len, out_len;
-  if (!GetU8(env, argv[0], &mem, &mem_len)) return Throw(env, "ERR_INVALID_ARG", "ring must be a Uint8Array");
-  if (!GetU8(env, argv[1], &scratch, &scratch_len)) return Throw(env, "ERR_INVALID_ARG", "scratch must be a Uint8Array");
-  if (!GetU8(env, argv[2], &out, &out_len)) return Throw(env, "ERR_INVALID_ARG", "out must be a Uint8Array");
+  if (!get_uint8_array(env, argv[0], &mem, &mem_len)) return throw_type_error(env, "ERR_INVALID_ARG", "ring must be a Uint8Array");
+  if (!get_uint8_array(env, argv[1], &scratch, &scratch_len)) return throw_type_error(env, "ERR_INVALID_ARG", "scratch must be a Uint8Array");
+  if (!get_uint8_array(env, argv[2], &out, &out_len)) return throw_type_error(env, "ERR_INVALID_ARG", "out must be a Uint8Array");
   if (R::validate_header(mem, mem_len) != R::HeaderStatus::kOk) {
-    return Throw(env, "ERR_RING_HEADER", "ring: not a valid settrade-feed ring (header check failed)");
+    return throw_type_error(env, "ERR_RING_HEADER", "ring: not a valid settrade-feed ring (header check failed)");
   }
   std::int32_t slot_size;
   std::memcpy(&slot_size, mem + R::kSlotSizeOffset, 4);
   const auto slot = static_cast<std::size_t>(slot_size);
   if (scratch_len < slot || reinterpret_cast<std::uintptr_t>(scratch) % 8 != 0) {
-    return Throw(env, "ERR_INVALID_ARG", "scratch must be 8-byte aligned and hold one slot");
+    return throw_type_error(env, "ERR_INVALID_ARG", "scratch must be 8-byte aligned and hold one slot");
   }
   if (out_len < slot || reinterpret_cast<std::uintptr_t>(out) % 8 != 0) {
-    return Throw(env, "ERR_INVALID_ARG", "out must be 8-byte aligned and hold at least one slot");
+    return throw_type_error(env, "ERR_INVALID_ARG", "out must be 8-byte aligned and hold at least one slot");
   }
   auto* h = new RingHandle(mem, scratch, out, out_len / slot);
   for (int i = 0; i < 3; ++i) napi_create_reference(env, argv[i], 1, &h->refs[i]);
   napi_value ext;
   if (napi_create_external(env, h, Finalize, nullptr, &ext) != napi_ok) {
     Finalize(env, h, nullptr);
-    return Throw(env, "ERR_RING_OPEN", "could not create the ring handle");
+    return throw_type_error(env, "ERR_RING_OPEN", "could not create the ring handle");
   }
   return ext;
 }
@@ -117,8 +97,8 @@ napi_value RingPush(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   RingHandle* h = argc >= 1 ? GetHandle(env, argv[0]) : nullptr;
-  if (h == nullptr) return Throw(env, "ERR_INVALID_ARG", "ringPush(handle)");
-  return Int(env, h->producer.push(h->scratch));
+  if (h == nullptr) return throw_type_error(env, "ERR_INVALID_ARG", "ringPush(handle)");
+  return make_int32(env, h->producer.push(h->scratch));
 }
 
 std::int64_t WallClockNs() {
@@ -133,8 +113,8 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
   RingHandle* h = argc >= 3 ? GetHandle(env, argv[0]) : nullptr;
   std::uint8_t* payload;
   std::size_t len;
-  if (h == nullptr || !GetU8(env, argv[1], &payload, &len)) {
-    return Throw(env, "ERR_INVALID_ARG", "ringPushPayload(handle, payload: Uint8Array, epoch)");
+  if (h == nullptr || !get_uint8_array(env, argv[1], &payload, &len)) {
+    return throw_type_error(env, "ERR_INVALID_ARG", "ringPushPayload(handle, payload: Uint8Array, epoch)");
   }
   std::uint32_t epoch = 0;
   napi_get_value_uint32(env, argv[2], &epoch);
@@ -143,7 +123,7 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
     bool lossless;
     if (napi_get_value_bigint_int64(env, argv[3], &recv_ts, &lossless) != napi_ok ||
         napi_get_value_bigint_int64(env, argv[4], &recv_mono, &lossless) != napi_ok) {
-      return Throw(env, "ERR_INVALID_ARG", "recvTs and recvMonoNs must be bigints");
+      return throw_type_error(env, "ERR_INVALID_ARG", "recvTs and recvMonoNs must be bigints");
     }
   } else {
     recv_mono = static_cast<std::int64_t>(uv_hrtime());  // the clock of process.hrtime.bigint()
@@ -155,11 +135,11 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
   std::memset(slot, 0, h->producer.slot_size());
   const DecodeStatus st = h->full_depth ? decode_full_bid_offer(payload, len, slot)
                                         : decode_best_bid_ask(payload, len, slot);
-  if (st != DecodeStatus::kOk) return Int(env, -static_cast<std::int32_t>(st));
+  if (st != DecodeStatus::kOk) return make_int32(env, -static_cast<std::int32_t>(st));
   std::memcpy(slot + L::kRecvTsOffset, &recv_ts, 8);
   std::memcpy(slot + L::kRecvMonoNsOffset, &recv_mono, 8);
   std::memcpy(slot + L::kConnectionEpochOffset, &epoch, 4);
-  return Int(env, h->producer.push(slot));
+  return make_int32(env, h->producer.push(slot));
 }
 
 // ringPushPayload(handle, payload, epoch) -> kPush* bits, or -DecodeStatus.
@@ -175,7 +155,7 @@ napi_value RingPushPayloadAt(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 5) return Throw(env, "ERR_INVALID_ARG", "ringPushPayloadAt: 5 arguments expected");
+  if (argc < 5) return throw_type_error(env, "ERR_INVALID_ARG", "ringPushPayloadAt: 5 arguments expected");
   return PushPayload(env, argv, argc, true);
 }
 
@@ -185,11 +165,11 @@ napi_value RingPoll(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   RingHandle* h = argc >= 2 ? GetHandle(env, argv[0]) : nullptr;
-  if (h == nullptr) return Throw(env, "ERR_INVALID_ARG", "ringPoll(handle, max)");
+  if (h == nullptr) return throw_type_error(env, "ERR_INVALID_ARG", "ringPoll(handle, max)");
   std::uint32_t max = 0;
   napi_get_value_uint32(env, argv[1], &max);
   const std::size_t n = max < h->out_slots ? max : h->out_slots;
-  return Int(env, static_cast<std::int32_t>(h->consumer.poll(h->out, n)));
+  return make_int32(env, static_cast<std::int32_t>(h->consumer.poll(h->out, n)));
 }
 
 }  // namespace

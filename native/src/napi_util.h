@@ -1,0 +1,41 @@
+// Small raw-napi helpers shared by the bindings. Raw napi_* calls (not the
+// node-addon-api wrappers) because these run on per-message paths.
+#pragma once
+
+#include <node_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace settrade::binding {
+
+// Throws a JS TypeError with `code` and returns nullptr (the value a callback returns then).
+inline napi_value throw_type_error(napi_env env, const char* code, const char* msg) {
+  napi_throw_type_error(env, code, msg);
+  return nullptr;
+}
+
+// Throws a JS RangeError with `code` and returns nullptr.
+inline napi_value throw_range_error(napi_env env, const char* code, const char* msg) {
+  napi_throw_range_error(env, code, msg);
+  return nullptr;
+}
+
+inline napi_value make_int32(napi_env env, std::int32_t v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+// The bytes of a Uint8Array (or Buffer); false for anything else. One call:
+// napi_get_typedarray_info already fails for values that are not typed arrays.
+inline bool get_uint8_array(napi_env env, napi_value v, std::uint8_t** data, std::size_t* len) {
+  napi_typedarray_type type;
+  void* ptr = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, nullptr, nullptr) != napi_ok) return false;
+  if (type != napi_uint8_array) return false;
+  *data = static_cast<std::uint8_t*>(ptr);
+  return true;
+}
+
+}  // namespace settrade::binding

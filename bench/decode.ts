@@ -2,12 +2,17 @@
  * Decode benchmark: ns per BidOfferV3 message for
  *   protobufjs   decode + normalize into the plain object a typical user builds
  *   js           our JS decoder into a slot
- *   native       our C++ decoder into a slot, one N-API call per message
+ *   native       our C++ decoder into a slot, one N-API call per message, through
+ *                a decoder bound to the slot buffer (what the public API calls)
+ *   native-3arg  the same through the unbound call (payload, slots, offset)
  *   batch        C++ decoder, `--batch` (64) payloads per call, payloads pre-concatenated
  *   batch+copy   the same, including copying each payload into the batch buffer
  *   napi-noop    a native function taking the same arguments that does nothing
  *   napi-unwrap  the same plus argument unwrapping and checks
+ *   napi-unwrap1 call plus unwrapping the payload and an offset (a bound call's floor)
  * for FullBidOffer and BestBidAsk, plus GC events per 1,000,000 decodes.
+ * The addon's C++ decoder variant (bmi2 or portable) is printed; set
+ * SETTRADE_FEED_NATIVE_DECODER=portable to measure the portable one.
  *
  *   npx tsx bench/decode.ts [--repeats 7] [--messages 200000] [--batch 64] [--json out.json]
  *
@@ -21,6 +26,7 @@ import type { NativeBinding } from '../src/native.js';
 import { countGc } from './lib/gc.js';
 import { argValue, median, round, summarize, writeJson, type Summary } from './lib/stats.js';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 
 const repeats = Number(argValue('repeats') ?? 7);
 const messages = Number(argValue('messages') ?? 200_000);
@@ -150,9 +156,18 @@ function cases(kind: EventKind): Record<string, { body: Body; opsPerCall?: numbe
   };
   if (!addon) return out;
   const decode = kind === 'bestBidAsk' ? addon.decodeBestBidAsk : addon.decodeFullBidOffer;
-  const { noop, noopUnwrap, decodeBatch } = addon;
+  const { noop, noopUnwrap, noopUnwrapPayload, decodeBatch } = addon;
   const u8 = mem.u8;
+  const bound = addon.bindSlots(u8);
+  const decodeBound = kind === 'bestBidAsk' ? bound.decodeBestBidAsk : bound.decodeFullBidOffer;
   out.native = {
+    body: (n) => {
+      let bad = 0;
+      for (let i = 0; i < n; i++) bad |= decodeBound(payloads[i & (POOL - 1)]!, (i & (RING - 1)) * size);
+      if (bad) throw new Error('decode failed');
+    },
+  };
+  out['native-3arg'] = {
     body: (n) => {
       let bad = 0;
       for (let i = 0; i < n; i++) bad |= decode(payloads[i & (POOL - 1)]!, u8, (i & (RING - 1)) * size);
@@ -192,6 +207,11 @@ function cases(kind: EventKind): Record<string, { body: Body; opsPerCall?: numbe
   out['napi-unwrap'] = {
     body: (n) => {
       for (let i = 0; i < n; i++) sink = noopUnwrap(payloads[i & (POOL - 1)]!, u8, (i & (RING - 1)) * 384);
+    },
+  };
+  out['napi-unwrap1'] = {
+    body: (n) => {
+      for (let i = 0; i < n; i++) sink = noopUnwrapPayload(payloads[i & (POOL - 1)]!, (i & (RING - 1)) * 384);
     },
   };
   return out;
@@ -253,12 +273,32 @@ async function runKind(kind: EventKind): Promise<KindResult> {
   return { nsPerMessage, gcPer1M, ratios };
 }
 
+// Each kind runs in a process of its own: run in one, the second kind's
+// calls go through call sites V8 has already seen with the first kind's
+// functions (closures of one literal share feedback), which made its per-call
+// numbers up to 20% worse than an application calling one decoder ever sees.
+function runKindInChild(kind: EventKind): KindResult {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2).filter((a, i, all) => a !== '--json' && all[i - 1] !== '--json' && !a.startsWith('--json=')), '--child-kind', kind];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
+  if (r.status !== 0) throw new Error(`bench child for ${kind} exited with ${r.status}`);
+  const lines = r.stdout.trimEnd().split('\n');
+  for (const line of lines.slice(0, -1)) console.log(line);
+  return JSON.parse(lines[lines.length - 1]!) as KindResult;
+}
+
 async function main(): Promise<void> {
-  console.log(`decode bench: ${POOL} payloads, avg ${avgBytes.toFixed(0)} bytes; ${messages} msgs x ${repeats} runs; batch ${batchSize}; native ${addon ? 'loaded' : 'NOT loaded'}`);
+  const childKind = argValue('child-kind') as EventKind | undefined;
+  if (childKind) {
+    const result = await runKind(childKind);
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const variant = addon ? addon.decoderVariant : null;
+  console.log(`decode bench: ${POOL} payloads, avg ${avgBytes.toFixed(0)} bytes; ${messages} msgs x ${repeats} runs; batch ${batchSize}; native ${addon ? `loaded (${variant} decoder)` : 'NOT loaded'}; one process per kind`);
   const result = {
-    config: { payloads: POOL, avgPayloadBytes: round(avgBytes), messages, repeats, batchSize, native: addon !== null },
-    fullBidOffer: await runKind('fullBidOffer'),
-    bestBidAsk: await runKind('bestBidAsk'),
+    config: { payloads: POOL, avgPayloadBytes: round(avgBytes), messages, repeats, batchSize, native: addon !== null, decoderVariant: variant },
+    fullBidOffer: runKindInChild('fullBidOffer'),
+    bestBidAsk: runKindInChild('bestBidAsk'),
   };
   if (jsonPath) {
     writeJson(jsonPath, result);

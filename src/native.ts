@@ -6,6 +6,11 @@
  * `SETTRADE_FEED_BACKEND`: `js` forces the JS backend; `native` requires the
  * addon (throws if it cannot load: used by the test suite so a broken build
  * can never pass as "native"); unset or `auto` picks native when it loads.
+ *
+ * `SETTRADE_FEED_NATIVE_DECODER`: `portable` makes the addon use its portable
+ * C++ decoder even where the BMI2 one (PEXT/TZCNT, the default on CPUs where
+ * PEXT is fast) can run; `bmi2` or `auto` (the default) picks the fastest.
+ * Both give identical results; the switch exists for tests and benchmarks.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +33,10 @@ function loadNative(): { binding: NativeBinding | null; error: Error | null } {
   if (mode === 'js') return { binding: null, error: null };
   if (mode !== 'auto' && mode !== 'native' && mode !== '') {
     throw new Error(`SETTRADE_FEED_BACKEND must be 'js', 'native' or 'auto', got '${mode}'`);
+  }
+  const variant = (process.env.SETTRADE_FEED_NATIVE_DECODER ?? 'auto').toLowerCase();
+  if (variant !== 'auto' && variant !== 'portable' && variant !== 'bmi2' && variant !== '') {
+    throw new Error(`SETTRADE_FEED_NATIVE_DECODER must be 'auto', 'portable' or 'bmi2', got '${variant}'`);
   }
   try {
     const require = createRequire(import.meta.url);

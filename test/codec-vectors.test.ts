@@ -10,6 +10,9 @@ import {
   wallClockNs,
   type DecodeIntoSlot,
 } from '../src/codec/index.js';
+import type { BoundDecoders } from '../src/codec/native-binding.js';
+import { spawnSync } from 'node:child_process';
+import { tsxLoader } from './helpers/cli.js';
 import { SlotLayout, readBestBidAsk, readFullBidOffer, slotMemory } from '../src/events/index.js';
 import { backend, nativeBinding } from '../src/native.js';
 import { decodeWithProtobufjs } from './helpers/proto.js';
@@ -25,6 +28,16 @@ if (addon) {
     'native',
     (kind, payload, mem, off) =>
       kind === 'bestBidAsk' ? addon.decodeBestBidAsk(payload, mem.u8, off) : addon.decodeFullBidOffer(payload, mem.u8, off),
+  ]);
+  // The bound form (what the public API calls): one bindSlots per slot buffer.
+  const bound = new WeakMap<Uint8Array, BoundDecoders>();
+  backends.push([
+    'native (bound)',
+    (kind, payload, mem, off) => {
+      let b = bound.get(mem.u8);
+      if (!b) bound.set(mem.u8, (b = addon.bindSlots(mem.u8)));
+      return kind === 'bestBidAsk' ? b.decodeBestBidAsk(payload, off) : b.decodeFullBidOffer(payload, off);
+    },
   ]);
 }
 
@@ -55,6 +68,33 @@ describe('codec on the shared vectors', () => {
       expect(backend).toBe('js');
       expect(decodeIntoSlot).toBe(jsDecodeIntoSlot);
     }
+  });
+
+  it.skipIf(!addon)('native: runs the C++ decoder variant SETTRADE_FEED_NATIVE_DECODER asks for', () => {
+    if (process.env.SETTRADE_FEED_NATIVE_DECODER === 'portable') expect(addon!.decoderVariant).toBe('portable');
+    else expect(['bmi2', 'portable']).toContain(addon!.decoderVariant);
+  });
+
+  it('an unknown SETTRADE_FEED_NATIVE_DECODER is refused with a message naming it', () => {
+    const r = spawnSync(process.execPath, ['--import', tsxLoader, '--input-type=module', '-e', "await import('./src/native.ts')"], {
+      env: { ...process.env, SETTRADE_FEED_BACKEND: 'auto', SETTRADE_FEED_NATIVE_DECODER: 'avx9000' },
+      encoding: 'utf8',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("SETTRADE_FEED_NATIVE_DECODER must be 'auto', 'portable' or 'bmi2', got 'avx9000'");
+  });
+
+  it.skipIf(!addon)('native (bound): rejects wrong arguments and slots outside the bound buffer', () => {
+    expect(() => addon!.bindSlots(new Int32Array(8) as unknown as Uint8Array)).toThrow(TypeError);
+    const mem = slotMemory(new ArrayBuffer(SlotLayout.fullBidOfferSlotSize));
+    const b = addon!.bindSlots(mem.u8);
+    const payload = valid[1]!.payload;
+    expect(() => b.decodeFullBidOffer(payload, 8)).toThrow(RangeError); // slot would end past the buffer
+    expect(() => b.decodeFullBidOffer(payload, 4)).toThrow(RangeError); // not a multiple of 8
+    expect(() => b.decodeFullBidOffer('x' as unknown as Uint8Array, 0)).toThrow(TypeError);
+    expect(b.decodeBestBidAsk(payload, SlotLayout.fullBidOfferSlotSize - SlotLayout.bestBidAskSlotSize)).toBe(DecodeStatus.OK);
+    expect(b.decodeFullBidOffer(payload, 0)).toBe(DecodeStatus.OK);
+    expect(readFullBidOffer(mem, 0).symbol).toBe(valid[1]!.expect.symbol);
   });
 
   for (const [name, decode] of backends) {

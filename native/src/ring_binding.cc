@@ -18,6 +18,7 @@
 #include <ctime>
 
 #include "napi_util.h"
+#include "decoder_choice.h"
 #include "settrade/bidoffer_decoder.h"
 #include "settrade/slot_layout.h"
 #include "settrade/spsc_ring.h"
@@ -133,8 +134,9 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
   // The decoders write every byte but the receive metadata (set below) and a
   // BestBidAsk slot's tail padding: clear only the slot this ring uses.
   std::memset(slot, 0, h->producer.slot_size());
-  const DecodeStatus st = h->full_depth ? decode_full_bid_offer(payload, len, slot)
-                                        : decode_best_bid_ask(payload, len, slot);
+  const DecoderVariant variant = active_decoder_variant();
+  const DecodeStatus st = h->full_depth ? decode_full_bid_offer(variant, payload, len, slot)
+                                        : decode_best_bid_ask(variant, payload, len, slot);
   if (st != DecodeStatus::kOk) return make_int32(env, -static_cast<std::int32_t>(st));
   std::memcpy(slot + L::kRecvTsOffset, &recv_ts, 8);
   std::memcpy(slot + L::kRecvMonoNsOffset, &recv_mono, 8);

@@ -52,13 +52,32 @@ struct Slot {
   std::string symbol() const { return std::string(reinterpret_cast<const char*>(b + L::kSymbolOffset), b[L::kSymbolLengthOffset]); }
 };
 
+// The variant every check below runs with (main() runs them all per variant).
+settrade::DecoderVariant g_variant = settrade::DecoderVariant::kPortable;
+
+// The reference for the fast paths: the generic field loop alone, from the first byte.
+DecodeStatus decode_generic(bool full, const std::uint8_t* data, std::size_t len, Slot& slot) {
+  namespace d = settrade::bidoffer_detail;
+  d::Book b;
+  d::zero_book(b);
+  b.sym = data;
+  b.sym_len = 0;
+  b.end = data + len;
+  const DecodeStatus st = d::parse_book(data, data + len, b);
+  if (st != DecodeStatus::kOk) return st;
+  full ? d::write_full(b, slot.b) : d::write_best(b, slot.b);
+  return st;
+}
+
 // Decodes from an exact-size heap copy so ASan sees any read past the end.
-DecodeStatus decode(bool full, const Bytes& payload, Slot& slot) {
+DecodeStatus decode_as(settrade::DecoderVariant v, bool full, const Bytes& payload, Slot& slot) {
   std::unique_ptr<std::uint8_t[]> copy(new std::uint8_t[payload.size() ? payload.size() : 1]);
   if (!payload.empty()) std::memcpy(copy.get(), payload.data(), payload.size());
-  return full ? settrade::decode_full_bid_offer(copy.get(), payload.size(), slot.b)
-              : settrade::decode_best_bid_ask(copy.get(), payload.size(), slot.b);
+  return full ? settrade::decode_full_bid_offer(v, copy.get(), payload.size(), slot.b)
+              : settrade::decode_best_bid_ask(v, copy.get(), payload.size(), slot.b);
 }
+
+DecodeStatus decode(bool full, const Bytes& payload, Slot& slot) { return decode_as(g_variant, full, payload, slot); }
 
 // ---- minimal JSONL field extraction (the vector files are flat and regular) ----
 std::string json_string(const std::string& line, const std::string& key) {
@@ -256,6 +275,8 @@ std::uint64_t next_rand() {
 
 // Truncations of every vector and random mutations: never a crash or an
 // over-read (sanitizers), full and bba always agree, errors never write.
+void same_as_generic(const Bytes& m, const char* what, int r);
+
 void test_mutations(const std::vector<Bytes>& corpus, int rounds) {
   for (const Bytes& v : corpus) {
     for (std::size_t n = 0; n < v.size(); ++n) status_of(Bytes(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n)));
@@ -276,6 +297,94 @@ void test_mutations(const std::vector<Bytes>& corpus, int rounds) {
     const DecodeStatus s = decode(true, m, f);
     if (s != DecodeStatus::kOk) CHECK(all_untouched(f), "mutation %d: slot written on error", r);
     status_of(m);
+    same_as_generic(m, "mutation", r);
+  }
+}
+
+// ---- fast paths vs the generic loop on encoder-shaped books ----
+void put_varint(Bytes& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+void put_tag(Bytes& out, std::uint32_t field, std::uint32_t wire) { put_varint(out, field << 3 | wire); }
+
+// A value of a random size class: zero, small, typical, large, or negative (10-byte varint).
+std::int64_t random_value(std::int64_t typical) {
+  switch (next_rand() % 8) {
+    case 0: return 0;
+    case 1: return static_cast<std::int64_t>(next_rand() % 128);
+    case 2: return static_cast<std::int64_t>(next_rand() % (1ull << 49));
+    case 3: return -static_cast<std::int64_t>(1 + next_rand() % 1000);
+    default: return static_cast<std::int64_t>(next_rand() % static_cast<std::uint64_t>(typical));
+  }
+}
+
+// A BidOfferV3 as protobuf encoders write it (field order, defaults omitted),
+// with random absent fields, value sizes and signs.
+Bytes random_book() {
+  Bytes out;
+  const std::size_t sym_len = next_rand() % 12;
+  if (sym_len) {
+    put_tag(out, 1, 2);
+    put_varint(out, sym_len);
+    for (std::size_t i = 0; i < sym_len; ++i) out.push_back(static_cast<std::uint8_t>('A' + next_rand() % 26));
+  }
+  auto money = [&](std::uint32_t field) {
+    if (next_rand() % 16 == 0) return;  // absent
+    Bytes m;
+    const std::int64_t units = random_value(400);
+    const std::int64_t nanos = next_rand() % 4 == 0 ? random_value(1000000000) : static_cast<std::int64_t>(next_rand() % 100) * 10000000;
+    if (units) { put_tag(m, 2, 0); put_varint(m, static_cast<std::uint64_t>(units)); }
+    if (static_cast<std::int32_t>(nanos)) { put_tag(m, 3, 0); put_varint(m, static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(nanos)))); }
+    put_tag(out, field, 2);
+    put_varint(out, m.size());
+    out.insert(out.end(), m.begin(), m.end());
+  };
+  auto scalar = [&](std::uint32_t field, std::int64_t typical) {
+    const std::int64_t v = random_value(typical);
+    if (v == 0) return;
+    put_tag(out, field, 0);
+    put_varint(out, static_cast<std::uint64_t>(v));
+  };
+  for (std::uint32_t f = 2; f <= 11; ++f) money(f);
+  for (std::uint32_t f = 12; f <= 21; ++f) scalar(f, 10000000);
+  scalar(22, 4);
+  scalar(23, 4);
+  for (std::uint32_t f = 24; f <= 33; ++f) money(f);
+  for (std::uint32_t f = 34; f <= 43; ++f) scalar(f, 10000000);
+  return out;
+}
+
+// Every variant and the generic loop give the same status and the same slot bytes.
+void same_as_generic(const Bytes& m, const char* what, int r) {
+  for (bool full : {true, false}) {
+    Slot ref;
+    std::unique_ptr<std::uint8_t[]> copy(new std::uint8_t[m.size() ? m.size() : 1]);
+    if (!m.empty()) std::memcpy(copy.get(), m.data(), m.size());
+    const DecodeStatus want = decode_generic(full, copy.get(), m.size(), ref);
+    for (auto v : {settrade::DecoderVariant::kPortable, settrade::DecoderVariant::kBmi2}) {
+      if (!settrade::decoder_variant_available(v)) continue;
+      Slot got;
+      const DecodeStatus st = decode_as(v, full, m, got);
+      CHECK(st == want, "%s %d (%s, %s): status %d, generic loop %d", what, r, settrade::decoder_variant_name(v),
+            full ? "full" : "bba", static_cast<int>(st), static_cast<int>(want));
+      CHECK(std::memcmp(got.b, ref.b, sizeof got.b) == 0, "%s %d (%s, %s): slot differs from the generic loop", what, r,
+            settrade::decoder_variant_name(v), full ? "full" : "bba");
+    }
+  }
+}
+
+void test_books_vs_generic(int rounds) {
+  for (int r = 0; r < rounds; ++r) {
+    Bytes m = random_book();
+    same_as_generic(m, "book", r);
+    for (std::size_t n = 0; n < m.size(); n += 1 + next_rand() % 16) same_as_generic(Bytes(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(n)), "truncated book", r);
+    const std::size_t at = m.empty() ? 0 : next_rand() % m.size();
+    if (!m.empty()) m[at] = static_cast<std::uint8_t>(next_rand());
+    same_as_generic(m, "mutated book", r);
   }
 }
 
@@ -289,11 +398,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "decoder_test: no vectors in %s (pass the directory as argv[1] or SETTRADE_VECTORS_DIR)\n", dir.c_str());
     return 2;
   }
-  std::vector<Bytes> corpus;
-  test_valid(valid, corpus);
-  test_invalid(invalid);
-  test_edge_cases();
-  test_mutations(corpus, 200000);
-  std::printf("decoder_test: %zu valid, %zu invalid vectors; %d checks, %d failures\n", valid.size(), invalid.size(), checks, failures);
+  int variants = 0;
+  for (auto v : {settrade::DecoderVariant::kPortable, settrade::DecoderVariant::kBmi2}) {
+    if (!settrade::decoder_variant_available(v)) {
+      std::printf("decoder_test: variant %s not available on this CPU, skipped\n", settrade::decoder_variant_name(v));
+      continue;
+    }
+    g_variant = v;
+    ++variants;
+    std::vector<Bytes> corpus;
+    test_valid(valid, corpus);
+    test_invalid(invalid);
+    test_edge_cases();
+    test_mutations(corpus, 100000);
+  }
+  test_books_vs_generic(100000);
+  std::printf("decoder_test: %d variant(s) (default %s); %zu valid, %zu invalid vectors; %d checks, %d failures\n", variants,
+              settrade::decoder_variant_name(settrade::best_decoder_variant()), valid.size(), invalid.size(), checks, failures);
   return failures == 0 ? 0 : 1;
 }

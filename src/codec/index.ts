@@ -38,11 +38,21 @@ export const decodeIntoSlot: DecodeIntoSlot = nativeBinding ? nativeDecodeIntoSl
 // One private slot for the object-returning API (single-threaded per isolate).
 const scratch = slotMemory(new ArrayBuffer(SlotLayout.fullBidOfferSlotSize));
 
+// The scratch decoder: with the addon, functions bound to the scratch slot
+// (the slot buffer is unwrapped once, not per message).
+const decodeIntoScratch: (kind: EventKind, payload: Uint8Array) => number = (() => {
+  if (!nativeBinding) return (kind, payload) => jsDecodeIntoSlot(kind, payload, scratch, 0);
+  const bound = nativeBinding.bindSlots(scratch.u8);
+  const fbo = bound.decodeFullBidOffer;
+  const bba = bound.decodeBestBidAsk;
+  return (kind, payload) => (kind === 'bestBidAsk' ? bba(payload, 0) : fbo(payload, 0));
+})();
+
 function decodeScratch(kind: EventKind, payload: Uint8Array, meta: Partial<ReceiveMeta> | undefined): void {
   if (!(payload instanceof Uint8Array)) {
     throw new TypeError(`payload must be a Uint8Array (or Buffer), got ${payload === null ? 'null' : typeof payload}`);
   }
-  const status = decodeIntoSlot(kind, payload, scratch, 0);
+  const status = decodeIntoScratch(kind, payload);
   if (status !== DecodeStatus.OK) throw new ParseError(status);
   // One clock read: both timestamps describe the same instant.
   const mono = meta?.recvMonoNs ?? monoNs();

@@ -2,7 +2,9 @@
  * Dispatcher benchmark: `npx tsx bench/dispatcher.ts [--quick] [--backend native|js] [--out file.json]`.
  *
  * 1. worker -> main events/s through the ring (consumer: poll() objects and drain() views)
- *    vs the same events sent with postMessage, both kinds;
+ *    vs the same events sent with postMessage, both kinds: lossless (reject-newest, the
+ *    producer retrying when full, every event delivered as with postMessage) and under
+ *    overload with drop-oldest (the producer evicting, the consumer taking what it can);
  * 2. same-thread push + poll ns/event;
  * 3. hand-off latency worker -> main at 100k events/s offered (p50/p99), with a
  *    spinning consumer and with a sleeping one (events() / Atomics.waitAsync);
@@ -17,6 +19,7 @@ import { SlotLayout as L, slotMemory, slotSize } from '../src/events/slot-layout
 import { writeEvent } from '../src/events/slot-writer.js';
 import type { BestBidAsk, BidOfferEvent, FullBidOffer } from '../src/events/types.js';
 import { backend as loadedBackend } from '../src/native.js';
+import { monoNsNumber } from '../src/codec/clock.js';
 import { silentLogger } from '../src/util/logger.js';
 import { percentile, summarize } from './lib/ring-stats.js';
 import { startModuleWorker as startWorker } from '../src/util/worker-script.js';
@@ -38,6 +41,13 @@ interface WorkerJob {
   readonly pacing?: 'spin' | 'tick';
   /** ring mode: push(event) objects (default) or pushSlot() copying a pre-written slot. */
   readonly producer?: 'event' | 'slot';
+  /**
+   * ring mode, lossless: the ring refuses when full (reject-newest) and the
+   * producer retries until the event gets in, so every event is delivered, as
+   * with postMessage (which buffers without bound). Otherwise drop-oldest
+   * under overload: the producer evicts, the consumer gets what it can.
+   */
+  readonly lossless?: boolean;
 }
 
 function sampleEvent(kind: EventKind): BestBidAsk | FullBidOffer {
@@ -73,6 +83,13 @@ function runWorker(job: WorkerJob): void {
       mem.i32[volIndex] = seq;
     };
     for (; seq < job.count; seq++) d.pushSlot(fill);
+  } else if (job.mode === 'ring' && job.lossless) {
+    for (let i = 0; i < job.count; i++) {
+      setSeq(i);
+      while (!d.tryPush(ev as BidOfferEvent)) {
+        /* full: the consumer is behind; retry (backpressure instead of loss) */
+      }
+    }
   } else if (job.mode === 'ring') {
     for (let i = 0; i < job.count; i++) {
       setSeq(i);
@@ -86,17 +103,17 @@ function runWorker(job: WorkerJob): void {
       mem.i32[L.recvMonoNsOffset >> 2] = t % 4294967296;
       mem.i32[(L.recvMonoNsOffset >> 2) + 1] = Math.floor(t / 4294967296);
     };
-    const start = Number(process.hrtime.bigint());
+    const start = monoNsNumber();
     const nap = new Int32Array(new SharedArrayBuffer(4));
     const tickNs = 500_000;
     for (let i = 0; i < job.count; i++) {
       const due = start + i * interval;
       if (job.pacing === 'tick') {
-        const ahead = due - Number(process.hrtime.bigint());
+        const ahead = due - monoNsNumber();
         if (ahead > 0) Atomics.wait(nap, 0, 0, Math.max(ahead, tickNs) / 1e6);
-        t = Number(process.hrtime.bigint());
+        t = monoNsNumber();
       } else {
-        while ((t = Number(process.hrtime.bigint())) < due) {
+        while ((t = monoNsNumber()) < due) {
           /* pace */
         }
       }
@@ -114,6 +131,7 @@ const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') +
 const ringBackend: 'native' | 'js' = backendArg === 'js' || backendArg === 'native' ? backendArg : loadedBackend;
 const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
 const REPEATS = quick ? 2 : 3;
+const WARMUP_SECONDS = 0.25;
 // --only throughput,same,latency,idle (default: all)
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
 const want = (part: string): boolean => only === undefined || only.has(part);
@@ -132,14 +150,24 @@ async function ringThroughput(
   count: number,
   consumer: 'poll' | 'drain',
   producer: 'event' | 'slot' = 'event',
+  lossless = false,
 ): Promise<{ eps: number; dropped: number }> {
-  const d = new Dispatcher({ kind, maxSize: 65_536, backend: ringBackend, logger: silentLogger, pollBatchSize: 1024 });
+  const d = new Dispatcher({
+    kind,
+    maxSize: Number(process.env.BENCH_RING ?? 65_536),
+    backend: ringBackend,
+    logger: silentLogger,
+    pollBatchSize: 1024,
+    overflow: lossless ? 'reject-newest' : 'drop-oldest',
+  });
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const w = spawn({ mode: 'ring', kind, count, handle: d.handle, backend: ringBackend, done, producer });
+  const w = spawn({ mode: 'ring', kind, count, handle: d.handle, backend: ringBackend, done, producer, lossless });
   await d.waitForEvents(30_000);
   const t0 = performance.now();
   let received = 0;
   let sink = 0;
+  let waits = 0;
+  let waitedMs = 0;
   const onView = (v: { bidVol: number }): void => {
     sink += v.bidVol;
   };
@@ -154,13 +182,19 @@ async function ringThroughput(
     received += n;
     if (n === 0) {
       if (Atomics.load(done, 0) === 1 && d.stats().queueLen === 0) break;
+      const tw = performance.now();
       await d.waitForEvents(5);
+      waits++;
+      waitedMs += performance.now() - tw;
     }
   }
   const secs = (performance.now() - t0) / 1000;
   await w.exited;
   if (sink < 0) console.log(sink);
-  return { eps: received / secs, dropped: d.stats().totalDropped };
+  if (process.env.BENCH_DEBUG) console.error(`${kind} ${consumer} ${producer} lossless=${lossless}: ${received} in ${(secs * 1000).toFixed(0)} ms, ${waits} waits, ${waitedMs.toFixed(0)} ms waiting`);
+  if (lossless && received !== count) throw new Error(`lossless run delivered ${received} of ${count}`);
+  // reject-newest counts each refused attempt as a drop; lossless runs retried every one.
+  return { eps: received / secs, dropped: lossless ? 0 : d.stats().totalDropped };
 }
 
 async function postThroughput(kind: EventKind, count: number): Promise<number> {
@@ -183,7 +217,7 @@ async function postThroughput(kind: EventKind, count: number): Promise<number> {
 }
 
 async function latency(rate: number, seconds: number, sleeping: boolean, pacing: 'spin' | 'tick' = 'spin'): Promise<{ p50: number; p99: number; p999: number; max: number; samples: number }> {
-  const count = Math.round(rate * seconds);
+  const count = Math.round(rate * (seconds + WARMUP_SECONDS));
   const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 65_536, backend: ringBackend, logger: silentLogger });
   const done = new Int32Array(new SharedArrayBuffer(4));
   const w = spawn({ mode: 'latency', kind: 'bestBidAsk', count, handle: d.handle, backend: ringBackend, done, rate, pacing });
@@ -192,7 +226,7 @@ async function latency(rate: number, seconds: number, sleeping: boolean, pacing:
   const onView = (v: { mem: SlotMemory; offset: number }): void => {
     const i = (v.offset + L.recvMonoNsOffset) >> 2;
     const sent = v.mem.i32[i + 1]! * 4294967296 + v.mem.u32[i]!;
-    lat[n++] = Number(process.hrtime.bigint()) - sent;
+    lat[n++] = monoNsNumber() - sent;
   };
   if (sleeping) {
     while (n < count) {
@@ -208,7 +242,10 @@ async function latency(rate: number, seconds: number, sleeping: boolean, pacing:
     }
   }
   await w.exited;
-  const s = lat.subarray(0, n);
+  // The first quarter second is warm-up (JIT compilation on both threads,
+  // first-touch page faults in the ring): not counted.
+  const warm = Math.min(n, Math.round(rate * WARMUP_SECONDS));
+  const s = lat.subarray(warm, n);
   const us = (q: number): number => Number((percentile(s, q) / 1000).toFixed(2));
   return { p50: us(0.5), p99: us(0.99), p999: us(0.999), max: us(1), samples: n };
 }
@@ -273,11 +310,15 @@ async function main(): Promise<void> {
     const post: number[] = [];
     const slot: number[] = [];
     let dropped = 0;
+    const losslessPoll: number[] = [];
+    const losslessDrain: number[] = [];
     for (let r = 0; r < REPEATS; r++) {
       const a = await ringThroughput(kind, ringN, 'poll');
       const b = await ringThroughput(kind, ringN, 'drain');
       poll.push(a.eps);
       drain.push(b.eps);
+      losslessPoll.push((await ringThroughput(kind, ringN, 'poll', 'event', true)).eps);
+      losslessDrain.push((await ringThroughput(kind, ringN, 'drain', 'event', true)).eps);
       const c = await ringThroughput(kind, ringN, 'drain', 'slot');
       slot.push(c.eps);
       dropped += a.dropped + b.dropped + c.dropped;
@@ -287,7 +328,13 @@ async function main(): Promise<void> {
     const dr = summarize(drain);
     const pm = summarize(post);
     const sl = summarize(slot);
+    const lp = summarize(losslessPoll);
+    const ld = summarize(losslessDrain);
     throughput[kind] = {
+      losslessPollEventsPerSec: lp,
+      losslessDrainEventsPerSec: ld,
+      speedupLosslessPollVsPostMessage: Number((lp.median / pm.median).toFixed(1)),
+      speedupLosslessDrainVsPostMessage: Number((ld.median / pm.median).toFixed(1)),
       ringPollEventsPerSec: p,
       ringDrainEventsPerSec: dr,
       postMessageEventsPerSec: pm,

@@ -8,6 +8,8 @@ import {
   jsDecodeIntoSlot,
   parseErrorCode,
   wallClockNs,
+  monoNs,
+  monoNsNumber,
   type DecodeIntoSlot,
 } from '../src/codec/index.js';
 import type { BoundDecoders } from '../src/codec/native-binding.js';
@@ -73,6 +75,18 @@ describe('codec on the shared vectors', () => {
   it.skipIf(!addon)('native: runs the C++ decoder variant SETTRADE_FEED_NATIVE_DECODER asks for', () => {
     if (process.env.SETTRADE_FEED_NATIVE_DECODER === 'portable') expect(addon!.decoderVariant).toBe('portable');
     else expect(['bmi2', 'portable']).toContain(addon!.decoderVariant);
+  });
+
+  it('monoNsNumber reads the clock of monoNs(), as a number', () => {
+    for (let i = 0; i < 100; i++) {
+      const before = monoNs();
+      const t = monoNsNumber();
+      const after = monoNs();
+      expect(typeof t).toBe('number');
+      // A double holds these values to within its rounding (< 1 ns below 2^53).
+      expect(t).toBeGreaterThanOrEqual(Number(before) - 1);
+      expect(t).toBeLessThanOrEqual(Number(after) + 1);
+    }
   });
 
   it('an unknown SETTRADE_FEED_NATIVE_DECODER is refused with a message naming it', () => {

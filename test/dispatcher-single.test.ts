@@ -200,6 +200,28 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     expect(other.stats()).toEqual(d.stats());
   });
 
+  it('a sleeping consumer is woken by the first push only: that push takes the sleeping flag', async () => {
+    for (const spinBeforeSleepUs of [0, 200]) {
+      const d = make(backend, { maxSize: 16, spinBeforeSleepUs });
+      const flag = (): number => Atomics.load(new Int32Array(d.handle.buffer), 192 / 4);
+      const waiting = d.waitForEvents(5_000);
+      expect(flag()).toBe(1); // spun (if asked), found nothing, went to sleep
+      d.push(bba(1));
+      expect(flag()).toBe(0); // taken by the push that notified: the next pushes do not notify again
+      d.push(bba(2));
+      expect(flag()).toBe(0);
+      expect(await waiting).toBe(true);
+      expect(d.poll(5)).toEqual([bba(1), bba(2)]);
+    }
+  });
+
+  it('spinBeforeSleepUs travels in the handle and can be overridden by attach()', () => {
+    const d = make(backend, { spinBeforeSleepUs: 7 });
+    expect(d.handle.spinBeforeSleepUs).toBe(7);
+    expect(Dispatcher.attach(d.handle, { logger: silentLogger, backend }).handle.spinBeforeSleepUs).toBe(7);
+    expect(Dispatcher.attach(d.handle, { logger: silentLogger, backend, spinBeforeSleepUs: 0 }).handle.spinBeforeSleepUs).toBe(0);
+  });
+
   it('events() yields what arrives, sleeps while empty, and ends on timeout or abort', async () => {
     const d = make(backend, { maxSize: 16 });
     d.push(bba(0));
@@ -246,7 +268,7 @@ describe.runIf(nativeBinding !== null)('native and JS sides on one ring', () => 
 
 describe('options', () => {
   it('exports its defaults', () => {
-    expect(DISPATCHER_DEFAULTS).toMatchObject({ kind: 'bestBidAsk', overflow: 'drop-oldest', maxSize: 100_000 });
+    expect(DISPATCHER_DEFAULTS).toMatchObject({ kind: 'bestBidAsk', overflow: 'drop-oldest', maxSize: 100_000, spinBeforeSleepUs: 50 });
     const d = new Dispatcher({ logger: silentLogger });
     expect([d.kind, d.maxSize, d.overflow]).toEqual(['bestBidAsk', 100_000, 'drop-oldest']);
   });
@@ -261,6 +283,8 @@ describe('options', () => {
     [{ emaAlpha: 1.5 }, 'emaAlpha'],
     [{ emaAlpha: Number.NaN }, 'emaAlpha'],
     [{ pollBatchSize: 0 }, 'pollBatchSize'],
+    [{ spinBeforeSleepUs: -1 }, 'spinBeforeSleepUs'],
+    [{ spinBeforeSleepUs: 20_000 }, 'spinBeforeSleepUs'],
     [{ logger: {} }, 'logger'],
     [{ backend: 'wasm' }, 'backend'],
   ])('rejects %j naming the option', (o, name) => {

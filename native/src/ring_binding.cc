@@ -174,6 +174,15 @@ napi_value RingPoll(napi_env env, napi_callback_info info) {
   return make_int32(env, static_cast<std::int32_t>(h->consumer.poll(h->out, n)));
 }
 
+// monoNowNs() -> number: uv_hrtime() (the clock of process.hrtime.bigint()) as
+// a double, exact to 2^53 ns (104 days of uptime). No allocation, unlike the
+// bigint: latency probes in hot loops use it so they do not cause GC.
+napi_value MonoNowNs(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_double(env, static_cast<double>(uv_hrtime()), &out);
+  return out;
+}
+
 }  // namespace
 
 // addon.cc's signature; everything below it is raw N-API.
@@ -186,6 +195,7 @@ void InitRing(Napi::Env napi_env_obj, Napi::Object exports_obj) {
       {"ringPushPayload", nullptr, RingPushPayload, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ringPushPayloadAt", nullptr, RingPushPayloadAt, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ringPoll", nullptr, RingPoll, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"monoNowNs", nullptr, MonoNowNs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -13,7 +13,7 @@ import { decodeIntoSlot as jsDecodeIntoSlot } from './js-decoder.js';
 import { DecodeStatus, ParseError } from './status.js';
 
 export { DecodeStatus, ParseError, parseErrorCode, type ParseErrorCode } from './status.js';
-export { wallClockNs, wallClockAt, monoNs } from './clock.js';
+export { wallClockNs, wallClockAt, monoNs, monoNsNumber } from './clock.js';
 export { jsDecodeIntoSlot };
 export type { CodecBinding, ByteSource } from './native-binding.js';
 

@@ -33,6 +33,8 @@ export interface AttachOptions {
   logger?: Logger;
   /** Ring implementation of this side (default: the loaded backend). */
   backend?: RingBackend;
+  /** Consumer side: spin before sleeping, as DispatcherOptions.spinBeforeSleepUs (default: the handle's). */
+  spinBeforeSleepUs?: number;
 }
 
 /** Counters of `stats()`. Exact when both sides are at rest: totalPushed - totalDropped - totalPolled == queueLen. */
@@ -101,6 +103,7 @@ export class Dispatcher {
   // callback threw): served first by the next poll/drain.
   private pendingPos = 0;
   private pendingLen = 0;
+  private readonly spinMs: number;
 
   /**
    * Creates a ring. Throws InvalidOptionError naming the option at fault.
@@ -121,6 +124,7 @@ export class Dispatcher {
     this.backend = backend;
     this.slotSize = config.slotSize;
     this.batch = Math.min(o.pollBatchSize, config.capacity);
+    this.spinMs = o.spinBeforeSleepUs / 1000;
     this.handle = Object.freeze({
       buffer,
       kind: config.kind,
@@ -129,6 +133,7 @@ export class Dispatcher {
       dropWarningThreshold: o.dropWarningThreshold,
       emaAlpha: config.emaAlpha,
       pollBatchSize: o.pollBatchSize,
+      spinBeforeSleepUs: o.spinBeforeSleepUs,
     });
     this.ring = new RingMemory(buffer, config);
     this.scratch = slotMemory(new ArrayBuffer(config.slotSize));
@@ -164,6 +169,7 @@ export class Dispatcher {
         emaAlpha: config.emaAlpha,
         dropWarningThreshold: handle.dropWarningThreshold,
         pollBatchSize: handle.pollBatchSize,
+        spinBeforeSleepUs: handle.spinBeforeSleepUs,
         ...options,
       },
       handle.buffer,
@@ -286,12 +292,19 @@ export class Dispatcher {
 
   /**
    * Resolves true as soon as an event is available, false after `timeoutMs`
-   * or on abort. Sleeps in Atomics.waitAsync (no spinning); the producer
-   * notifies only while this side sleeps.
+   * or on abort. Checks the ring for `spinBeforeSleepUs` first (bounded, once
+   * per call), then sleeps in Atomics.waitAsync; the producer notifies only
+   * while this side sleeps.
    */
   async waitForEvents(timeoutMs = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<boolean> {
     const i32 = this.ring.i32;
-    const deadline = performance.now() + timeoutMs;
+    const start = performance.now();
+    const deadline = start + timeoutMs;
+    if (this.pendingPos < this.pendingLen) return true;
+    const spinUntil = start + Math.min(this.spinMs, timeoutMs);
+    for (let now = start; now < spinUntil && !signal?.aborted; now = performance.now()) {
+      if (Atomics.load(i32, W.writeIndex) !== Atomics.load(i32, W.readIndex)) return true;
+    }
     const wake = (): void => {
       Atomics.notify(i32, W.writeIndex);
     };

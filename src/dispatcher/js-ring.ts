@@ -120,7 +120,9 @@ export class JsRingProducer implements RingProducer {
     Atomics.store(i32, W_WRITE, w + 1 === modulus ? 0 : w + 1);
     const ema = f64[F_EMA]!;
     f64[F_EMA] = ema + emaAlpha * ((result & PUSH_EVICTED) !== 0 ? 1 - ema : 0 - ema);
-    if (Atomics.load(i32, W_SLEEPING) !== 0) result |= PUSH_WAKE;
+    // One wake per sleep: the first push that sees the flag takes it (exchange),
+    // the pushes after it see 0 and do not ask for another notify.
+    if (Atomics.load(i32, W_SLEEPING) !== 0 && Atomics.exchange(i32, W_SLEEPING, 0) !== 0) result |= PUSH_WAKE;
     return result;
   }
 }

@@ -21,4 +21,6 @@ export interface RingBinding {
   ringPushPayloadAt(handle: NativeRingHandle, payload: Uint8Array, epoch: number, recvTs: bigint, recvMonoNs: bigint): number;
   /** Moves up to `max` events into `out`; returns how many. */
   ringPoll(handle: NativeRingHandle, max: number): number;
+  /** The monotonic clock of process.hrtime.bigint(), in ns, as a number (no allocation). */
+  monoNowNs(): number;
 }

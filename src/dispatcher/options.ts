@@ -21,6 +21,16 @@ export interface DispatcherOptions {
   emaAlpha?: number;
   /** Events moved out of the ring per native/JS batch (the consumer-local buffer). */
   pollBatchSize?: number;
+  /**
+   * Consumer side: how long `waitForEvents`/`events()` keep checking the ring
+   * (microseconds) before they go to sleep in Atomics.waitAsync; 0 sleeps at
+   * once. A sleep costs a wake-up through the event loop (tens of
+   * microseconds) and the producer a notify, so a consumer that keeps up with
+   * a busy producer would otherwise sleep and wake thousands of times a
+   * second. The spin is bounded and happens once per wait: an idle consumer
+   * still sleeps (no CPU use).
+   */
+  spinBeforeSleepUs?: number;
   /** Logger with the pino call shape; default: the library logger (pino on stderr). */
   logger?: Logger;
   /**
@@ -38,6 +48,7 @@ export const DISPATCHER_DEFAULTS = {
   dropWarningThreshold: 0.01,
   emaAlpha: 0.01,
   pollBatchSize: 256,
+  spinBeforeSleepUs: 50,
 } as const satisfies Partial<DispatcherOptions>;
 
 /** Options after validation, defaults filled in. */
@@ -48,6 +59,7 @@ export interface ResolvedDispatcherOptions {
   readonly dropWarningThreshold: number;
   readonly emaAlpha: number;
   readonly pollBatchSize: number;
+  readonly spinBeforeSleepUs: number;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -88,11 +100,12 @@ export function resolveDispatcherOptions(options: unknown): ResolvedDispatcherOp
     throw new InvalidOptionError('emaAlpha', `must be a number in (0, 1], got ${String(emaAlpha)}`);
   }
   const pollBatchSize = checkInt('pollBatchSize', def(o.pollBatchSize, DISPATCHER_DEFAULTS.pollBatchSize), 1, 65_536);
+  const spinBeforeSleepUs = checkInt('spinBeforeSleepUs', def(o.spinBeforeSleepUs, DISPATCHER_DEFAULTS.spinBeforeSleepUs), 0, 10_000);
   if (o.logger !== undefined && (!isObject(o.logger) || typeof o.logger.warn !== 'function' || typeof o.logger.info !== 'function')) {
     throw new InvalidOptionError('logger', 'must have warn(obj, msg) and info(obj, msg) methods');
   }
   if (o.backend !== undefined && o.backend !== 'native' && o.backend !== 'js') {
     throw new InvalidOptionError('backend', `must be 'native' or 'js', got ${String(o.backend)}`);
   }
-  return { kind, maxSize, overflow, dropWarningThreshold: threshold, emaAlpha, pollBatchSize };
+  return { kind, maxSize, overflow, dropWarningThreshold: threshold, emaAlpha, pollBatchSize, spinBeforeSleepUs };
 }

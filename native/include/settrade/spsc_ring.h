@@ -68,6 +68,7 @@ inline std::int32_t load_relaxed(const std::uint8_t* p) { return as_atomic<std::
 inline std::int32_t load_seq_cst(const std::uint8_t* p) { return as_atomic<std::int32_t>(const_cast<std::uint8_t*>(p))->load(std::memory_order_seq_cst); }
 inline void store_seq_cst(std::uint8_t* p, std::int32_t v) { as_atomic<std::int32_t>(p)->store(v, std::memory_order_seq_cst); }
 inline void store_relaxed(std::uint8_t* p, std::int32_t v) { as_atomic<std::int32_t>(p)->store(v, std::memory_order_relaxed); }
+inline std::int32_t exchange_seq_cst(std::uint8_t* p, std::int32_t v) { return as_atomic<std::int32_t>(p)->exchange(v, std::memory_order_seq_cst); }
 inline bool cas_acq_rel(std::uint8_t* p, std::int32_t* expected, std::int32_t desired) {
   return as_atomic<std::int32_t>(p)->compare_exchange_strong(*expected, desired, std::memory_order_acq_rel, std::memory_order_acquire);
 }
@@ -79,6 +80,7 @@ inline std::int32_t load_relaxed(const std::uint8_t* p) { return __atomic_load_n
 inline std::int32_t load_seq_cst(const std::uint8_t* p) { return __atomic_load_n(reinterpret_cast<const std::int32_t*>(p), __ATOMIC_SEQ_CST); }
 inline void store_seq_cst(std::uint8_t* p, std::int32_t v) { __atomic_store_n(reinterpret_cast<std::int32_t*>(p), v, __ATOMIC_SEQ_CST); }
 inline void store_relaxed(std::uint8_t* p, std::int32_t v) { __atomic_store_n(reinterpret_cast<std::int32_t*>(p), v, __ATOMIC_RELAXED); }
+inline std::int32_t exchange_seq_cst(std::uint8_t* p, std::int32_t v) { return __atomic_exchange_n(reinterpret_cast<std::int32_t*>(p), v, __ATOMIC_SEQ_CST); }
 inline bool cas_acq_rel(std::uint8_t* p, std::int32_t* expected, std::int32_t desired) {
   return __atomic_compare_exchange_n(reinterpret_cast<std::int32_t*>(p), expected, desired, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
@@ -262,7 +264,11 @@ class Producer : public RingView {
     // writeIndex" (also seq_cst) at least one side sees the other (no lost wake-up).
     detail::store_seq_cst(mem_ + kWriteIndexOffset, advance(w, 1));
     update_ema((result & kPushEvicted) != 0 ? 1.0 : 0.0);
-    if (detail::load_seq_cst(mem_ + kSleepingOffset) != 0) result |= kPushWake;
+    // One wake per sleep: the first push that sees the flag takes it (exchange),
+    // the pushes after it see 0 and do not ask for another notify.
+    if (detail::load_seq_cst(mem_ + kSleepingOffset) != 0 && detail::exchange_seq_cst(mem_ + kSleepingOffset, 0) != 0) {
+      result |= kPushWake;
+    }
     return result;
   }
 

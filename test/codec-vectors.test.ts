@@ -89,6 +89,19 @@ describe('codec on the shared vectors', () => {
     }
   });
 
+  it.skipIf(!addon)('native: bindMonoClock writes the monotonic clock into its cell and refuses anything but a Float64Array', () => {
+    expect(() => addon!.bindMonoClock(new Float32Array(1) as unknown as Float64Array)).toThrow(TypeError);
+    expect(() => addon!.bindMonoClock(new Float64Array(0))).toThrow(TypeError);
+    const cell = new Float64Array(2);
+    const read = addon!.bindMonoClock(cell);
+    const before = Number(monoNs());
+    expect(read()).toBeUndefined();
+    const after = Number(monoNs());
+    expect(cell[0]).toBeGreaterThanOrEqual(before - 1);
+    expect(cell[0]).toBeLessThanOrEqual(after + 1);
+    expect(cell[1]).toBe(0);
+  });
+
   it('an unknown SETTRADE_FEED_NATIVE_DECODER is refused with a message naming it', () => {
     const r = spawnSync(process.execPath, ['--import', tsxLoader, '--input-type=module', '-e', "await import('./src/native.ts')"], {
       env: { ...process.env, SETTRADE_FEED_BACKEND: 'auto', SETTRADE_FEED_NATIVE_DECODER: 'avx9000' },

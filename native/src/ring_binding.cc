@@ -175,12 +175,57 @@ napi_value RingPoll(napi_env env, napi_callback_info info) {
 }
 
 // monoNowNs() -> number: uv_hrtime() (the clock of process.hrtime.bigint()) as
-// a double, exact to 2^53 ns (104 days of uptime). No allocation, unlike the
-// bigint: latency probes in hot loops use it so they do not cause GC.
+// a double, exact to 2^53 ns (104 days of uptime).
 napi_value MonoNowNs(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_double(env, static_cast<double>(uv_hrtime()), &out);
   return out;
+}
+
+// bindMonoClock(cell: Float64Array) -> () => undefined, writing uv_hrtime()
+// into cell[0]. A returned double is a heap number (16 bytes of garbage per
+// call); read from a Float64Array it is not, so a latency probe in a hot loop
+// allocates nothing. The function keeps `cell` alive.
+struct ClockCell {
+  double* cell;
+  napi_ref ref;
+};
+
+void FinalizeClock(napi_env env, void* data, void*) {
+  auto* c = static_cast<ClockCell*>(data);
+  napi_delete_reference(env, c->ref);
+  delete c;
+}
+
+napi_value ReadMonoClock(napi_env env, napi_callback_info info) {
+  void* data = nullptr;
+  std::size_t argc = 0;
+  napi_get_cb_info(env, info, &argc, nullptr, nullptr, &data);
+  static_cast<ClockCell*>(data)->cell[0] = static_cast<double>(uv_hrtime());
+  return nullptr;
+}
+
+napi_value BindMonoClock(napi_env env, napi_callback_info info) {
+  std::size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_typedarray_type type;
+  std::size_t length = 0;
+  void* ptr = nullptr;
+  if (argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &length, &ptr, nullptr, nullptr) != napi_ok ||
+      type != napi_float64_array || length < 1) {
+    return throw_type_error(env, "ERR_INVALID_ARG", "bindMonoClock(cell: Float64Array of at least 1 element)");
+  }
+  auto* c = new ClockCell{static_cast<double*>(ptr), nullptr};
+  napi_value fn;
+  if (napi_create_function(env, "readMonoClock", NAPI_AUTO_LENGTH, ReadMonoClock, c, &fn) != napi_ok ||
+      napi_create_reference(env, argv[0], 1, &c->ref) != napi_ok ||
+      napi_add_finalizer(env, fn, c, FinalizeClock, nullptr, nullptr) != napi_ok) {
+    if (c->ref != nullptr) napi_delete_reference(env, c->ref);
+    delete c;
+    return throw_type_error(env, "ERR_NAPI", "bindMonoClock: could not create the clock function");
+  }
+  return fn;
 }
 
 }  // namespace
@@ -196,6 +241,7 @@ void InitRing(Napi::Env napi_env_obj, Napi::Object exports_obj) {
       {"ringPushPayloadAt", nullptr, RingPushPayloadAt, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ringPoll", nullptr, RingPoll, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"monoNowNs", nullptr, MonoNowNs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"bindMonoClock", nullptr, BindMonoClock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

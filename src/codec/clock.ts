@@ -27,9 +27,17 @@ export function monoNs(): bigint {
 /**
  * Monotonic nanoseconds as a number (exact below 2^53 ns, ~104 days of
  * uptime), on the same clock as `monoNs()`. With the addon it allocates
- * nothing (the bigint of `process.hrtime.bigint()` does), so a latency probe
- * in a hot loop does not itself cause garbage-collection pauses.
+ * nothing: the addon writes the time into a Float64Array cell, which
+ * optimized code reads as a raw double (a bigint, or a number returned by a
+ * native call, is a fresh heap object each time). So a latency probe in a hot
+ * loop does not itself cause garbage-collection pauses.
  */
-export const monoNsNumber: () => number = nativeBinding
-  ? nativeBinding.monoNowNs
-  : (): number => Number(process.hrtime.bigint());
+export const monoNsNumber: () => number = ((): (() => number) => {
+  if (!nativeBinding) return (): number => Number(process.hrtime.bigint());
+  const cell = new Float64Array(1);
+  const read = nativeBinding.bindMonoClock(cell);
+  return (): number => {
+    read();
+    return cell[0]!;
+  };
+})();

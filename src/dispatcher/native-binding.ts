@@ -21,6 +21,8 @@ export interface RingBinding {
   ringPushPayloadAt(handle: NativeRingHandle, payload: Uint8Array, epoch: number, recvTs: bigint, recvMonoNs: bigint): number;
   /** Moves up to `max` events into `out`; returns how many. */
   ringPoll(handle: NativeRingHandle, max: number): number;
-  /** The monotonic clock of process.hrtime.bigint(), in ns, as a number (no allocation). */
+  /** The monotonic clock of process.hrtime.bigint(), in ns, as a number (a heap number: 16 bytes per call). */
   monoNowNs(): number;
+  /** A function that writes the same clock into `cell[0]` and returns nothing (no allocation at all). */
+  bindMonoClock(cell: Float64Array): () => void;
 }

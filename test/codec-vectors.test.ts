@@ -122,6 +122,11 @@ describe('codec on the shared vectors', () => {
     expect(b.decodeBestBidAsk(payload, SlotLayout.fullBidOfferSlotSize - SlotLayout.bestBidAskSlotSize)).toBe(DecodeStatus.OK);
     expect(b.decodeFullBidOffer(payload, 0)).toBe(DecodeStatus.OK);
     expect(readFullBidOffer(mem, 0).symbol).toBe(valid[1]!.expect.symbol);
+    // Offset omitted: slot 0; a buffer smaller than a slot is refused.
+    expect(b.decodeFullBidOffer(valid[2]!.payload)).toBe(DecodeStatus.OK);
+    expect(readFullBidOffer(mem, 0).symbol).toBe(valid[2]!.expect.symbol);
+    const tiny = addon!.bindSlots(new Uint8Array(64));
+    expect(() => tiny.decodeBestBidAsk(payload)).toThrow(RangeError);
   });
 
   for (const [name, decode] of backends) {

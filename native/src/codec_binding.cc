@@ -184,20 +184,24 @@ void FinalizeBound(napi_env env, void* data, void*) {
   delete b;
 }
 
-// bound(payload: Uint8Array, slotByteOffset: number): number
+// bound(payload: Uint8Array, slotByteOffset = 0): number
 template <DecodeFn Decode, std::size_t SlotSize>
 napi_value DecodeBound(napi_env env, napi_callback_info info) {
   std::size_t argc = 2;
   napi_value argv[2];
   void* data = nullptr;
   napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
-  if (argc < 2) return type_error(env, "expected (payload, slotByteOffset)");
+  if (argc < 1) return type_error(env, "expected (payload, slotByteOffset?)");
   const auto* b = static_cast<const BoundSlots*>(data);
   std::uint8_t* payload;
   std::size_t payload_len;
   if (!get_bytes(env, argv[0], &payload, &payload_len)) return type_error(env, "payload must be a Uint8Array");
-  std::size_t off;
-  if (!slot_offset(env, argv[1], b->len, SlotSize, &off)) return nullptr;
+  std::size_t off = 0;
+  if (argc >= 2) {
+    if (!slot_offset(env, argv[1], b->len, SlotSize, &off)) return nullptr;
+  } else if (b->len < SlotSize) {
+    return range_error(env, "the bound slot buffer is smaller than one slot");
+  }
   return make_int32(env, static_cast<std::int32_t>(Decode(payload, payload_len, b->base + off)));
 }
 

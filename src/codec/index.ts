@@ -45,7 +45,7 @@ const decodeIntoScratch: (kind: EventKind, payload: Uint8Array) => number = (() 
   const bound = nativeBinding.bindSlots(scratch.u8);
   const fbo = bound.decodeFullBidOffer;
   const bba = bound.decodeBestBidAsk;
-  return (kind, payload) => (kind === 'bestBidAsk' ? bba(payload, 0) : fbo(payload, 0));
+  return (kind, payload) => (kind === 'bestBidAsk' ? bba(payload) : fbo(payload));
 })();
 
 function decodeScratch(kind: EventKind, payload: Uint8Array, meta: Partial<ReceiveMeta> | undefined): void {

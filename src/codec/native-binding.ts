@@ -45,6 +45,7 @@ export interface CodecBinding {
 
 /** Decoders over the slot buffer given to `bindSlots`; same statuses and errors as the unbound ones. */
 export interface BoundDecoders {
-  decodeFullBidOffer(payload: ByteSource, slotByteOffset: number): number;
-  decodeBestBidAsk(payload: ByteSource, slotByteOffset: number): number;
+  /** Offset omitted: the slot at byte 0 (one argument less to convert per call). */
+  decodeFullBidOffer(payload: ByteSource, slotByteOffset?: number): number;
+  decodeBestBidAsk(payload: ByteSource, slotByteOffset?: number): number;
 }

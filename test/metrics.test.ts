@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFeed, type Feed } from '../src/adapter/feed.js';
+import { shardOf } from '../src/dispatcher/index.js';
 import { FeedHealth } from '../src/health/index.js';
-import { createMetrics, serveMetrics, type MetricsServer } from '../src/metrics/index.js';
+import { createMetrics, serveMetrics, type DispatcherSource, type MetricsServer } from '../src/metrics/index.js';
 import { backend } from '../src/native.js';
 import { Simulator } from '../src/sim/index.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -79,6 +80,69 @@ describe('metrics', () => {
       expect(m.get(`settrade_feed_info{backend="${backend}"}`)).toBe(1);
     });
   }
+
+  for (const worker of [false, true]) {
+    it(`labels dispatcher series by shard and covers every ring of a sharded feed (${worker ? 'worker' : 'in-thread'} feed)`, async () => {
+      // KBANK routes to ring 0, AOT and PTT to ring 1 (FNV-1a mod 2): both rings carry events.
+      const symbols = ['AOT', 'KBANK', 'PTT'];
+      expect(new Set(symbols.map((s) => shardOf(s, 2))).size).toBe(2);
+      sim = new Simulator({ symbols, ratePerSymbol: 100 });
+      const { baseUrl, credentials } = await sim.start();
+      feed = await createFeed({ ...credentials, baseUrl, symbols, fullDepth: false, shards: 2, worker, logger: silentLogger });
+      const registry = createMetrics({ feed, dispatcher: feed.shards, backend });
+      server = await serveMetrics({ registry });
+
+      const consumed = [0, 0];
+      const seen = new Set<string>();
+      const drainAll = (): number =>
+        feed!.shards.reduce((n, d, i) => {
+          const got = d.drain((view) => seen.add(view.symbol));
+          consumed[i]! += got;
+          return n + got;
+        }, 0);
+      for (let i = 0; i < 200 && seen.size < symbols.length; i++) {
+        await feed.shards[i % 2]!.waitForEvents(50);
+        drainAll();
+      }
+      expect([...seen].sort()).toEqual([...symbols].sort());
+
+      // Stall the feed, then drain every ring until nothing more arrives, so the figures are at rest.
+      sim.faults.stallFeed(60_000);
+      let quiet = 0;
+      while (quiet < 3) {
+        await new Promise((r) => setTimeout(r, 100));
+        quiet = drainAll() === 0 ? quiet + 1 : 0;
+      }
+      const rest = await feed.stats();
+      const m = samples(await (await fetch(server.url)).text());
+      for (const i of [0, 1]) {
+        const d = feed.shards[i]!.stats();
+        expect(consumed[i]).toBeGreaterThan(0);
+        expect(m.get(`settrade_feed_dispatcher_pushed_total{shard="${i}"}`)).toBe(consumed[i]);
+        expect(m.get(`settrade_feed_dispatcher_polled_total{shard="${i}"}`)).toBe(consumed[i]);
+        expect(m.get(`settrade_feed_dispatcher_dropped_total{shard="${i}"}`)).toBe(0);
+        expect(m.get(`settrade_feed_dispatcher_queue_length{shard="${i}"}`)).toBe(0);
+        expect(m.get(`settrade_feed_dispatcher_queue_capacity{shard="${i}"}`)).toBe(d.maxSize);
+        expect(m.has(`settrade_feed_dispatcher_queue_utilization{shard="${i}"}`)).toBe(true);
+      }
+      // No third ring and no unlabelled series beside the per-shard ones.
+      expect(m.has('settrade_feed_dispatcher_pushed_total{shard="2"}')).toBe(false);
+      expect(m.has('settrade_feed_dispatcher_pushed_total')).toBe(false);
+      // Every message the client received was pushed to exactly one ring.
+      const pushed = (m.get('settrade_feed_dispatcher_pushed_total{shard="0"}') ?? 0) + (m.get('settrade_feed_dispatcher_pushed_total{shard="1"}') ?? 0);
+      expect(pushed).toBe(rest.client.messagesReceived);
+      expect(pushed).toBe(consumed[0]! + consumed[1]!);
+    });
+  }
+
+  it('rejects a dispatcher option that is not a ring or a non-empty array of rings, naming the field', () => {
+    expect(() => createMetrics({ dispatcher: [] })).toThrow(/^dispatcher: must be a dispatcher or a non-empty array/);
+    const notRing = { size: 1 } as unknown as DispatcherSource;
+    expect(() => createMetrics({ dispatcher: notRing })).toThrow(/^dispatcher: must have a stats\(\) method/);
+    const ring: DispatcherSource = { stats: () => ({ totalPushed: 0, totalPolled: 0, totalDropped: 0, queueLen: 0, maxSize: 1 }) };
+    expect(() => createMetrics({ dispatcher: [ring, notRing] })).toThrow(/^dispatcher\[1\]: must have a stats\(\) method/);
+    expect(() => createMetrics({ dispatcher: [ring, notRing] })).toThrow(expect.objectContaining({ code: 'ERR_METRICS_OPTION' }));
+  });
 
   it('counts a reconnect and parse errors after faults', async () => {
     sim = new Simulator({ symbols: ['AOT'], ratePerSymbol: 100 });

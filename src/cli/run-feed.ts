@@ -7,7 +7,7 @@
 import type { SlotView } from '../events/slot-reader.js';
 import { createMetrics } from '../metrics/registry.js';
 import { serveMetrics, type MetricsServer } from '../metrics/server.js';
-import type { AdapterStatsLike, ClientStatsLike, DispatcherHealthLike, DispatcherStatsLike, HealthSource } from '../metrics/sources.js';
+import type { AdapterStatsLike, ClientStatsLike, DispatcherHealthLike, DispatcherSource, DispatcherStatsLike, HealthSource } from '../metrics/sources.js';
 import { BookState, type HealthSink } from './book-state.js';
 import { LatencyWindow } from './latency.js';
 import type { ViewSnapshot } from './live-view.js';
@@ -23,6 +23,8 @@ export interface CliFeed {
     /** Resolves when events may be available, after `timeoutMs`, or on abort (no spinning). */
     waitForEvents(timeoutMs?: number, signal?: AbortSignal): Promise<boolean>;
   };
+  /** Every ring in shard order (the first is `dispatcher`); metrics export them all. */
+  readonly shards: readonly DispatcherSource[];
   stats(): Promise<FeedStatsLike> | FeedStatsLike;
   on(event: 'error', listener: (err: Error) => void): unknown;
   shutdown(): Promise<void>;
@@ -95,7 +97,7 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
   // Before any timer starts: a port already in use fails the run here, with nothing to clean up.
   let metrics: MetricsServer | undefined;
   if (options.metricsPort !== undefined) {
-    const registry = createMetrics({ feed, dispatcher: feed.dispatcher, health, backend: options.backend });
+    const registry = createMetrics({ feed, dispatcher: feed.shards, health, backend: options.backend });
     metrics = await serveMetrics({ registry, port: options.metricsPort });
     process.stderr.write(`settrade-feed: metrics at ${metrics.url}\n`);
   }

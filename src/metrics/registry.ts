@@ -4,6 +4,7 @@
  * Prometheus scrapes (prom-client `collect`), once per scrape.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { MetricsServerError } from './server.js';
 import type {
   AdapterSource,
   AdapterStatsLike,
@@ -20,7 +21,12 @@ import type {
 export interface MetricsOptions {
   readonly client?: ClientSource;
   readonly adapter?: AdapterSource;
-  readonly dispatcher?: DispatcherSource;
+  /**
+   * One ring, or every ring of a sharded feed in shard order (`feed.shards`).
+   * With one ring the `dispatcher_*` series carry no label; with several, each
+   * ring's series carry `shard="0"`..`shard="N-1"` (sum them for the feed).
+   */
+  readonly dispatcher?: DispatcherSource | readonly DispatcherSource[];
   readonly health?: HealthSource;
   /** A worker-mode feed; its client/adapter figures are used when `client`/`adapter` are absent. */
   readonly feed?: FeedSource;
@@ -38,11 +44,17 @@ export const METRICS_DEFAULTS = { prefix: 'settrade_feed_' } as const;
 /** The connection states a `state` label can take. */
 export const CLIENT_STATES = ['INIT', 'CONNECTING', 'CONNECTED', 'RECONNECTING', 'SHUTDOWN'] as const;
 
+/** One ring's figures at a scrape. */
+interface RingSnapshot {
+  stats: DispatcherStatsLike;
+  health?: DispatcherHealthLike;
+}
+
 interface ScrapeSnapshot {
   client?: ClientStatsLike;
   adapter?: AdapterStatsLike;
-  dispatcher?: DispatcherStatsLike;
-  dispatcherHealth?: DispatcherHealthLike;
+  /** Index = shard number. */
+  rings?: RingSnapshot[];
   feedDead?: boolean;
   staleSymbols?: number;
   trackedSymbols?: number;
@@ -55,7 +67,8 @@ interface ScrapeSnapshot {
 export function createMetrics(options: MetricsOptions = {}): Registry {
   const registry = options.registry ?? new Registry();
   const prefix = options.prefix ?? METRICS_DEFAULTS.prefix;
-  const snapshot = scrapeCache(options);
+  const rings = dispatcherList(options.dispatcher);
+  const snapshot = scrapeCache(options, rings);
 
   const counter = (name: string, help: string, read: (s: ScrapeSnapshot) => number | undefined): void => {
     new Counter({
@@ -111,14 +124,48 @@ export function createMetrics(options: MetricsOptions = {}): Registry {
       return subs === undefined ? undefined : typeof subs === 'number' ? subs : subs.length;
     });
   }
-  if (options.dispatcher) {
-    counter('dispatcher_pushed_total', 'Events pushed into the queue.', (s) => s.dispatcher?.totalPushed);
-    counter('dispatcher_polled_total', 'Events handed to the consumer.', (s) => s.dispatcher?.totalPolled);
-    counter('dispatcher_dropped_total', 'Events dropped by the overflow policy.', (s) => s.dispatcher?.totalDropped);
-    gauge('dispatcher_queue_length', 'Events waiting in the queue.', (s) => s.dispatcher?.queueLen);
-    gauge('dispatcher_queue_capacity', 'Queue capacity (maxSize).', (s) => s.dispatcher?.maxSize);
-    gauge('dispatcher_queue_utilization', 'queueLen / maxSize.', (s) => s.dispatcherHealth?.queueUtilization);
-    gauge('dispatcher_drop_rate_ema', 'Exponential moving average of the drop rate.', (s) => s.dispatcherHealth?.dropRateEma);
+  if (rings.length > 0) {
+    // A single ring keeps the unlabelled series it always had; several rings
+    // are told apart by `shard` (the index in the array, as in `feed.shards`).
+    const labelNames = rings.length > 1 ? ['shard'] : [];
+    const labels = (i: number): Record<string, string> => (rings.length > 1 ? { shard: String(i) } : {});
+    const ringCounter = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void => {
+      new Counter({
+        name: prefix + name,
+        help,
+        labelNames,
+        registers: [registry],
+        async collect() {
+          const all = (await snapshot()).rings;
+          this.reset();
+          all?.forEach((r, i) => {
+            const value = read(r);
+            if (value !== undefined) this.inc(labels(i), value);
+          });
+        },
+      });
+    };
+    const ringGauge = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void => {
+      new Gauge({
+        name: prefix + name,
+        help,
+        labelNames,
+        registers: [registry],
+        async collect() {
+          (await snapshot()).rings?.forEach((r, i) => {
+            const value = read(r);
+            if (value !== undefined) this.set(labels(i), value);
+          });
+        },
+      });
+    };
+    ringCounter('dispatcher_pushed_total', 'Events pushed into the queue.', (r) => r.stats.totalPushed);
+    ringCounter('dispatcher_polled_total', 'Events handed to the consumer.', (r) => r.stats.totalPolled);
+    ringCounter('dispatcher_dropped_total', 'Events dropped by the overflow policy.', (r) => r.stats.totalDropped);
+    ringGauge('dispatcher_queue_length', 'Events waiting in the queue.', (r) => r.stats.queueLen);
+    ringGauge('dispatcher_queue_capacity', 'Queue capacity (maxSize).', (r) => r.stats.maxSize);
+    ringGauge('dispatcher_queue_utilization', 'queueLen / maxSize.', (r) => r.health?.queueUtilization);
+    ringGauge('dispatcher_drop_rate_ema', 'Exponential moving average of the drop rate.', (r) => r.health?.dropRateEma);
   }
   if (options.health) {
     gauge('health_feed_dead', '1 when no event arrived within the global timeout.', (s) =>
@@ -130,17 +177,32 @@ export function createMetrics(options: MetricsOptions = {}): Registry {
   return registry;
 }
 
+/** The rings to export, in shard order; throws naming `dispatcher` when it is not one source or a non-empty array of them. */
+function dispatcherList(dispatcher: MetricsOptions['dispatcher']): readonly DispatcherSource[] {
+  if (dispatcher === undefined) return [];
+  const list: readonly unknown[] = Array.isArray(dispatcher) ? dispatcher : [dispatcher];
+  if (list.length === 0) throw new MetricsServerError('dispatcher: must be a dispatcher or a non-empty array of them, got []', 'ERR_METRICS_OPTION');
+  list.forEach((d, i) => {
+    const ok = typeof d === 'object' && d !== null && typeof (d as { stats?: unknown }).stats === 'function';
+    if (!ok) {
+      const field = Array.isArray(dispatcher) ? `dispatcher[${i}]` : 'dispatcher';
+      throw new MetricsServerError(`${field}: must have a stats() method, got ${d === null ? 'null' : typeof d}`, 'ERR_METRICS_OPTION');
+    }
+  });
+  return list as readonly DispatcherSource[];
+}
+
 /**
  * One read of every component per scrape: prom-client collects all metrics
  * concurrently, so the first collect starts the read and the others share it.
  */
-function scrapeCache(options: MetricsOptions): () => Promise<ScrapeSnapshot> {
+function scrapeCache(options: MetricsOptions, rings: readonly DispatcherSource[]): () => Promise<ScrapeSnapshot> {
   let pending: Promise<ScrapeSnapshot> | undefined;
   let last: ScrapeSnapshot = {};
   return () => {
     if (!pending) {
       // A component that cannot answer (a worker that has ended) leaves its last figures in place.
-      pending = read(options, last)
+      pending = read(options, rings, last)
         .then((s) => (last = s))
         .finally(() => {
         // Cleared on the next turn so one scrape shares one read and the next scrape reads afresh.
@@ -151,7 +213,7 @@ function scrapeCache(options: MetricsOptions): () => Promise<ScrapeSnapshot> {
   };
 }
 
-async function read(options: MetricsOptions, last: ScrapeSnapshot): Promise<ScrapeSnapshot> {
+async function read(options: MetricsOptions, rings: readonly DispatcherSource[], last: ScrapeSnapshot): Promise<ScrapeSnapshot> {
   const out: ScrapeSnapshot = {};
   const settle = async <T>(get: () => T | Promise<T>, fallback: T | undefined): Promise<T | undefined> => {
     try {
@@ -167,10 +229,7 @@ async function read(options: MetricsOptions, last: ScrapeSnapshot): Promise<Scra
   const adapter = options.adapter;
   out.client = client ? await settle(() => client.stats(), last.client) : (fromFeed ?? last.client);
   out.adapter = adapter ? await settle(() => adapter.stats(), last.adapter) : (feedStats?.adapter ?? last.adapter);
-  if (options.dispatcher) {
-    out.dispatcher = options.dispatcher.stats();
-    out.dispatcherHealth = options.dispatcher.health?.();
-  }
+  if (rings.length > 0) out.rings = rings.map((d) => ({ stats: d.stats(), health: d.health?.() }));
   if (options.health) {
     out.feedDead = options.health.isFeedDead();
     out.staleSymbols = [...options.health.staleSymbols()].length;

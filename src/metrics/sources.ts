@@ -50,7 +50,7 @@ export interface AdapterSource {
   stats(): MaybePromise<AdapterStatsLike>;
 }
 
-/** A dispatcher (or a sharded group exposing the same two calls). */
+/** One ring (a Dispatcher); a sharded feed's rings are passed as an array of these (`feed.shards`). */
 export interface DispatcherSource {
   stats(): DispatcherStatsLike;
   health?(): DispatcherHealthLike;

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { MALFORMED_PAYLOADS, Simulator, SimulatorError, bidOfferType, type SimulatorStartInfo } from '../src/sim/index.js';
 import { collect, connectMqtt, decode, getDispatcher, login, mqttTarget, upgradeStatus } from './helpers/sim-client.js';
+import { until } from './helpers/until.js';
 
 const clients: MqttClient[] = [];
 async function connect(info: SimulatorStartInfo): Promise<{ client: MqttClient; url: string; token: string }> {
@@ -122,6 +123,124 @@ describe('burst mode', () => {
       const s = sim.stats();
       expect(s.publishedBySymbol.AOT + s.publishedBySymbol.PTT + s.publishedBySymbol.KBANK).toBe(s.totalPublished);
       expect(() => sim.burst(0, 10)).toThrow(/ratePerSecond/);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe('burst mode on a subset of symbols', () => {
+  it('publishes only the named symbols: a subscriber to another symbol receives nothing during the burst', async () => {
+    // No normal-rate publishing, so every message a subscriber gets comes from a burst.
+    const sim = new Simulator({ symbols: ['AOT', 'PTT'], ratePerSymbol: 0 });
+    const info = await sim.start();
+    try {
+      const { client } = await connect(info);
+      await client.subscribeAsync(['proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/PTT']);
+      const got = { AOT: 0, PTT: 0 };
+      client.on('message', (topic, payload) => {
+        const symbol = decode(payload).symbol as keyof typeof got;
+        expect(topic).toBe(`proto/topic/bidofferv3/${symbol}`);
+        got[symbol]++;
+      });
+
+      let end = new Promise((resolve) => sim.once('burstEnd', resolve));
+      sim.burst(20_000, 300, { symbols: ['AOT'] });
+      await end;
+      const b = sim.stats().burst!;
+      expect(b.symbols).toEqual(['AOT']);
+      expect(b.published).toBeGreaterThanOrEqual(100);
+      // QoS 0 over one connection: every published burst message reaches the subscriber, in order.
+      await until(() => got.AOT === b.published, `${b.published} AOT messages (got ${got.AOT})`);
+      expect(got.PTT).toBe(0);
+      expect(sim.stats().publishedBySymbol.PTT ?? 0).toBe(0);
+
+      // Control: the PTT subscription is live, so the zero above is the burst's doing.
+      end = new Promise((resolve) => sim.once('burstEnd', resolve));
+      sim.burst(2_000, 100, { symbols: ['PTT'] });
+      await end;
+      const p = sim.stats().burst!;
+      expect(p.symbols).toEqual(['PTT']);
+      expect(p.published).toBeGreaterThan(0);
+      await until(() => got.PTT === p.published, `${p.published} PTT messages (got ${got.PTT})`);
+      expect(got.AOT).toBe(b.published);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('pauses the normal rate of the other symbols while the burst runs, and shares the rate among the named ones', async () => {
+    const sim = new Simulator({ symbols: ['AOT', 'PTT', 'KBANK'], ratePerSymbol: 200 });
+    await sim.start();
+    try {
+      await until(() => (sim.stats().publishedBySymbol.KBANK ?? 0) > 0, 'normal publishing');
+      const before = sim.stats().publishedBySymbol;
+      const end = new Promise((resolve) => sim.once('burstEnd', resolve));
+      sim.burst(5_000, 200, { symbols: ['AOT', 'PTT', 'AOT'] });
+      await end;
+      const during = sim.stats();
+      expect(during.burst?.symbols).toEqual(['AOT', 'PTT']);
+      expect(during.publishedBySymbol.KBANK).toBe(before.KBANK);
+      const aot = during.publishedBySymbol.AOT! - before.AOT!;
+      const ptt = during.publishedBySymbol.PTT! - before.PTT!;
+      expect(aot + ptt).toBe(during.burst?.published);
+      // Round-robin over the named symbols: an even split, give or take one.
+      expect(Math.abs(aot - ptt)).toBeLessThanOrEqual(1);
+      expect(aot).toBeGreaterThan(100);
+      // The normal rate comes back for every symbol once the burst is over.
+      await until(() => sim.stats().publishedBySymbol.KBANK! > before.KBANK!, 'KBANK after the burst');
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('rejects an empty symbol list, unknown or malformed symbols, naming the field', async () => {
+    const sim = new Simulator({ symbols: ['AOT'], ratePerSymbol: 0 });
+    const info = await sim.start();
+    try {
+      const argument = { name: 'SimulatorError', code: 'ERR_SIM_ARGUMENT' };
+      expect(() => sim.burst(1_000, 100, { symbols: [] })).toThrow(/^invalid burst: symbols: must name at least one symbol/);
+      expect(() => sim.burst(1_000, 100, { symbols: [] })).toThrow(expect.objectContaining(argument));
+      expect(() => sim.burst(1_000, 100, { symbols: ['AOT', 'NOPE', 'XYZ'] })).toThrow(/^invalid burst: symbols: unknown symbols NOPE, XYZ/);
+      expect(() => sim.burst(1_000, 100, { symbols: ['NOPE'] })).toThrow(expect.objectContaining(argument));
+      expect(() => sim.burst(1_000, 100, { symbols: ['aot'] })).toThrow(/symbols\.0: must be an upper-case SET symbol/);
+      expect(() => sim.burst(1_000, 100, { symbol: 'AOT' } as never)).toThrow(/symbol/);
+      expect(sim.stats().burst).toBeUndefined();
+
+      // A symbol that is only subscribed (not configured) is one the simulator publishes, so it may burst.
+      const { client } = await connect(info);
+      const subscribed = new Promise<void>((resolve) => sim.once('subscribed', () => resolve()));
+      await client.subscribeAsync('proto/topic/bidofferv3/KBANK');
+      await subscribed;
+      const end = new Promise((resolve) => sim.once('burstEnd', resolve));
+      sim.burst(1_000, 50, { symbols: ['KBANK'] });
+      await end;
+      expect(sim.stats().burst?.symbols).toEqual(['KBANK']);
+    } finally {
+      await sim.stop();
+    }
+
+    // A start-up burst runs before anyone subscribes: its symbols must be configured ones.
+    const options = { name: 'SimulatorError', code: 'ERR_SIM_OPTIONS' };
+    expect(() => new Simulator({ symbols: ['AOT'], burst: { ratePerSecond: 10, durationMs: 10, symbols: ['PTT'] } })).toThrow(
+      /^invalid simulator options: burst\.symbols: unknown symbol PTT/,
+    );
+    expect(() => new Simulator({ symbols: ['AOT'], burst: { ratePerSecond: 10, durationMs: 10, symbols: [] } })).toThrow(
+      /burst\.symbols: must name at least one symbol/,
+    );
+    expect(() => new Simulator({ burst: { ratePerSecond: 10, durationMs: 10, symbols: ['PTT'] } })).toThrow(expect.objectContaining(options));
+  });
+
+  it('runs a start-up burst on the configured subset only', async () => {
+    const sim = new Simulator({ symbols: ['AOT', 'PTT'], ratePerSymbol: 0, burst: { ratePerSecond: 2_000, durationMs: 100, symbols: ['PTT'] } });
+    const end = new Promise((resolve) => sim.once('burstEnd', resolve));
+    await sim.start();
+    try {
+      await end;
+      const s = sim.stats();
+      expect(s.burst?.symbols).toEqual(['PTT']);
+      expect(s.publishedBySymbol.PTT).toBeGreaterThan(0);
+      expect(s.publishedBySymbol.AOT ?? 0).toBe(0);
     } finally {
       await sim.stop();
     }

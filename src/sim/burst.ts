@@ -12,8 +12,10 @@ import type { SimBook } from './proto-encoder.js';
 export interface BurstStats {
   /** True while the burst runs. */
   active: boolean;
-  /** Requested messages per second (all symbols). */
+  /** Requested messages per second (shared by `symbols`). */
   targetRate: number;
+  /** The symbols the burst publishes (every active symbol when none were named). */
+  symbols: string[];
   /** Requested duration (ms). */
   durationMs: number;
   /** Messages handed to the broker. */
@@ -141,6 +143,7 @@ export class BurstRunner {
     return {
       active: this.running,
       targetRate: opts.ratePerSecond,
+      symbols: [...this.symbols],
       durationMs: opts.durationMs,
       published: this.published,
       delivered: this.deliveredCount,

@@ -19,10 +19,16 @@ export interface PhaseStep {
 
 /** Burst mode: publish far above the normal rate for a while. */
 export interface BurstOptions {
-  /** Target messages per second across all active symbols. */
+  /** Target messages per second in all, shared by the burst's symbols. */
   ratePerSecond: number;
   /** How long the burst lasts (ms). */
   durationMs: number;
+  /**
+   * Only these symbols are published during the burst (default: every active
+   * symbol); the others stay silent until it ends. Each must be one the
+   * simulator publishes; for a start-up burst, one of `symbols`.
+   */
+  symbols?: string[];
 }
 
 /** Options for {@link Simulator}. Every field is optional. */
@@ -79,6 +85,11 @@ const phaseSchema = z.enum(['ATO', 'NORMAL', 'ATC']);
 const burstSchema = z.strictObject({
   ratePerSecond: z.number().positive().max(10_000_000),
   durationMs: z.number().positive().max(3_600_000),
+  symbols: z
+    .array(z.string().regex(SYMBOL_RE, 'must be an upper-case SET symbol'))
+    .min(1, 'must name at least one symbol (omit it to burst every active symbol)')
+    .max(10_000)
+    .optional(),
 });
 
 const schema = z.strictObject({
@@ -123,6 +134,9 @@ export function resolveSimulatorOptions(opts: SimulatorOptions = {}): ResolvedSi
   const parsed = schema.safeParse(opts);
   if (!parsed.success) throw new SimulatorError('ERR_SIM_OPTIONS', `invalid simulator options: ${describe(parsed.error)}`);
   const o = parsed.data;
+  // A start-up burst begins before any client subscribes, so only the configured symbols exist then.
+  const unknown = unknownSymbols(o.burst?.symbols, new Set(o.symbols ?? SIMULATOR_DEFAULTS.symbols));
+  if (unknown !== undefined) throw new SimulatorError('ERR_SIM_OPTIONS', `invalid simulator options: burst.symbols: ${unknown} (not in symbols)`);
   return {
     port: o.port ?? SIMULATOR_DEFAULTS.port,
     brokerId: o.brokerId ?? SIMULATOR_DEFAULTS.brokerId,
@@ -141,9 +155,21 @@ export function resolveSimulatorOptions(opts: SimulatorOptions = {}): ResolvedSi
   };
 }
 
-/** Validates a burst request made at run time. */
-export function parseBurst(ratePerSecond: number, durationMs: number): BurstOptions {
-  const parsed = burstSchema.safeParse({ ratePerSecond, durationMs });
+/**
+ * Validates a burst request made at run time; `known` are the symbols the
+ * simulator publishes now (a burst symbol outside them is rejected).
+ */
+export function parseBurst(ratePerSecond: number, durationMs: number, target: Pick<BurstOptions, 'symbols'>, known: ReadonlySet<string>): BurstOptions {
+  const parsed = burstSchema.safeParse({ ...target, ratePerSecond, durationMs });
   if (!parsed.success) throw new SimulatorError('ERR_SIM_ARGUMENT', `invalid burst: ${describe(parsed.error)}`);
-  return parsed.data;
+  const unknown = unknownSymbols(parsed.data.symbols, known);
+  if (unknown !== undefined) throw new SimulatorError('ERR_SIM_ARGUMENT', `invalid burst: symbols: ${unknown} (neither configured nor subscribed)`);
+  return parsed.data.symbols === undefined ? parsed.data : { ...parsed.data, symbols: [...new Set(parsed.data.symbols)] };
+}
+
+/** `unknown symbol(s) X, Y` for the symbols outside `known`, or undefined when there are none. */
+function unknownSymbols(symbols: readonly string[] | undefined, known: ReadonlySet<string>): string | undefined {
+  const unknown = (symbols ?? []).filter((s) => !known.has(s));
+  if (unknown.length === 0) return undefined;
+  return `unknown symbol${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`;
 }

@@ -18,7 +18,7 @@ import { SimulatorFaults, StallClock } from './faults.js';
 import { MarketGenerator } from './market-generator.js';
 import { MqttGateway } from './mqtt-gateway.js';
 import { topicOf } from '../adapter/symbol.js';
-import { parseBurst, resolveSimulatorOptions, type MarketPhase, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
+import { parseBurst, resolveSimulatorOptions, type BurstOptions, type MarketPhase, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
 import { encodeBook, MALFORMED_PAYLOADS, type SimBook } from './proto-encoder.js';
 import { BurstRunner, type BurstStats } from './burst.js';
 import { createRestHandler } from './rest-server.js';
@@ -238,7 +238,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     this.lastTick = performance.now();
     this.tickTimer = setInterval(() => this.tick(), this.opts.tickIntervalMs);
     if (this.opts.phaseSchedule !== undefined) this.runSchedule(0);
-    if (this.opts.burst !== undefined) this.burst(this.opts.burst.ratePerSecond, this.opts.burst.durationMs);
+    if (this.opts.burst !== undefined) this.burst(this.opts.burst.ratePerSecond, this.opts.burst.durationMs, { symbols: this.opts.burst.symbols });
     this.log.info({ baseUrl: this.baseUrl, brokerId: this.opts.brokerId }, 'sim: started');
     return { baseUrl: this.baseUrl, credentials: this.credentials };
   }
@@ -282,14 +282,18 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
 
   /**
    * Burst mode: publish `ratePerSecond` messages a second in all (spread over
-   * the active symbols, from pre-encoded payloads) for `durationMs`, instead
-   * of the normal rate. The achieved rate is in `stats().burst`.
+   * the active symbols, or over `target.symbols` only, from pre-encoded
+   * payloads) for `durationMs`, instead of the normal rate: symbols outside
+   * the burst are silent until it ends. The achieved rate is in `stats().burst`.
+   * Throws SimulatorError naming the field for a bad rate, duration, an empty
+   * symbol list or a symbol the simulator does not publish.
    */
-  burst(ratePerSecond: number, durationMs: number): void {
-    const b = parseBurst(ratePerSecond, durationMs);
+  burst(ratePerSecond: number, durationMs: number, target: Pick<BurstOptions, 'symbols'> = {}): void {
+    const active = this.activeSymbols();
+    const b = parseBurst(ratePerSecond, durationMs, target, active);
     if (this.life !== 'running') throw new SimulatorError('ERR_SIM_STATE', 'burst() needs a running simulator');
     const variants = new Map<string, Array<{ payload: Uint8Array; book: SimBook }>>();
-    for (const symbol of this.activeSymbols()) {
+    for (const symbol of b.symbols ?? active) {
       const sb = this.generator.book(symbol);
       const list = [];
       for (let i = 0; i < 64; i++) {

@@ -200,6 +200,34 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     expect(other.stats()).toEqual(d.stats());
   });
 
+  it('FullBidOffer events of one symbol share unchanged level arrays, and only those, exactly (bytes, so -0 stays -0)', () => {
+    const d = make(backend, { kind: 'fullBidOffer', maxSize: 16 });
+    const a = fbo(1);
+    const b = { ...a, bidVolumes: a.bidVolumes.map((v, k) => (k === 3 ? v + 1 : v)), recvMonoNs: 99n };
+    const c = { ...b, bidPrices: b.bidPrices.map((v, k) => (k === 0 ? -0 : v)) };
+    const e = { ...c, bidPrices: c.bidPrices.map((v, k) => (k === 0 ? 0 : v)) };
+    for (const ev of [a, b, c, e]) d.push(ev);
+    const [pa, pb, pc, pe] = d.poll(4) as FullBidOffer[];
+    expect([pa, pb, pc, pe]).toEqual([a, b, c, e]);
+    expect(pb!.bidPrices).toBe(pa!.bidPrices); // unchanged: the same frozen array
+    expect(pb!.askPrices).toBe(pa!.askPrices);
+    expect(pb!.askVolumes).toBe(pa!.askVolumes);
+    expect(pb!.bidVolumes).not.toBe(pa!.bidVolumes); // changed at level 4
+    expect(pb!.bidVolumes[3]).toBe(a.bidVolumes[3]! + 1);
+    expect(Object.is(pc!.bidPrices[0], -0)).toBe(true); // -0 == 0 numerically, but not the same bytes
+    expect(pc!.bidPrices).not.toBe(pb!.bidPrices);
+    expect(Object.is(pe!.bidPrices[0], 0)).toBe(true);
+    expect(pe!.bidPrices).not.toBe(pc!.bidPrices);
+    for (const x of [pa, pb, pc, pe]) {
+      expect(Object.isFrozen(x)).toBe(true);
+      expect(Object.isFrozen(x!.bidPrices) && Object.isFrozen(x!.bidVolumes)).toBe(true);
+    }
+    // Another symbol with the same levels gets equal values (shared or not).
+    d.push({ ...a, symbol: 'AOT' });
+    const [other] = d.poll(1) as FullBidOffer[];
+    expect(other).toEqual({ ...a, symbol: 'AOT' });
+  });
+
   it('a sleeping consumer is woken by the first push only: that push takes the sleeping flag', async () => {
     for (const spinBeforeSleepUs of [0, 200]) {
       const d = make(backend, { maxSize: 16, spinBeforeSleepUs });

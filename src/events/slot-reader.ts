@@ -28,6 +28,11 @@ const utf8 = new TextDecoder('utf-8');
 
 /** Decodes the symbol of the slot at `off`, through a small cache. */
 export function readSymbol(mem: SlotMemory, off: number): string {
+  return cacheStrings[symbolSlot(mem, off)]!;
+}
+
+// The symbol cache slot of the slot at `off`, filled with its symbol.
+function symbolSlot(mem: SlotMemory, off: number): number {
   const u8 = mem.u8;
   const base = off + L.symbolOffset;
   let n = u8[off + L.symbolLengthOffset]!;
@@ -44,19 +49,51 @@ export function readSymbol(mem: SlotMemory, off: number): string {
         break;
       }
     }
-    if (same) return cacheStrings[slot]!;
+    if (same) return slot;
   }
   const bytes = u8.slice(base, base + n);
   let ascii = true;
   for (let k = 0; k < n; k++) if (bytes[k]! > 0x7f) ascii = false;
-  const s = ascii ? String.fromCharCode.apply(null, bytes as unknown as number[]) : utf8.decode(bytes);
+  cacheStrings[slot] = ascii ? String.fromCharCode.apply(null, bytes as unknown as number[]) : utf8.decode(bytes);
   cacheBytes[slot] = bytes;
-  cacheStrings[slot] = s;
-  return s;
+  return slot;
 }
 
-function freezeArray(a: number[]): readonly number[] {
-  return Object.freeze(a);
+// Structural sharing of level arrays. A depth update usually changes one
+// level of one side, so of a FullBidOffer's four frozen arrays three are
+// usually equal to the previous event's of the same symbol. Each symbol cache
+// slot remembers, per array, the slot bytes it last read and the frozen array
+// it built from them; equal bytes give back that same array (frozen, so
+// sharing it is unobservable except that `prev.bidPrices === next.bidPrices`
+// says "unchanged"). Bytes, not numbers, are compared, so -0 and NaN payloads
+// stay exact. A collision in the symbol cache only costs a rebuild.
+const LEVEL_WORDS = (L.depthLevels * 8) >> 2; // int32 words of one array of ten 8-byte values
+const ARRAYS = 4; // bidPrices, askPrices, bidVolumes, askVolumes
+const lastWords = new Int32Array(CACHE_SIZE * ARRAYS * LEVEL_WORDS);
+const lastArrays: (readonly number[] | undefined)[] = new Array<readonly number[] | undefined>(CACHE_SIZE * ARRAYS);
+
+function sharedLevels(mem: SlotMemory, byteOff: number, key: number, prices: boolean): readonly number[] {
+  const i32 = mem.i32;
+  const w = byteOff >> 2;
+  const base = key * LEVEL_WORDS;
+  const last = lastArrays[key];
+  if (last !== undefined) {
+    let k = 0;
+    while (k < LEVEL_WORDS && lastWords[base + k] === i32[w + k]) k++;
+    if (k === LEVEL_WORDS) return last;
+  }
+  for (let k = 0; k < LEVEL_WORDS; k++) lastWords[base + k] = i32[w + k]!;
+  const a = new Array<number>(L.depthLevels);
+  if (prices) {
+    const f64 = mem.f64;
+    const f = byteOff >> 3;
+    for (let k = 0; k < L.depthLevels; k++) a[k] = f64[f + k]!;
+  } else {
+    for (let k = 0; k < L.depthLevels; k++) a[k] = readInt64(mem, byteOff + 8 * k);
+  }
+  const frozen = Object.freeze(a);
+  lastArrays[key] = frozen;
+  return frozen;
 }
 
 /** Materializes the BestBidAsk slot at byte offset `off` as a frozen object. */
@@ -75,27 +112,20 @@ export function readBestBidAsk(mem: SlotMemory, off: number): BestBidAsk {
   });
 }
 
-/** Materializes the FullBidOffer slot at byte offset `off` as a frozen object (arrays frozen too). */
+/**
+ * Materializes the FullBidOffer slot at byte offset `off` as a frozen object
+ * (arrays frozen too). A level array equal to the one handed out for the
+ * previous event of the same symbol is that same frozen array.
+ */
 export function readFullBidOffer(mem: SlotMemory, off: number): FullBidOffer {
-  const f64 = mem.f64;
-  const bp = (off + L.fboBidPricesOffset) >> 3;
-  const ap = (off + L.fboAskPricesOffset) >> 3;
-  const bidPrices = new Array<number>(L.depthLevels);
-  const askPrices = new Array<number>(L.depthLevels);
-  const bidVolumes = new Array<number>(L.depthLevels);
-  const askVolumes = new Array<number>(L.depthLevels);
-  for (let k = 0; k < L.depthLevels; k++) {
-    bidPrices[k] = f64[bp + k]!;
-    askPrices[k] = f64[ap + k]!;
-    bidVolumes[k] = readInt64(mem, off + L.fboBidVolumesOffset + 8 * k);
-    askVolumes[k] = readInt64(mem, off + L.fboAskVolumesOffset + 8 * k);
-  }
+  const slot = symbolSlot(mem, off);
+  const key = slot * ARRAYS;
   return Object.freeze({
-    symbol: readSymbol(mem, off),
-    bidPrices: freezeArray(bidPrices),
-    askPrices: freezeArray(askPrices),
-    bidVolumes: freezeArray(bidVolumes),
-    askVolumes: freezeArray(askVolumes),
+    symbol: cacheStrings[slot]!,
+    bidPrices: sharedLevels(mem, off + L.fboBidPricesOffset, key, true),
+    askPrices: sharedLevels(mem, off + L.fboAskPricesOffset, key + 1, true),
+    bidVolumes: sharedLevels(mem, off + L.fboBidVolumesOffset, key + 2, false),
+    askVolumes: sharedLevels(mem, off + L.fboAskVolumesOffset, key + 3, false),
     bidFlag: mem.i32[(off + L.bidFlagOffset) >> 2]!,
     askFlag: mem.i32[(off + L.askFlagOffset) >> 2]!,
     recvTs: readBigInt64(mem, off + L.recvTsOffset),

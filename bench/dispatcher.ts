@@ -5,6 +5,8 @@
  *    vs the same events sent with postMessage, both kinds: lossless (reject-newest, the
  *    producer retrying when full, every event delivered as with postMessage) and under
  *    overload with drop-oldest (the producer evicting, the consumer taking what it can);
+ *    and with the producer decoding encoded books into the ring (pushPayload, lossless),
+ *    as the feed's worker does;
  * 2. same-thread push + poll ns/event;
  * 3. hand-off latency worker -> main at 100k events/s offered (p50/p99), with a
  *    spinning consumer and with a sleeping one (events() / Atomics.waitAsync);
@@ -12,6 +14,8 @@
  * Repeats the throughput/latency runs and flags CV > 15%. Prints JSON.
  */
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Dispatcher, type DispatcherHandle } from '../src/dispatcher/index.js';
 import type { EventKind, SlotMemory } from '../src/events/slot-layout.js';
@@ -39,8 +43,12 @@ interface WorkerJob {
    * tick's events back to back, leaving the core free for everything else.
    */
   readonly pacing?: 'spin' | 'tick';
-  /** ring mode: push(event) objects (default) or pushSlot() copying a pre-written slot. */
-  readonly producer?: 'event' | 'slot';
+  /**
+   * ring mode: push(event) objects (default), pushSlot() copying a pre-written
+   * slot, or pushPayload() decoding BidOfferV3 bytes into the ring (what the
+   * feed's worker does with every MQTT message).
+   */
+  readonly producer?: 'event' | 'slot' | 'payload';
   /**
    * ring mode, lossless: the ring refuses when full (reject-newest) and the
    * producer retries until the event gets in, so every event is delivered, as
@@ -55,6 +63,25 @@ function sampleEvent(kind: EventKind): BestBidAsk | FullBidOffer {
   if (kind === 'bestBidAsk') return { ...base, bid: 33.25, ask: 33.5, bidVol: 0, askVol: 120_000 };
   const lv = (f: (k: number) => number): number[] => Array.from({ length: 10 }, (_, k) => f(k));
   return { ...base, bidPrices: lv((k) => 33.25 - k / 4), askPrices: lv((k) => 33.5 + k / 4), bidVolumes: lv((k) => k), askVolumes: lv((k) => 1000 * k) };
+}
+
+// Encoded BidOfferV3 books as the feed receives them: one level of one side
+// changes from one message to the next (bid volume 1 carries a counter).
+function samplePayloads(): Uint8Array[] {
+  const root = protobuf.loadSync(fileURLToPath(new URL('../proto/bidofferv3.proto', import.meta.url)));
+  const BidOfferV3 = root.lookupType('settrade.v3.BidOfferV3');
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < 1024; i++) {
+    const o: Record<string, unknown> = { symbol: 'PTT', bidFlag: 1, askFlag: 1 };
+    for (let k = 1; k <= 10; k++) {
+      o[`bidPrice${k}`] = { units: 33, nanos: 250_000_000 - (k - 1) * 10_000_000 };
+      o[`askPrice${k}`] = { units: 33, nanos: 500_000_000 + (k - 1) * 10_000_000 };
+      o[`bidVolume${k}`] = k === 1 ? 100_000 + i : 1_000 * k;
+      o[`askVolume${k}`] = 2_000 * k;
+    }
+    out.push(BidOfferV3.encode(BidOfferV3.fromObject(o)).finish());
+  }
+  return out;
 }
 
 // ---------------- worker side ----------------
@@ -72,7 +99,14 @@ function runWorker(job: WorkerJob): void {
     return;
   }
   const d = Dispatcher.attach(job.handle!, { backend: job.backend, logger: silentLogger });
-  if (job.mode === 'ring' && job.producer === 'slot') {
+  if (job.mode === 'ring' && job.producer === 'payload') {
+    const payloads = samplePayloads();
+    if (job.lossless) {
+      for (let i = 0; i < job.count; i++) while (!d.pushPayload(payloads[i & (payloads.length - 1)]!)) {}
+    } else {
+      for (let i = 0; i < job.count; i++) d.pushPayload(payloads[i & (payloads.length - 1)]!);
+    }
+  } else if (job.mode === 'ring' && job.producer === 'slot') {
     // The pipeline's shape: the event is already a slot (pushPayload decodes straight into one).
     const template = slotMemory(new ArrayBuffer(slotSize(job.kind)));
     writeEvent(job.kind, ev as BidOfferEvent, template, 0);
@@ -149,7 +183,7 @@ async function ringThroughput(
   kind: EventKind,
   count: number,
   consumer: 'poll' | 'drain',
-  producer: 'event' | 'slot' = 'event',
+  producer: 'event' | 'slot' | 'payload' = 'event',
   lossless = false,
 ): Promise<{ eps: number; dropped: number }> {
   const d = new Dispatcher({
@@ -312,6 +346,8 @@ async function main(): Promise<void> {
     let dropped = 0;
     const losslessPoll: number[] = [];
     const losslessDrain: number[] = [];
+    const payloadPoll: number[] = [];
+    const payloadDrain: number[] = [];
     for (let r = 0; r < REPEATS; r++) {
       const a = await ringThroughput(kind, ringN, 'poll');
       const b = await ringThroughput(kind, ringN, 'drain');
@@ -319,6 +355,8 @@ async function main(): Promise<void> {
       drain.push(b.eps);
       losslessPoll.push((await ringThroughput(kind, ringN, 'poll', 'event', true)).eps);
       losslessDrain.push((await ringThroughput(kind, ringN, 'drain', 'event', true)).eps);
+      payloadPoll.push((await ringThroughput(kind, ringN, 'poll', 'payload', true)).eps);
+      payloadDrain.push((await ringThroughput(kind, ringN, 'drain', 'payload', true)).eps);
       const c = await ringThroughput(kind, ringN, 'drain', 'slot');
       slot.push(c.eps);
       dropped += a.dropped + b.dropped + c.dropped;
@@ -330,7 +368,13 @@ async function main(): Promise<void> {
     const sl = summarize(slot);
     const lp = summarize(losslessPoll);
     const ld = summarize(losslessDrain);
+    const pp = summarize(payloadPoll);
+    const pd = summarize(payloadDrain);
     throughput[kind] = {
+      payloadPollEventsPerSec: pp,
+      payloadDrainEventsPerSec: pd,
+      speedupPayloadPollVsPostMessage: Number((pp.median / pm.median).toFixed(1)),
+      speedupPayloadDrainVsPostMessage: Number((pd.median / pm.median).toFixed(1)),
       losslessPollEventsPerSec: lp,
       losslessDrainEventsPerSec: ld,
       speedupLosslessPollVsPostMessage: Number((lp.median / pm.median).toFixed(1)),

@@ -12,6 +12,11 @@
  *    spinning consumer and with a sleeping one (events() / Atomics.waitAsync);
  * 4. idle consumer CPU while events() waits on an empty ring.
  * Repeats the throughput/latency runs and flags CV > 15%. Prints JSON.
+ *
+ * Environment: BENCH_RING=<slots> sets the throughput runs' ring size (default
+ * 65,536); BENCH_DEBUG=1 prints, per throughput run, how often and how long the
+ * consumer waited (a consumer that waits most of the time means the producer
+ * is the limit).
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -89,13 +89,13 @@ bool slot_offset(napi_env env, napi_value v, std::size_t buf_len, std::size_t ne
   return true;
 }
 
-using DecodeFn = DecodeStatus (*)(const std::uint8_t*, std::size_t, std::uint8_t*) noexcept;
+using DecodeFn = SlotDecoder;
 
 DecodeStatus DecodeFull(const std::uint8_t* data, std::size_t len, std::uint8_t* slot) noexcept {
-  return decode_full_bid_offer(active_decoder_variant(), data, len, slot);
+  return active_decoders().full(data, len, slot);
 }
 DecodeStatus DecodeBest(const std::uint8_t* data, std::size_t len, std::uint8_t* slot) noexcept {
-  return decode_best_bid_ask(active_decoder_variant(), data, len, slot);
+  return active_decoders().best(data, len, slot);
 }
 
 // decodeX(payload: Uint8Array, slots: Uint8Array, slotByteOffset: number): number
@@ -178,12 +178,6 @@ struct BoundSlots {
   napi_ref ref;
 };
 
-void FinalizeBound(napi_env env, void* data, void*) {
-  auto* b = static_cast<BoundSlots*>(data);
-  napi_delete_reference(env, b->ref);
-  delete b;
-}
-
 // bound(payload: Uint8Array, slotByteOffset = 0): number
 template <DecodeFn Decode, std::size_t SlotSize>
 napi_value DecodeBound(napi_env env, napi_callback_info info) {
@@ -208,16 +202,7 @@ napi_value DecodeBound(napi_env env, napi_callback_info info) {
 // Makes one bound function over `slots_value` (kept alive by the function).
 template <DecodeFn Decode, std::size_t SlotSize>
 napi_value MakeBound(napi_env env, napi_value slots_value, std::uint8_t* base, std::size_t len, const char* name) {
-  auto* b = new BoundSlots{base, len, nullptr};
-  napi_value fn;
-  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, DecodeBound<Decode, SlotSize>, b, &fn) != napi_ok ||
-      napi_create_reference(env, slots_value, 1, &b->ref) != napi_ok ||
-      napi_add_finalizer(env, fn, b, FinalizeBound, nullptr, nullptr) != napi_ok) {
-    if (b->ref != nullptr) napi_delete_reference(env, b->ref);
-    delete b;
-    return nullptr;
-  }
-  return fn;
+  return make_function_over(env, name, DecodeBound<Decode, SlotSize>, new BoundSlots{base, len, nullptr}, slots_value);
 }
 
 // bindSlots(slots: Uint8Array) -> { decodeFullBidOffer(payload, off), decodeBestBidAsk(payload, off) }

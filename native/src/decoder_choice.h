@@ -20,4 +20,16 @@ inline DecoderVariant active_decoder_variant() noexcept {
   return chosen;
 }
 
+// The decoders of that variant, resolved once.
+struct ActiveDecoders {
+  SlotDecoder full;
+  SlotDecoder best;
+};
+
+inline const ActiveDecoders& active_decoders() noexcept {
+  static const ActiveDecoders decoders{full_bid_offer_decoder(active_decoder_variant()),
+                                       best_bid_ask_decoder(active_decoder_variant())};
+  return decoders;
+}
+
 }  // namespace settrade::binding

@@ -38,4 +38,28 @@ inline bool get_uint8_array(napi_env env, napi_value v, std::uint8_t** data, std
   return true;
 }
 
+// A JS function whose callback data is `data` (heap-allocated, ownership
+// taken), which points into the memory of `buffer`: the function holds a
+// strong reference to `buffer`, so the pointer cannot dangle, and the
+// finalizer releases both when the function is collected. `Data` has a
+// `napi_ref ref` member for that reference. nullptr (data freed) on failure.
+template <typename Data>
+napi_value make_function_over(napi_env env, const char* name, napi_callback cb, Data* data, napi_value buffer) {
+  data->ref = nullptr;
+  napi_value fn;
+  const auto finalize = [](napi_env e, void* d, void*) {
+    auto* owned = static_cast<Data*>(d);
+    napi_delete_reference(e, owned->ref);
+    delete owned;
+  };
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, data, &fn) != napi_ok ||
+      napi_create_reference(env, buffer, 1, &data->ref) != napi_ok ||
+      napi_add_finalizer(env, fn, data, finalize, nullptr, nullptr) != napi_ok) {
+    if (data->ref != nullptr) napi_delete_reference(env, data->ref);
+    delete data;
+    return nullptr;
+  }
+  return fn;
+}
+
 }  // namespace settrade::binding

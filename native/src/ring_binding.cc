@@ -134,9 +134,8 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
   // The decoders write every byte but the receive metadata (set below) and a
   // BestBidAsk slot's tail padding: clear only the slot this ring uses.
   std::memset(slot, 0, h->producer.slot_size());
-  const DecoderVariant variant = active_decoder_variant();
-  const DecodeStatus st = h->full_depth ? decode_full_bid_offer(variant, payload, len, slot)
-                                        : decode_best_bid_ask(variant, payload, len, slot);
+  const ActiveDecoders& decoders = active_decoders();
+  const DecodeStatus st = (h->full_depth ? decoders.full : decoders.best)(payload, len, slot);
   if (st != DecodeStatus::kOk) return make_int32(env, -static_cast<std::int32_t>(st));
   std::memcpy(slot + L::kRecvTsOffset, &recv_ts, 8);
   std::memcpy(slot + L::kRecvMonoNsOffset, &recv_mono, 8);
@@ -174,28 +173,15 @@ napi_value RingPoll(napi_env env, napi_callback_info info) {
   return make_int32(env, static_cast<std::int32_t>(h->consumer.poll(h->out, n)));
 }
 
-// monoNowNs() -> number: uv_hrtime() (the clock of process.hrtime.bigint()) as
-// a double, exact to 2^53 ns (104 days of uptime).
-napi_value MonoNowNs(napi_env env, napi_callback_info) {
-  napi_value out;
-  napi_create_double(env, static_cast<double>(uv_hrtime()), &out);
-  return out;
-}
-
 // bindMonoClock(cell: Float64Array) -> () => undefined, writing uv_hrtime()
-// into cell[0]. A returned double is a heap number (16 bytes of garbage per
-// call); read from a Float64Array it is not, so a latency probe in a hot loop
-// allocates nothing. The function keeps `cell` alive.
+// (the clock of process.hrtime.bigint()) into cell[0]. A double returned by a
+// native call is a heap number (16 bytes of garbage per call); read from a
+// Float64Array it is not, so a latency probe in a hot loop allocates nothing.
+// The function keeps `cell` alive.
 struct ClockCell {
   double* cell;
   napi_ref ref;
 };
-
-void FinalizeClock(napi_env env, void* data, void*) {
-  auto* c = static_cast<ClockCell*>(data);
-  napi_delete_reference(env, c->ref);
-  delete c;
-}
 
 napi_value ReadMonoClock(napi_env env, napi_callback_info info) {
   void* data = nullptr;
@@ -216,15 +202,9 @@ napi_value BindMonoClock(napi_env env, napi_callback_info info) {
       type != napi_float64_array || length < 1) {
     return throw_type_error(env, "ERR_INVALID_ARG", "bindMonoClock(cell: Float64Array of at least 1 element)");
   }
-  auto* c = new ClockCell{static_cast<double*>(ptr), nullptr};
-  napi_value fn;
-  if (napi_create_function(env, "readMonoClock", NAPI_AUTO_LENGTH, ReadMonoClock, c, &fn) != napi_ok ||
-      napi_create_reference(env, argv[0], 1, &c->ref) != napi_ok ||
-      napi_add_finalizer(env, fn, c, FinalizeClock, nullptr, nullptr) != napi_ok) {
-    if (c->ref != nullptr) napi_delete_reference(env, c->ref);
-    delete c;
-    return throw_type_error(env, "ERR_NAPI", "bindMonoClock: could not create the clock function");
-  }
+  napi_value fn = make_function_over(env, "readMonoClock", ReadMonoClock, new ClockCell{static_cast<double*>(ptr), nullptr},
+                                     argv[0]);
+  if (fn == nullptr) return throw_type_error(env, "ERR_NAPI", "bindMonoClock: could not create the clock function");
   return fn;
 }
 
@@ -240,7 +220,6 @@ void InitRing(Napi::Env napi_env_obj, Napi::Object exports_obj) {
       {"ringPushPayload", nullptr, RingPushPayload, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ringPushPayloadAt", nullptr, RingPushPayloadAt, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ringPoll", nullptr, RingPoll, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"monoNowNs", nullptr, MonoNowNs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bindMonoClock", nullptr, BindMonoClock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -21,8 +21,6 @@ export interface RingBinding {
   ringPushPayloadAt(handle: NativeRingHandle, payload: Uint8Array, epoch: number, recvTs: bigint, recvMonoNs: bigint): number;
   /** Moves up to `max` events into `out`; returns how many. */
   ringPoll(handle: NativeRingHandle, max: number): number;
-  /** The monotonic clock of process.hrtime.bigint(), in ns, as a number (a heap number: 16 bytes per call). */
-  monoNowNs(): number;
-  /** A function that writes the same clock into `cell[0]` and returns nothing (no allocation at all). */
+  /** A function that writes the clock of process.hrtime.bigint() (ns) into `cell[0]` and returns nothing (no allocation). */
   bindMonoClock(cell: Float64Array): () => void;
 }

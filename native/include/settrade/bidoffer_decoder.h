@@ -592,6 +592,32 @@ inline const char* decoder_variant_name(DecoderVariant v) noexcept {
   return v == DecoderVariant::kBmi2 ? "bmi2" : "portable";
 }
 
+// A slot decoder: payload bytes in, slot written, status out.
+using SlotDecoder = DecodeStatus (*)(const std::uint8_t* data, std::size_t len, std::uint8_t* slot) noexcept;
+
+namespace bidoffer_detail {
+// The decoder of variant `v` writing slots through `Write`.
+template <void (*Write)(const Book&, std::uint8_t*) noexcept>
+inline SlotDecoder variant_decoder(DecoderVariant v) noexcept {
+#if SETTRADE_HAVE_BMI2_VARIANT
+  if (v == DecoderVariant::kBmi2 && decoder_variant_available(v)) return &bmi2::decode_into<Write>;
+#endif
+  (void)v;
+  return &portable::decode_into<Write>;
+}
+}  // namespace bidoffer_detail
+
+// The FullBidOffer / BestBidAsk decoder of variant `v` (kPortable's when `v`
+// cannot run here). Resolve it once and call through the pointer: the variant
+// check then costs nothing per message.
+inline SlotDecoder full_bid_offer_decoder(DecoderVariant v) noexcept {
+  return bidoffer_detail::variant_decoder<bidoffer_detail::write_full>(v);
+}
+
+inline SlotDecoder best_bid_ask_decoder(DecoderVariant v) noexcept {
+  return bidoffer_detail::variant_decoder<bidoffer_detail::write_best>(v);
+}
+
 // Decode a BidOfferV3 payload into a slot: writes the book, the flags, the
 // symbol length and bytes; leaves recvTs, recvMonoNs and connectionEpoch alone.
 // Never reads outside [data, data + len) and never writes outside the slot
@@ -599,36 +625,14 @@ inline const char* decoder_variant_name(DecoderVariant v) noexcept {
 // A variant that is not available here runs as kPortable.
 inline DecodeStatus decode_full_bid_offer(DecoderVariant v, const std::uint8_t* data, std::size_t len,
                                           std::uint8_t* slot) noexcept {
-  namespace d = bidoffer_detail;
-  d::Book b;
-#if SETTRADE_HAVE_BMI2_VARIANT
-  const DecodeStatus st = v == DecoderVariant::kBmi2 && decoder_variant_available(v) ? d::bmi2::decode(data, len, b)
-                                                                                     : d::portable::decode(data, len, b);
-#else
-  (void)v;
-  const DecodeStatus st = d::portable::decode(data, len, b);
-#endif
-  if (st != DecodeStatus::kOk) return st;
-  d::write_full(b, slot);
-  return DecodeStatus::kOk;
+  return full_bid_offer_decoder(v)(data, len, slot);
 }
 
 // Same validation as decode_full_bid_offer (same accept/reject and status);
 // writes level 1 only (layout::kBestBidAskSlotSize bytes).
 inline DecodeStatus decode_best_bid_ask(DecoderVariant v, const std::uint8_t* data, std::size_t len,
                                         std::uint8_t* slot) noexcept {
-  namespace d = bidoffer_detail;
-  d::Book b;
-#if SETTRADE_HAVE_BMI2_VARIANT
-  const DecodeStatus st = v == DecoderVariant::kBmi2 && decoder_variant_available(v) ? d::bmi2::decode(data, len, b)
-                                                                                     : d::portable::decode(data, len, b);
-#else
-  (void)v;
-  const DecodeStatus st = d::portable::decode(data, len, b);
-#endif
-  if (st != DecodeStatus::kOk) return st;
-  d::write_best(b, slot);
-  return DecodeStatus::kOk;
+  return best_bid_ask_decoder(v)(data, len, slot);
 }
 
 inline DecodeStatus decode_full_bid_offer(const std::uint8_t* data, std::size_t len, std::uint8_t* slot) noexcept {

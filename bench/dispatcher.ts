@@ -10,7 +10,14 @@
  * 2. same-thread push + poll ns/event;
  * 3. hand-off latency worker -> main at 100k events/s offered (p50/p99), with a
  *    spinning consumer and with a sleeping one (events() / Atomics.waitAsync);
- * 4. idle consumer CPU while events() waits on an empty ring.
+ *    The same latency run with a ring that is not pre-touched (preTouchMemory:
+ *    false: its first lap page-faults every 4 KiB) shows what pre-touching buys;
+ * 4. idle consumer CPU while events() waits on an empty ring;
+ * 5. the platform's own stalls: one thread spinning on the clock records every
+ *    gap > 5 us (its vCPU was taken away). The share of time spent more than
+ *    10 us into such a gap is the share of events a consumer on that vCPU
+ *    delivers late by more than 10 us whatever the code does: above 1%, a p99
+ *    <= 10 us cannot be measured on this machine.
  * Repeats the throughput/latency runs and flags CV > 15%. Prints JSON.
  *
  * Environment: BENCH_RING=<slots> sets the throughput runs' ring size (default
@@ -255,13 +262,26 @@ async function postThroughput(kind: EventKind, count: number): Promise<number> {
   return (count - 1) / secs;
 }
 
-async function latency(rate: number, seconds: number, sleeping: boolean, pacing: 'spin' | 'tick' = 'spin'): Promise<{ p50: number; p99: number; p999: number; max: number; samples: number }> {
+async function latency(
+  rate: number,
+  seconds: number,
+  sleeping: boolean,
+  pacing: 'spin' | 'tick' = 'spin',
+  preTouchMemory = true,
+): Promise<{ p50: number; p99: number; p999: number; max: number; samples: number; minorPageFaults: number }> {
   const count = Math.round(rate * (seconds + WARMUP_SECONDS));
-  const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 65_536, backend: ringBackend, logger: silentLogger });
+  const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 65_536, backend: ringBackend, logger: silentLogger, preTouchMemory });
   const done = new Int32Array(new SharedArrayBuffer(4));
   const w = spawn({ mode: 'latency', kind: 'bestBidAsk', count, handle: d.handle, backend: ringBackend, done, rate, pacing });
   const lat = new Float64Array(count);
   let n = 0;
+  // Page faults of the whole process (both threads) over the measured part:
+  // the ring's first lap takes one per 4 KiB unless the ring was pre-touched.
+  const warmCount = Math.round(rate * WARMUP_SECONDS);
+  let faults0 = -1;
+  const markWarm = (): void => {
+    if (faults0 < 0 && n >= warmCount) faults0 = process.resourceUsage().minorPageFault;
+  };
   const onView = (v: { mem: SlotMemory; offset: number }): void => {
     const i = (v.offset + L.recvMonoNsOffset) >> 2;
     const sent = v.mem.i32[i + 1]! * 4294967296 + v.mem.u32[i]!;
@@ -269,6 +289,7 @@ async function latency(rate: number, seconds: number, sleeping: boolean, pacing:
   };
   if (sleeping) {
     while (n < count) {
+      markWarm();
       if (d.drain(onView, 1024) === 0) {
         if (Atomics.load(done, 0) === 1 && d.stats().queueLen === 0) break;
         await d.waitForEvents(1000);
@@ -277,16 +298,18 @@ async function latency(rate: number, seconds: number, sleeping: boolean, pacing:
   } else {
     await d.waitForEvents(30_000);
     while (n < count) {
+      markWarm();
       if (d.drain(onView, 1024) === 0 && Atomics.load(done, 0) === 1 && d.stats().queueLen === 0) break;
     }
   }
+  const minorPageFaults = faults0 < 0 ? 0 : process.resourceUsage().minorPageFault - faults0;
   await w.exited;
   // The first quarter second is warm-up (JIT compilation on both threads,
   // first-touch page faults in the ring): not counted.
-  const warm = Math.min(n, Math.round(rate * WARMUP_SECONDS));
+  const warm = Math.min(n, warmCount);
   const s = lat.subarray(warm, n);
   const us = (q: number): number => Number((percentile(s, q) / 1000).toFixed(2));
-  return { p50: us(0.5), p99: us(0.99), p999: us(0.999), max: us(1), samples: n };
+  return { p50: us(0.5), p99: us(0.99), p999: us(0.999), max: us(1), samples: n, minorPageFaults };
 }
 
 function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): Record<string, number> {
@@ -323,6 +346,48 @@ function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): 
     pushPollNs: Number(pushPollNs.toFixed(1)),
     pushDrainNs: Number(pushDrainNs.toFixed(1)),
     slotPushDrainNs: Number(slotDrainNs.toFixed(1)),
+  };
+}
+
+/** Spins on the clock for `seconds`; every gap > 5 us is time this thread's vCPU did not run it. */
+function platformStalls(seconds: number): Record<string, number> {
+  const bounds = [10_000, 20_000, 50_000, 100_000, 1_000_000];
+  const hist = new Array<number>(bounds.length + 1).fill(0);
+  let gaps = 0;
+  let lostNs = 0;
+  let beyond10usNs = 0;
+  let maxNs = 0;
+  const t0 = monoNsNumber();
+  const end = t0 + seconds * 1e9;
+  let prev = t0;
+  for (;;) {
+    const t = monoNsNumber();
+    const g = t - prev;
+    prev = t;
+    if (g > 5_000) {
+      gaps++;
+      lostNs += g;
+      if (g > 10_000) beyond10usNs += g - 10_000;
+      if (g > maxNs) maxNs = g;
+      let b = 0;
+      while (b < bounds.length && g >= bounds[b]!) b++;
+      hist[b]!++;
+    }
+    if (t >= end) break;
+  }
+  const wall = prev - t0;
+  return {
+    stallsPerSec: Math.round(gaps / (wall / 1e9)),
+    timeLostPct: Number(((100 * lostNs) / wall).toFixed(2)),
+    // Events arriving then wait > 10 us for this vCPU: the floor of the share of late events.
+    timeMoreThan10usIntoAStallPct: Number(((100 * beyond10usNs) / wall).toFixed(2)),
+    maxStallUs: Number((maxNs / 1000).toFixed(1)),
+    'stalls5to10us': hist[0]!,
+    'stalls10to20us': hist[1]!,
+    'stalls20to50us': hist[2]!,
+    'stalls50to100us': hist[3]!,
+    'stalls100usTo1ms': hist[4]!,
+    stallsOver1ms: hist[5]!,
   };
 }
 
@@ -406,7 +471,11 @@ async function main(): Promise<void> {
   const sleep: { p50: number; p99: number }[] = [];
   const spinTick: { p50: number; p99: number }[] = [];
   const sleepTick: { p50: number; p99: number }[] = [];
+  const spinTickNoTouch: { p50: number; p99: number }[] = [];
+  const stalls: Record<string, number>[] = [];
   for (let r = 0; want('latency') && r < REPEATS; r++) {
+    stalls.push(platformStalls(1));
+    spinTickNoTouch.push(await latency(100_000, quick ? 0.5 : 1, false, 'tick', false));
     spin.push(await latency(100_000, quick ? 0.5 : 1, false));
     sleep.push(await latency(100_000, quick ? 0.5 : 1, true));
     spinTick.push(await latency(100_000, quick ? 0.5 : 1, false, 'tick'));
@@ -419,6 +488,10 @@ async function main(): Promise<void> {
     // Producer paced in 0.5 ms ticks (sleeping between them) instead of spinning.
     tickPacedSpinningConsumer: { runs: spinTick, p99: summarize(spinTick.map((s) => s.p99)) },
     tickPacedSleepingConsumer: { runs: sleepTick, p99: summarize(sleepTick.map((s) => s.p99)) },
+    // As tickPacedSpinningConsumer, but the ring is not pre-touched (preTouchMemory: false).
+    tickPacedSpinningConsumerRingNotPreTouched: { runs: spinTickNoTouch, p99: summarize(spinTickNoTouch.map((s) => s.p99)) },
+    // One thread spinning on the clock just before each round's runs (see 5. above).
+    platformStalls: stalls,
   };
   console.error('latency:', JSON.stringify(result.handoffLatencyUs));
   if (want('idle')) result.idleConsumer = await idleCpu(quick ? 1 : 3);

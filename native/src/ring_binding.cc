@@ -20,6 +20,7 @@
 #include "napi_util.h"
 #include "decoder_choice.h"
 #include "settrade/bidoffer_decoder.h"
+#include "settrade/pretouch.h"
 #include "settrade/slot_layout.h"
 #include "settrade/spsc_ring.h"
 
@@ -211,6 +212,20 @@ napi_value BindMonoClock(napi_env env, napi_callback_info info) {
 }  // namespace
 
 // addon.cc's signature; everything below it is raw N-API.
+// preTouchMemory(bytes: Uint8Array) -> 1 (madvise), 2 (page by page), 0 (empty):
+// faults in every page of the array's memory (settrade/pretouch.h).
+napi_value PreTouchMemory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  std::uint8_t* data;
+  std::size_t len;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
+      !get_uint8_array(env, argv[0], &data, &len)) {
+    return throw_type_error(env, "ERR_INVALID_ARG", "preTouchMemory(bytes: Uint8Array)");
+  }
+  return make_int32(env, static_cast<std::int32_t>(settrade::memory::pre_touch(data, len)));
+}
+
 void InitRing(Napi::Env napi_env_obj, Napi::Object exports_obj) {
   napi_env env = napi_env_obj;
   napi_value exports = exports_obj;
@@ -220,6 +235,7 @@ void InitRing(Napi::Env napi_env_obj, Napi::Object exports_obj) {
       {"ringPushPayload", nullptr, RingPushPayload, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ringPushPayloadAt", nullptr, RingPushPayloadAt, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ringPoll", nullptr, RingPoll, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"preTouchMemory", nullptr, PreTouchMemory, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bindMonoClock", nullptr, BindMonoClock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "settrade/pretouch.h"
 #include "settrade/slot_layout.h"
 #include "settrade/spsc_ring.h"
 
@@ -229,11 +230,25 @@ void stress(R::Overflow overflow, std::uint64_t events, std::uint32_t capacity) 
 
 }  // namespace
 
+// pre_touch changes no byte (page boundaries, unaligned ends) and reports how it worked.
+void test_pre_touch() {
+  std::vector<std::uint8_t> buf(3 * 4096 + 1000);
+  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<std::uint8_t>(i * 37 + 11);
+  const std::vector<std::uint8_t> copy = buf;
+  // Start 3 bytes in: neither end is page aligned.
+  const auto method = settrade::memory::pre_touch(buf.data() + 3, buf.size() - 3);
+  CHECK(method == settrade::memory::PreTouchMethod::kMadvise || method == settrade::memory::PreTouchMethod::kTouch);
+  CHECK(buf == copy);
+  CHECK(settrade::memory::pre_touch(buf.data(), 0) == settrade::memory::PreTouchMethod::kNone);
+  CHECK(settrade::memory::pre_touch(nullptr, 10) == settrade::memory::PreTouchMethod::kNone);
+}
+
 int main(int argc, char** argv) {
   std::uint64_t events = 2000000;
   if (const char* env = std::getenv("RING_TEST_EVENTS")) events = std::strtoull(env, nullptr, 10);
   if (argc > 1) events = std::strtoull(argv[1], nullptr, 10);
   test_single_thread();
+  test_pre_touch();
   auto t0 = std::chrono::steady_clock::now();
   stress(R::Overflow::kDropOldest, events, 64);
   stress(R::Overflow::kRejectNewest, events, 64);

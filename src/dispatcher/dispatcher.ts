@@ -20,6 +20,7 @@ import { ParseError } from '../codec/status.js';
 import * as layout from './ring-layout.js';
 import { createRing, readRingConfig, type OverflowPolicy } from './ring-layout.js';
 import { waitAsync } from './wait.js';
+import { preTouchMemory } from './pre-touch.js';
 
 /** Structured-cloneable description of a ring: post it to a worker and `Dispatcher.attach` it there. */
 export interface DispatcherHandle extends ResolvedDispatcherOptions {
@@ -116,7 +117,11 @@ export class Dispatcher {
     if (backend === 'native' && !nativeBinding) {
       throw new InvalidOptionError('backend', "'native' requested but the native addon is not loaded");
     }
-    const buffer = existingRing ?? createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
+    let buffer = existingRing;
+    if (buffer === undefined) {
+      buffer = createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
+      if (o.preTouchMemory) preTouchMemory(buffer);
+    }
     const config = readRingConfig(buffer);
     this.kind = config.kind;
     this.maxSize = config.capacity;
@@ -134,6 +139,7 @@ export class Dispatcher {
       emaAlpha: config.emaAlpha,
       pollBatchSize: o.pollBatchSize,
       spinBeforeSleepUs: o.spinBeforeSleepUs,
+      preTouchMemory: o.preTouchMemory,
     });
     this.ring = new RingMemory(buffer, config);
     this.scratch = slotMemory(new ArrayBuffer(config.slotSize));
@@ -170,6 +176,7 @@ export class Dispatcher {
         dropWarningThreshold: handle.dropWarningThreshold,
         pollBatchSize: handle.pollBatchSize,
         spinBeforeSleepUs: handle.spinBeforeSleepUs,
+        preTouchMemory: handle.preTouchMemory,
         ...options,
       },
       handle.buffer,

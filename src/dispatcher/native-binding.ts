@@ -21,6 +21,12 @@ export interface RingBinding {
   ringPushPayloadAt(handle: NativeRingHandle, payload: Uint8Array, epoch: number, recvTs: bigint, recvMonoNs: bigint): number;
   /** Moves up to `max` events into `out`; returns how many. */
   ringPoll(handle: NativeRingHandle, max: number): number;
+  /**
+   * Faults in every page of `bytes` for writing (madvise MADV_POPULATE_WRITE
+   * on Linux, else one atomic add of 0 per page). Returns 1 (madvise),
+   * 2 (page by page) or 0 (empty).
+   */
+  preTouchMemory(bytes: Uint8Array): number;
   /** A function that writes the clock of process.hrtime.bigint() (ns) into `cell[0]` and returns nothing (no allocation). */
   bindMonoClock(cell: Float64Array): () => void;
 }

@@ -31,6 +31,14 @@ export interface DispatcherOptions {
    * still sleeps (no CPU use).
    */
   spinBeforeSleepUs?: number;
+  /**
+   * Fault in every page of a new ring when it is created (default true), so
+   * the first lap does not take a page fault every few events on the
+   * producer's hot path. The ring's memory (maxSize x 128 or 384 bytes)
+   * becomes resident at once; false leaves it to be faulted in as it fills.
+   * Only the side that creates the ring (not `attach`) does this.
+   */
+  preTouchMemory?: boolean;
   /** Logger with the pino call shape; default: the library logger (pino on stderr). */
   logger?: Logger;
   /**
@@ -49,6 +57,7 @@ export const DISPATCHER_DEFAULTS = {
   emaAlpha: 0.01,
   pollBatchSize: 256,
   spinBeforeSleepUs: 50,
+  preTouchMemory: true,
 } as const satisfies Partial<DispatcherOptions>;
 
 /** Options after validation, defaults filled in. */
@@ -60,6 +69,7 @@ export interface ResolvedDispatcherOptions {
   readonly emaAlpha: number;
   readonly pollBatchSize: number;
   readonly spinBeforeSleepUs: number;
+  readonly preTouchMemory: boolean;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -101,11 +111,15 @@ export function resolveDispatcherOptions(options: unknown): ResolvedDispatcherOp
   }
   const pollBatchSize = checkInt('pollBatchSize', def(o.pollBatchSize, DISPATCHER_DEFAULTS.pollBatchSize), 1, 65_536);
   const spinBeforeSleepUs = checkInt('spinBeforeSleepUs', def(o.spinBeforeSleepUs, DISPATCHER_DEFAULTS.spinBeforeSleepUs), 0, 10_000);
+  const preTouchMemory = def(o.preTouchMemory, DISPATCHER_DEFAULTS.preTouchMemory);
+  if (typeof preTouchMemory !== 'boolean') {
+    throw new InvalidOptionError('preTouchMemory', `must be a boolean, got ${String(preTouchMemory)}`);
+  }
   if (o.logger !== undefined && (!isObject(o.logger) || typeof o.logger.warn !== 'function' || typeof o.logger.info !== 'function')) {
     throw new InvalidOptionError('logger', 'must have warn(obj, msg) and info(obj, msg) methods');
   }
   if (o.backend !== undefined && o.backend !== 'native' && o.backend !== 'js') {
     throw new InvalidOptionError('backend', `must be 'native' or 'js', got ${String(o.backend)}`);
   }
-  return { kind, maxSize, overflow, dropWarningThreshold: threshold, emaAlpha, pollBatchSize, spinBeforeSleepUs };
+  return { kind, maxSize, overflow, dropWarningThreshold: threshold, emaAlpha, pollBatchSize, spinBeforeSleepUs, preTouchMemory };
 }

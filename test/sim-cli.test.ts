@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,39 @@ describe('settrade-feed sim', () => {
     await expect(runSimCommand(['--port', 'x'])).rejects.toThrow(/--port/);
     await expect(runSimCommand(['--broker-id', 'a/b'])).rejects.toMatchObject({ code: 'ERR_CLI_USAGE', message: expect.stringMatching(/brokerId/) });
     await expect(runSimCommand(['--bogus'])).rejects.toMatchObject({ code: 'ERR_CLI_USAGE' });
+  });
+
+  it('--burst-*: bursts start when a client subscribes, repeat every --burst-every, only on --burst-symbols, and are reported', async () => {
+    const stdout = new PassThrough();
+    let text = '';
+    stdout.on('data', (c: Buffer) => (text += c.toString()));
+    const abort = new AbortController();
+    let started: (i: SimulatorStartInfo) => void = () => {};
+    const startedInfo = new Promise<SimulatorStartInfo>((resolve) => (started = resolve));
+    // Normal rate 1/s per symbol: without bursts, ~2 messages in a second.
+    const argv = ['--symbols', 'AOT,PTT', '--rate', '1', '--burst-rate', '2000', '--burst-ms', '200', '--burst-every', '0.5', '--burst-symbols', 'PTT'];
+    const exit = runSimCommand(argv, { stdout, signal: abort.signal, onStarted: (i) => started(i) });
+    const info = await startedInfo;
+    const { url, token } = await mqttTarget(info);
+    const client = await connectMqtt(url, token);
+    const counts = new Map<string, number>();
+    client.on('message', (topic: string) => counts.set(topic, (counts.get(topic) ?? 0) + 1));
+    await client.subscribeAsync(['proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/PTT']);
+    // Two burst ends reported: the first burst and at least one repeat.
+    await vi.waitFor(() => expect(text.match(/^burst: \d+ messages delivered in \d+ ms/gm)?.length ?? 0).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 50 });
+    await client.endAsync(true);
+    abort.abort();
+    expect(await exit).toBe(0);
+    // 2,000/s for 200 ms, twice: hundreds of PTT messages (loopback delivers most of them); AOT stays at its normal rate.
+    expect(counts.get('proto/topic/bidofferv3/PTT') ?? 0).toBeGreaterThan(200);
+    expect(counts.get('proto/topic/bidofferv3/AOT') ?? 0).toBeLessThan(20);
+  });
+
+  it('rejects inconsistent --burst-* flags naming the flag', async () => {
+    await expect(runSimCommand(['--burst-ms', '100'])).rejects.toThrow(/--burst-ms needs --burst-rate/);
+    await expect(runSimCommand(['--burst-rate', '0'])).rejects.toThrow(/--burst-rate/);
+    await expect(runSimCommand(['--burst-rate', '1000', '--burst-ms', '2000', '--burst-every', '1'])).rejects.toThrow(/--burst-every must be at least --burst-ms/);
+    await expect(runSimCommand(['--symbols', 'AOT', '--burst-rate', '1000', '--burst-symbols', 'PTT'])).rejects.toThrow(/--burst-symbols must be among --symbols; not there: PTT/);
   });
 
   it('as a process: --json start line, then a clean exit on SIGTERM', async () => {

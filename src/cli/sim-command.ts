@@ -7,9 +7,11 @@
  * start; printing it is the purpose of this command.
  */
 import type { Writable } from 'node:stream';
-import { Simulator, SimulatorError, SIMULATOR_DEFAULTS, type SimulatorOptions, type SimulatorStartInfo } from '../sim/index.js';
+import { Simulator, SimulatorError, SIMULATOR_DEFAULTS, type BurstStats, type SimulatorOptions, type SimulatorStartInfo } from '../sim/index.js';
 import { defaultLogger } from '../util/logger.js';
 import { CliUsageError, numberFlag, parseCommandArgs, symbolList } from './args.js';
+
+const BURST_MS_DEFAULT = 1000;
 
 /** Help text of `settrade-feed sim`. */
 export const SIM_HELP = `Usage: settrade-feed sim [options]
@@ -25,6 +27,12 @@ Options:
   --token-lifetime SEC  access/dispatcher token lifetime in seconds (default ${SIMULATOR_DEFAULTS.tokenLifetimeSec})
   --seed N              market generator seed (default ${SIMULATOR_DEFAULTS.seed})
   --broker-id ID        broker id in the paths (default ${SIMULATOR_DEFAULTS.brokerId})
+  --burst-rate N        burst mode: once the first client subscribes, publish N
+                        messages per second in all (instead of --rate) ...
+  --burst-ms N          ... for N milliseconds (default ${BURST_MS_DEFAULT}) ...
+  --burst-every SEC     ... and again every SEC seconds (default: once)
+  --burst-symbols A,B   burst only these (each one of --symbols; default: every
+                        published symbol)
   --json                print the start information as one JSON line
   -h, --help            this help
 `;
@@ -36,6 +44,10 @@ const FLAGS = {
   'token-lifetime': { type: 'string' },
   seed: { type: 'string' },
   'broker-id': { type: 'string' },
+  'burst-rate': { type: 'string' },
+  'burst-ms': { type: 'string' },
+  'burst-every': { type: 'string' },
+  'burst-symbols': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -48,6 +60,65 @@ export interface SimCommandIo {
   signal?: AbortSignal;
   /** Called once the simulator is up. */
   onStarted?: (info: SimulatorStartInfo) => void;
+}
+
+/** Burst schedule from the --burst-* flags (undefined: no bursts). */
+interface BurstPlan {
+  readonly ratePerSecond: number;
+  readonly durationMs: number;
+  readonly everyMs: number | undefined;
+  readonly symbols: string[] | undefined;
+}
+
+function burstPlan(
+  values: { 'burst-rate'?: string; 'burst-ms'?: string; 'burst-every'?: string; 'burst-symbols'?: string[] },
+  symbols: readonly string[],
+): BurstPlan | undefined {
+  if (values['burst-rate'] === undefined) {
+    for (const flag of ['burst-ms', 'burst-every', 'burst-symbols'] as const) {
+      if (values[flag] !== undefined) throw new CliUsageError(`--${flag} needs --burst-rate`);
+    }
+    return undefined;
+  }
+  const ratePerSecond = numberFlag('burst-rate', values['burst-rate'], 0, { min: 1, max: 10_000_000 });
+  const durationMs = numberFlag('burst-ms', values['burst-ms'], BURST_MS_DEFAULT, { min: 1, max: 3_600_000 });
+  const everySec = values['burst-every'] === undefined ? undefined : numberFlag('burst-every', values['burst-every'], 0, { min: 0.001, max: 86_400 });
+  // A burst replaces the one running: a period shorter than a burst would cut every burst short.
+  if (everySec !== undefined && everySec * 1000 < durationMs) {
+    throw new CliUsageError(`--burst-every must be at least --burst-ms (${durationMs} ms), got ${everySec} s`);
+  }
+  let burstSymbols: string[] | undefined;
+  if (values['burst-symbols'] !== undefined) {
+    burstSymbols = symbolList('burst-symbols', values['burst-symbols']);
+    // Only symbols published from the start are sure to exist whenever a burst fires.
+    const missing = burstSymbols.filter((s) => !symbols.includes(s));
+    if (missing.length > 0) throw new CliUsageError(`--burst-symbols must be among --symbols; not there: ${missing.join(',')}`);
+  }
+  return { ratePerSecond, durationMs, everyMs: everySec === undefined ? undefined : everySec * 1000, symbols: burstSymbols };
+}
+
+// Starts the bursts of `plan` when the first client subscribes (nobody would receive one before); returns a stop function.
+function scheduleBursts(sim: Simulator, plan: BurstPlan, out: Writable, json: boolean): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const fire = (): void => {
+    sim.burst(plan.ratePerSecond, plan.durationMs, plan.symbols !== undefined ? { symbols: plan.symbols } : {});
+  };
+  const onSubscribed = (): void => {
+    fire();
+    if (plan.everyMs !== undefined) timer = setInterval(fire, plan.everyMs);
+  };
+  const onEnd = (s: BurstStats): void => {
+    if (!json) {
+      out.write(`burst: ${s.delivered} messages delivered in ${Math.round(s.elapsedMs)} ms (${Math.round(s.achievedRate)}/s of ${s.targetRate}/s asked, ${s.shed} shed)\n`);
+    }
+  };
+  sim.once('subscribed', onSubscribed);
+  sim.on('burstEnd', onEnd);
+  return () => {
+    if (timer !== undefined) clearInterval(timer);
+    sim.off('subscribed', onSubscribed);
+    sim.off('burstEnd', onEnd);
+  };
 }
 
 function describe(info: SimulatorStartInfo, symbols: readonly string[]): string {
@@ -76,6 +147,7 @@ export async function runSimCommand(argv: string[], io: SimCommandIo = {}): Prom
     return 0;
   }
   const symbols = values.symbols !== undefined ? symbolList('symbols', values.symbols) : [];
+  const plan = burstPlan(values, symbols);
   const options: SimulatorOptions = {
     port: numberFlag('port', values.port, SIMULATOR_DEFAULTS.port, { integer: true, max: 65535 }),
     symbols,
@@ -99,8 +171,10 @@ export async function runSimCommand(argv: string[], io: SimCommandIo = {}): Prom
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   io.signal?.addEventListener('abort', onSignal, { once: true });
+  let stopBursts: () => void = () => {};
   try {
     const info = await sim.start();
+    if (plan !== undefined) stopBursts = scheduleBursts(sim, plan, out, values.json === true);
     out.write(values.json === true ? JSON.stringify(info) + '\n' : describe(info, symbols));
     io.onStarted?.(info);
     if (io.signal?.aborted === true) release();
@@ -109,6 +183,7 @@ export async function runSimCommand(argv: string[], io: SimCommandIo = {}): Prom
     if (values.json !== true) out.write(`stopped: ${stats.totalPublished} messages published, ${stats.totalConnections} connections\n`);
     return 0;
   } finally {
+    stopBursts();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     io.signal?.removeEventListener('abort', onSignal);

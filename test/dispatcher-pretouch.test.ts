@@ -31,6 +31,15 @@ describe('preTouchMemory()', () => {
     expect(method).toBe(nativeBinding ? 'madvise' : 'page-by-page');
   });
 
+  it.runIf(linux)('skips (touches nothing) a buffer larger than the memory available', () => {
+    const size = 64 * MiB;
+    const untouched = rssGrowth(() => new SharedArrayBuffer(size));
+    const { value: method, grownBytes } = rssGrowth(() => preTouchMemory(untouched.value, size - 1));
+    expect(method).toBe('skipped');
+    expect(grownBytes).toBeLessThan(size / 4);
+    expect(preTouchMemory(untouched.value, size)).toBe(nativeBinding ? 'madvise' : 'page-by-page');
+  });
+
   it('changes no byte, at page boundaries and at both ends', () => {
     const buf = new SharedArrayBuffer(3 * 4096 + 100);
     const u8 = new Uint8Array(buf);

@@ -120,7 +120,15 @@ export class Dispatcher {
     let buffer = existingRing;
     if (buffer === undefined) {
       buffer = createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
-      if (o.preTouchMemory) preTouchMemory(buffer);
+      if (o.preTouchMemory) {
+        const result = preTouchMemory(buffer);
+        if (result === 'skipped' || result === 'failed') {
+          (options.logger ?? defaultLogger()).warn(
+            { ringBytes: buffer.byteLength, preTouchMemory: result },
+            'ring memory not pre-touched (not enough free memory): pages are faulted in as the ring fills',
+          );
+        }
+      }
     }
     const config = readRingConfig(buffer);
     this.kind = config.kind;

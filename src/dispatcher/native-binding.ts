@@ -24,7 +24,8 @@ export interface RingBinding {
   /**
    * Faults in every page of `bytes` for writing (madvise MADV_POPULATE_WRITE
    * on Linux, else one atomic add of 0 per page). Returns 1 (madvise),
-   * 2 (page by page) or 0 (empty).
+   * 2 (page by page), 0 (empty) or 3 (the kernel could not populate it,
+   * e.g. ENOMEM: nothing was touched).
    */
   preTouchMemory(bytes: Uint8Array): number;
   /** A function that writes the clock of process.hrtime.bigint() (ns) into `cell[0]` and returns nothing (no allocation). */

@@ -10,6 +10,8 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <cerrno>
 #endif
 #if defined(_MSC_VER) && !defined(__clang__)
 #include <atomic>
@@ -29,13 +31,21 @@ inline void touch_byte(std::uint8_t* p) noexcept {
 }
 }  // namespace detail
 
-enum class PreTouchMethod : int { kNone = 0, kMadvise = 1, kTouch = 2 };
+enum class PreTouchMethod : int {
+  kNone = 0,     // empty range: nothing to do
+  kMadvise = 1,  // one madvise(MADV_POPULATE_WRITE) call
+  kTouch = 2,    // page by page
+  kFailed = 3,   // the kernel could not populate the range (ENOMEM...): left as it was
+};
 
 /**
  * Makes every page of [p, p + len) resident and writable. On Linux >= 5.14
  * madvise(MADV_POPULATE_WRITE) populates the whole range in one call (about
- * 13x faster than faulting page by page here); elsewhere, or if the kernel
- * refuses, one byte per page gets an atomic add of 0 (detail::touch_byte).
+ * 13x faster than faulting page by page here); elsewhere, or on a kernel that
+ * does not know the advice (EINVAL), one byte per page gets an atomic add of 0
+ * (detail::touch_byte). Any other madvise failure (ENOMEM: the memory is not
+ * there) returns kFailed without touching: faulting page by page would end in
+ * the OOM killer instead of an error.
  */
 inline PreTouchMethod pre_touch(std::uint8_t* p, std::size_t len) noexcept {
   if (p == nullptr || len == 0) return PreTouchMethod::kNone;
@@ -50,11 +60,14 @@ inline PreTouchMethod pre_touch(std::uint8_t* p, std::size_t len) noexcept {
   const auto begin = reinterpret_cast<std::uintptr_t>(p);
   const std::uintptr_t first = (begin + page - 1) & ~(static_cast<std::uintptr_t>(page) - 1);
   const std::uintptr_t last = (begin + len) & ~(static_cast<std::uintptr_t>(page) - 1);
-  if (last > first && madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE) == 0) {
-    // The partial pages at either end are touched below like everything else would be.
-    if (first > begin) detail::touch_byte(p);
-    if (begin + len > last) detail::touch_byte(p + (len - 1));
-    return PreTouchMethod::kMadvise;
+  if (last > first) {
+    if (madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE) == 0) {
+      // The partial pages at either end, outside what madvise was given.
+      if (first > begin) detail::touch_byte(p);
+      if (begin + len > last) detail::touch_byte(p + (len - 1));
+      return PreTouchMethod::kMadvise;
+    }
+    if (errno != EINVAL) return PreTouchMethod::kFailed;
   }
 #endif
   for (std::size_t off = 0; off < len; off += page) detail::touch_byte(p + off);

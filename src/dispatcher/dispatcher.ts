@@ -78,6 +78,20 @@ const W_WRITE = W.writeIndex;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+// A new ring, its pages faulted in up front when `preTouchMemory` says so.
+function newRing(o: ResolvedDispatcherOptions, logger: Logger): SharedArrayBuffer {
+  const buffer = createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
+  if (!o.preTouchMemory) return buffer;
+  const result = preTouchMemory(buffer);
+  if (result === 'skipped' || result === 'failed') {
+    logger.warn(
+      { ringBytes: buffer.byteLength, preTouchMemory: result },
+      'ring memory not pre-touched (not enough free memory): pages are faulted in as the ring fills',
+    );
+  }
+  return buffer;
+}
+
 export class Dispatcher {
   /** Event kind of the ring. */
   readonly kind: EventKind;
@@ -117,19 +131,8 @@ export class Dispatcher {
     if (backend === 'native' && !nativeBinding) {
       throw new InvalidOptionError('backend', "'native' requested but the native addon is not loaded");
     }
-    let buffer = existingRing;
-    if (buffer === undefined) {
-      buffer = createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
-      if (o.preTouchMemory) {
-        const result = preTouchMemory(buffer);
-        if (result === 'skipped' || result === 'failed') {
-          (options.logger ?? defaultLogger()).warn(
-            { ringBytes: buffer.byteLength, preTouchMemory: result },
-            'ring memory not pre-touched (not enough free memory): pages are faulted in as the ring fills',
-          );
-        }
-      }
-    }
+    const logger = options.logger ?? defaultLogger();
+    const buffer = existingRing ?? newRing(o, logger);
     const config = readRingConfig(buffer);
     this.kind = config.kind;
     this.maxSize = config.capacity;
@@ -161,7 +164,7 @@ export class Dispatcher {
       this.producer = new JsRingProducer(this.ring, this.scratch);
       this.consumer = new JsRingConsumer(this.ring, this.out);
     }
-    this.monitor = new DropMonitor(this.ring.i32, this.ring.f64, o.dropWarningThreshold, options.logger ?? defaultLogger());
+    this.monitor = new DropMonitor(this.ring.i32, this.ring.f64, o.dropWarningThreshold, logger);
     this.view = new SlotView(config.kind, this.out);
   }
 

@@ -110,6 +110,24 @@ for (const worker of [true, false]) {
       expect(feed.shards.reduce((n, d) => n + d.stats().totalDropped, 0)).toBe(0);
     });
 
+    it("the ring's drop-rate warning and recovery reach the caller's logger", async () => {
+      const { baseUrl, credentials } = await startSim();
+      const logged: { level: string; msg: string | undefined }[] = [];
+      const record =
+        (level: string) =>
+        (_obj: object, msg?: string): void => {
+          logged.push({ level, msg });
+        };
+      const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+      // A 16-event ring nobody polls: drop-oldest evicts on every push once it is full.
+      const feed = await createFeed({ ...credentials, baseUrl, ...fast, symbols: ['AOT'], fullDepth: false, maxSize: 16, worker, logger });
+      cleanups.push(() => feed.shutdown());
+      await until(() => logged.some((l) => l.level === 'warn' && /drop rate above threshold/.test(l.msg ?? '')), 'the drop warning', 15_000);
+      expect(feed.dispatcher.stats().totalDropped).toBeGreaterThan(0);
+      // Keep up from now on: the EMA decays and the recovery is logged.
+      await until(() => (feed.dispatcher.drain(() => {}), logged.some((l) => l.level === 'info' && /drop rate recovered/.test(l.msg ?? ''))), 'the recovery', 15_000);
+    });
+
     it('wrong credentials reject createFeed with a clear error', async () => {
       const { baseUrl, credentials } = await startSim();
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

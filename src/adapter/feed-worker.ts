@@ -25,7 +25,8 @@ const logger: Logger = data.forwardLogs
     }
   : defaultLogger();
 
-const dispatcher = data.handles.length > 1 ? ShardedDispatcher.attach(data.handles) : Dispatcher.attach(data.handles[0]!);
+// The producer side logs the drop-rate warning: it must go through the caller's logger too.
+const dispatcher = data.handles.length > 1 ? ShardedDispatcher.attach(data.handles, { logger }) : Dispatcher.attach(data.handles[0]!, { logger });
 const client = new SettradeClient({ ...(data.clientOptions as SettradeClientOptions), logger });
 const adapter = new BidOfferAdapter({ client, fullDepth: data.fullDepth, dispatcher, logger });
 

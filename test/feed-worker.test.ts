@@ -128,6 +128,16 @@ for (const worker of [true, false]) {
       await until(() => (feed.dispatcher.drain(() => {}), logged.some((l) => l.level === 'info' && /drop rate recovered/.test(l.msg ?? ''))), 'the recovery', 15_000);
     });
 
+    it('ring options: preTouchMemory reaches the rings; bad ring options name the option before anything connects', async () => {
+      const { baseUrl, credentials } = await startSim();
+      const feed = await createFeed({ ...credentials, baseUrl, ...fast, fullDepth: false, maxSize: 64, preTouchMemory: false, worker, logger: silentLogger });
+      cleanups.push(() => feed.shutdown());
+      expect(feed.dispatcher.handle.preTouchMemory).toBe(false);
+      const bad = (over: Record<string, unknown>) => createFeed({ ...credentials, baseUrl, ...fast, fullDepth: false, worker, logger: silentLogger, ...over });
+      await expect(bad({ preTouchMemory: 'yes' })).rejects.toThrow(/preTouchMemory/);
+      await expect(bad({ maxSize: 0 })).rejects.toThrow(/maxSize/);
+    });
+
     it('wrong credentials reject createFeed with a clear error', async () => {
       const { baseUrl, credentials } = await startSim();
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

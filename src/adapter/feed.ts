@@ -39,6 +39,8 @@ export interface FeedOptions extends SettradeClientOptions {
   readonly shards?: number;
   /** Dispatcher overflow policy. */
   readonly overflow?: OverflowPolicy;
+  /** Fault in every ring page at creation (DispatcherOptions.preTouchMemory, default true). */
+  readonly preTouchMemory?: boolean;
   /** Run client + adapter in a worker thread (default true). */
   readonly worker?: boolean;
 }
@@ -152,7 +154,7 @@ function deserializeError(e: SerializedError): SettradeError {
 }
 
 function clientOptionsFor(opts: FeedOptions): SettradeClientOptions {
-  const { symbols: _s, fullDepth: _f, maxSize: _m, overflow: _o, worker: _w, shards: _n, ...client } = opts;
+  const { symbols: _s, fullDepth: _f, maxSize: _m, overflow: _o, worker: _w, shards: _n, preTouchMemory: _p, ...client } = opts;
   return client;
 }
 
@@ -168,6 +170,7 @@ export async function createFeed(options: FeedOptions): Promise<Feed> {
     kind: options.fullDepth ? 'fullBidOffer' : 'bestBidAsk',
     maxSize: options.maxSize ?? FEED_DEFAULTS.maxSize,
     overflow: options.overflow ?? FEED_DEFAULTS.overflow,
+    ...(options.preTouchMemory !== undefined ? { preTouchMemory: options.preTouchMemory } : {}),
     logger: options.logger,
   });
   const useWorker = options.worker ?? FEED_DEFAULTS.worker;

@@ -12,7 +12,9 @@
  *    spinning consumer and with a sleeping one (events() / Atomics.waitAsync);
  *    The same latency run with a ring that is not pre-touched (preTouchMemory:
  *    false: its first lap page-faults every 4 KiB) shows what pre-touching buys;
- * 4. idle consumer CPU while events() waits on an empty ring;
+ * 4. idle consumer CPU while events() waits on an empty ring, and the event-loop
+ *    utilization of a sleeping consumer at 10k events/s (sparser than its spin
+ *    window) with the default adaptive spin and with none;
  * 5. the platform's own stalls: one thread spinning on the clock records every
  *    gap > 5 us (its vCPU was taken away). The share of time spent more than
  *    10 us into such a gap is the share of events a consumer on that vCPU
@@ -349,6 +351,34 @@ function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): 
   };
 }
 
+/**
+ * Event-loop utilization of a consumer that sleeps when the ring is empty
+ * (drain + waitForEvents, as events() does) at `rate` events/s offered by a
+ * tick-paced producer: the CPU share the consumer's thread spends awake,
+ * spinning included. `spinBeforeSleepUs` 0 never spins (the floor).
+ */
+async function consumerLoad(rate: number, seconds: number, spinBeforeSleepUs: number): Promise<number> {
+  const count = Math.round(rate * seconds);
+  const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 65_536, backend: ringBackend, logger: silentLogger, spinBeforeSleepUs });
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const w = spawn({ mode: 'latency', kind: 'bestBidAsk', count, handle: d.handle, backend: ringBackend, done, rate, pacing: 'tick' });
+  let n = 0;
+  const onView = (): void => {
+    n++;
+  };
+  await d.waitForEvents(30_000);
+  const elu0 = performance.eventLoopUtilization();
+  while (n < count) {
+    if (d.drain(onView, 1024) === 0) {
+      if (Atomics.load(done, 0) === 1 && d.stats().queueLen === 0) break;
+      await d.waitForEvents(1000);
+    }
+  }
+  const elu = performance.eventLoopUtilization(elu0);
+  await w.exited;
+  return Number(elu.utilization.toFixed(4));
+}
+
 /** Spins on the clock for `seconds`; every gap > 5 us is time this thread's vCPU did not run it. */
 function platformStalls(seconds: number): Record<string, number> {
   const bounds = [10_000, 20_000, 50_000, 100_000, 1_000_000];
@@ -503,7 +533,14 @@ async function main(): Promise<void> {
     platformStalls: stalls,
   };
   console.error('latency:', JSON.stringify(result.handoffLatencyUs));
-  if (want('idle')) result.idleConsumer = await idleCpu(quick ? 1 : 3);
+  if (want('idle')) {
+    result.idleConsumer = await idleCpu(quick ? 1 : 3);
+    // Sparse traffic: 10,000 events/s, ~100 us apart, longer than the spin window.
+    const load: Record<string, number> = {};
+    for (const spinUs of [50, 0]) load[`spinBeforeSleepUs${spinUs}`] = await consumerLoad(10_000, quick ? 1 : 2, spinUs);
+    result.sleepingConsumerEventLoopUtilizationAt10kPerSec = load;
+    console.error('consumer load at 10k/s:', JSON.stringify(load));
+  }
   const json = JSON.stringify(result, null, 2);
   if (outFile) writeFileSync(outFile, json);
   console.log(json);

@@ -243,6 +243,21 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     }
   });
 
+  it('a wait whose spin finds nothing makes the next wait sleep at once (adaptive spin)', async () => {
+    const d = make(backend, { maxSize: 16, spinBeforeSleepUs: 200 });
+    expect(d.spinsBeforeSleeping).toBe(true);
+    expect(await d.waitForEvents(5)).toBe(false); // spun 0.2 ms in vain, then slept out the timeout
+    expect(d.spinsBeforeSleeping).toBe(false);
+    expect(await d.waitForEvents(1)).toBe(false); // this one slept at once
+    expect(d.spinsBeforeSleeping).toBe(true); // and the one after may spin again
+    // A spin that finds the event keeps spinning on.
+    d.push(bba(1));
+    expect(await d.waitForEvents(5)).toBe(true);
+    expect(d.spinsBeforeSleeping).toBe(true);
+    expect(d.poll(1)).toEqual([bba(1)]);
+    expect(make(backend, { spinBeforeSleepUs: 0 }).spinsBeforeSleeping).toBe(false);
+  });
+
   it('spinBeforeSleepUs travels in the handle and can be overridden by attach()', () => {
     const d = make(backend, { spinBeforeSleepUs: 7 });
     expect(d.handle.spinBeforeSleepUs).toBe(7);

@@ -21,6 +21,7 @@ import * as layout from './ring-layout.js';
 import { createRing, readRingConfig, type OverflowPolicy } from './ring-layout.js';
 import { waitAsync } from './wait.js';
 import { preTouchMemory } from './pre-touch.js';
+import { AdaptiveSpin } from './adaptive-spin.js';
 
 /** Structured-cloneable description of a ring: post it to a worker and `Dispatcher.attach` it there. */
 export interface DispatcherHandle extends ResolvedDispatcherOptions {
@@ -118,7 +119,7 @@ export class Dispatcher {
   // callback threw): served first by the next poll/drain.
   private pendingPos = 0;
   private pendingLen = 0;
-  private readonly spinMs: number;
+  private readonly spin: AdaptiveSpin;
 
   /**
    * Creates a ring. Throws InvalidOptionError naming the option at fault.
@@ -140,7 +141,7 @@ export class Dispatcher {
     this.backend = backend;
     this.slotSize = config.slotSize;
     this.batch = Math.min(o.pollBatchSize, config.capacity);
-    this.spinMs = o.spinBeforeSleepUs / 1000;
+    this.spin = new AdaptiveSpin(o.spinBeforeSleepUs / 1000);
     this.handle = Object.freeze({
       buffer,
       kind: config.kind,
@@ -310,18 +311,28 @@ export class Dispatcher {
 
   /**
    * Resolves true as soon as an event is available, false after `timeoutMs`
-   * or on abort. Checks the ring for `spinBeforeSleepUs` first (bounded, once
-   * per call), then sleeps in Atomics.waitAsync; the producer notifies only
-   * while this side sleeps.
+   * or on abort. Sleeps in Atomics.waitAsync; the producer notifies only
+   * while this side sleeps. Before sleeping it checks the ring for up to
+   * `spinBeforeSleepUs`, but only while that pays (AdaptiveSpin: an empty
+   * spin window skips the spin for the next 1, 2, 4 ... 64 waits), so
+   * sparse or idle traffic parks at once and burns next to nothing.
    */
   async waitForEvents(timeoutMs = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<boolean> {
     const i32 = this.ring.i32;
     const start = performance.now();
     const deadline = start + timeoutMs;
     if (this.pendingPos < this.pendingLen) return true;
-    const spinUntil = start + Math.min(this.spinMs, timeoutMs);
-    for (let now = start; now < spinUntil && !signal?.aborted; now = performance.now()) {
-      if (Atomics.load(i32, W.writeIndex) !== Atomics.load(i32, W.readIndex)) return true;
+    const spin = this.spin;
+    if (spin.shouldSpin()) {
+      const spinUntil = start + Math.min(spin.windowMs, timeoutMs);
+      let now = start;
+      for (; now < spinUntil && !signal?.aborted; now = performance.now()) {
+        if (Atomics.load(i32, W.writeIndex) !== Atomics.load(i32, W.readIndex)) {
+          spin.afterSpin(true, now - start);
+          return true;
+        }
+      }
+      spin.afterSpin(false, now - start);
     }
     const wake = (): void => {
       Atomics.notify(i32, W.writeIndex);
@@ -358,6 +369,14 @@ export class Dispatcher {
     } finally {
       signal?.removeEventListener('abort', wake);
     }
+  }
+
+  /**
+   * Whether the next wait starts with a spin (adaptive, see waitForEvents).
+   * @internal tests
+   */
+  get spinsBeforeSleeping(): boolean {
+    return this.spin.enabled;
   }
 
   /**

@@ -27,8 +27,9 @@ export interface DispatcherOptions {
    * once. A sleep costs a wake-up through the event loop (tens of
    * microseconds) and the producer a notify, so a consumer that keeps up with
    * a busy producer would otherwise sleep and wake thousands of times a
-   * second. The spin is bounded and happens once per wait: an idle consumer
-   * still sleeps (no CPU use).
+   * second. The spin is bounded, once per wait, and adaptive: a window that
+   * passes empty skips the spin for the next 1, 2, 4 ... 64 waits, so an
+   * idle or sparse consumer parks at once (no CPU use).
    */
   spinBeforeSleepUs?: number;
   /**

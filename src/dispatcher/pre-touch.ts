@@ -1,7 +1,7 @@
 /**
  * Faults in every page of a new ring before it is used. A fresh
  * SharedArrayBuffer is reserved, not resident: the producer's first write to
- * each 4 KiB page takes a page fault (4-15 us on a VM), which during the
+ * each 4 KiB page takes a page fault (12-18 us on this VM), which during the
  * ring's first lap is one latency spike every 32 BestBidAsk or ~10
  * FullBidOffer events. Paying for all of them at creation keeps them off the
  * hot path (docs/decisions.md, "Pre-touched ring memory").

@@ -1,6 +1,6 @@
 // Faults in every page of a memory range up front, so that the first lap of a
 // ring does not take a page fault on the producer's hot path (one every 4 KiB:
-// every 32 BestBidAsk or ~10 FullBidOffer events, 4-15 us each on a VM).
+// every 32 BestBidAsk or ~10 FullBidOffer events, 12-18 us each on this VM).
 // No N-API here; the binding (native/src/ring_binding.cc) exposes it.
 #pragma once
 

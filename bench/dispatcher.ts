@@ -28,6 +28,7 @@
  * is the limit).
  */
 import { writeFileSync } from 'node:fs';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -269,10 +270,10 @@ async function latency(
   seconds: number,
   sleeping: boolean,
   pacing: 'spin' | 'tick' = 'spin',
-  preTouchMemory = true,
-): Promise<{ p50: number; p99: number; p999: number; max: number; samples: number; minorPageFaults: number }> {
+  ring: { preTouchMemory?: boolean; spinBeforeSleepUs?: number } = {},
+): Promise<{ p50: number; p99: number; p999: number; max: number; samples: number; minorPageFaults: number; eventLoopUtilization: number }> {
   const count = Math.round(rate * (seconds + WARMUP_SECONDS));
-  const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 65_536, backend: ringBackend, logger: silentLogger, preTouchMemory });
+  const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 65_536, backend: ringBackend, logger: silentLogger, ...ring });
   const done = new Int32Array(new SharedArrayBuffer(4));
   const w = spawn({ mode: 'latency', kind: 'bestBidAsk', count, handle: d.handle, backend: ringBackend, done, rate, pacing });
   const lat = new Float64Array(count);
@@ -280,9 +281,14 @@ async function latency(
   // Page faults of the whole process (both threads) over the measured part:
   // the ring's first lap takes one per 4 KiB unless the ring was pre-touched.
   const warmCount = Math.round(rate * WARMUP_SECONDS);
+  // And the share of that time this thread was busy (spinning included).
   let faults0 = -1;
+  let elu0: EventLoopUtilization | undefined;
   const markWarm = (): void => {
-    if (faults0 < 0 && n >= warmCount) faults0 = process.resourceUsage().minorPageFault;
+    if (faults0 < 0 && n >= warmCount) {
+      faults0 = process.resourceUsage().minorPageFault;
+      elu0 = performance.eventLoopUtilization();
+    }
   };
   const onView = (v: { mem: SlotMemory; offset: number }): void => {
     const i = (v.offset + L.recvMonoNsOffset) >> 2;
@@ -305,13 +311,14 @@ async function latency(
     }
   }
   const minorPageFaults = faults0 < 0 ? 0 : process.resourceUsage().minorPageFault - faults0;
+  const eventLoopUtilization = elu0 === undefined ? 0 : Number(performance.eventLoopUtilization(elu0).utilization.toFixed(4));
   await w.exited;
   // The first quarter second is warm-up (JIT compilation on both threads,
   // first-touch page faults in the ring): not counted.
   const warm = Math.min(n, warmCount);
   const s = lat.subarray(warm, n);
   const us = (q: number): number => Number((percentile(s, q) / 1000).toFixed(2));
-  return { p50: us(0.5), p99: us(0.99), p999: us(0.999), max: us(1), samples: n, minorPageFaults };
+  return { p50: us(0.5), p99: us(0.99), p999: us(0.999), max: us(1), samples: n, minorPageFaults, eventLoopUtilization };
 }
 
 function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): Record<string, number> {
@@ -349,34 +356,6 @@ function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): 
     pushDrainNs: Number(pushDrainNs.toFixed(1)),
     slotPushDrainNs: Number(slotDrainNs.toFixed(1)),
   };
-}
-
-/**
- * Event-loop utilization of a consumer that sleeps when the ring is empty
- * (drain + waitForEvents, as events() does) at `rate` events/s offered by a
- * tick-paced producer: the CPU share the consumer's thread spends awake,
- * spinning included. `spinBeforeSleepUs` 0 never spins (the floor).
- */
-async function consumerLoad(rate: number, seconds: number, spinBeforeSleepUs: number): Promise<number> {
-  const count = Math.round(rate * seconds);
-  const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 65_536, backend: ringBackend, logger: silentLogger, spinBeforeSleepUs });
-  const done = new Int32Array(new SharedArrayBuffer(4));
-  const w = spawn({ mode: 'latency', kind: 'bestBidAsk', count, handle: d.handle, backend: ringBackend, done, rate, pacing: 'tick' });
-  let n = 0;
-  const onView = (): void => {
-    n++;
-  };
-  await d.waitForEvents(30_000);
-  const elu0 = performance.eventLoopUtilization();
-  while (n < count) {
-    if (d.drain(onView, 1024) === 0) {
-      if (Atomics.load(done, 0) === 1 && d.stats().queueLen === 0) break;
-      await d.waitForEvents(1000);
-    }
-  }
-  const elu = performance.eventLoopUtilization(elu0);
-  await w.exited;
-  return Number(elu.utilization.toFixed(4));
 }
 
 /** Spins on the clock for `seconds`; every gap > 5 us is time this thread's vCPU did not run it. */
@@ -514,7 +493,7 @@ async function main(): Promise<void> {
   const stalls: Record<string, number>[] = [];
   for (let r = 0; want('latency') && r < REPEATS; r++) {
     stalls.push(platformStalls(1));
-    spinTickNoTouch.push(await latency(100_000, quick ? 0.5 : 1, false, 'tick', false));
+    spinTickNoTouch.push(await latency(100_000, quick ? 0.5 : 1, false, 'tick', { preTouchMemory: false }));
     spin.push(await latency(100_000, quick ? 0.5 : 1, false));
     sleep.push(await latency(100_000, quick ? 0.5 : 1, true));
     spinTick.push(await latency(100_000, quick ? 0.5 : 1, false, 'tick'));
@@ -537,7 +516,11 @@ async function main(): Promise<void> {
     result.idleConsumer = await idleCpu(quick ? 1 : 3);
     // Sparse traffic: 10,000 events/s, ~100 us apart, longer than the spin window.
     const load: Record<string, number> = {};
-    for (const spinUs of [50, 0]) load[`spinBeforeSleepUs${spinUs}`] = await consumerLoad(10_000, quick ? 1 : 2, spinUs);
+    // Event-loop utilization of a sleeping consumer (drain + waitForEvents, as
+    // events() does) fed by a tick-paced producer: spinning included; 0 never spins (the floor).
+    for (const spinBeforeSleepUs of [50, 0]) {
+      load[`spinBeforeSleepUs${spinBeforeSleepUs}`] = (await latency(10_000, quick ? 1 : 2, true, 'tick', { spinBeforeSleepUs })).eventLoopUtilization;
+    }
     result.sleepingConsumerEventLoopUtilizationAt10kPerSec = load;
     console.error('consumer load at 10k/s:', JSON.stringify(load));
   }

@@ -6,19 +6,24 @@ import { runSimCommand } from '../src/cli/sim-command.js';
 import type { SimulatorStartInfo } from '../src/sim/index.js';
 import { collect, connectMqtt, mqttTarget } from './helpers/sim-client.js';
 
+/** Runs `settrade-feed sim` in this process until `abort`; `text()` is its stdout so far. */
+async function startSimCommand(argv: string[]): Promise<{ text: () => string; abort: AbortController; exit: Promise<number>; info: SimulatorStartInfo }> {
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const abort = new AbortController();
+  let started: (i: SimulatorStartInfo) => void = () => {};
+  const startedInfo = new Promise<SimulatorStartInfo>((resolve) => (started = resolve));
+  const exit = runSimCommand(argv, { stdout, signal: abort.signal, onStarted: (i) => started(i) });
+  return { text: () => out, abort, exit, info: await startedInfo };
+}
+
 describe('settrade-feed sim', () => {
   it('prints the base URL and working credentials, serves until aborted, then exits 0', async () => {
-    const stdout = new PassThrough();
-    let text = '';
-    stdout.on('data', (c: Buffer) => (text += c.toString()));
-    const abort = new AbortController();
-    let started: (i: SimulatorStartInfo) => void = () => {};
-    const startedInfo = new Promise<SimulatorStartInfo>((resolve) => (started = resolve));
-    const exit = runSimCommand(['--symbols', 'aot', '--rate', '50', '--token-lifetime', '120'], { stdout, signal: abort.signal, onStarted: (i) => started(i) });
-    const info = await startedInfo;
-    expect(text).toContain(`SETTRADE_BASE_URL=${info.baseUrl}`);
-    expect(text).toContain(`SETTRADE_APP_ID=${info.credentials.appId}`);
-    expect(text).toContain(`SETTRADE_APP_SECRET=${info.credentials.appSecret}`);
+    const { text, abort, exit, info } = await startSimCommand(['--symbols', 'aot', '--rate', '50', '--token-lifetime', '120']);
+    expect(text()).toContain(`SETTRADE_BASE_URL=${info.baseUrl}`);
+    expect(text()).toContain(`SETTRADE_APP_ID=${info.credentials.appId}`);
+    expect(text()).toContain(`SETTRADE_APP_SECRET=${info.credentials.appSecret}`);
     const { url, token } = await mqttTarget(info);
     const client = await connectMqtt(url, token);
     const got = collect(client, 3);
@@ -27,7 +32,7 @@ describe('settrade-feed sim', () => {
     await client.endAsync(true);
     abort.abort();
     expect(await exit).toBe(0);
-    expect(text).toMatch(/stopped: \d+ messages published/);
+    expect(text()).toMatch(/stopped: \d+ messages published/);
     await expect(fetch(info.baseUrl)).rejects.toThrow();
   });
 
@@ -39,23 +44,16 @@ describe('settrade-feed sim', () => {
   });
 
   it('--burst-*: bursts start when a client subscribes, repeat every --burst-every, only on --burst-symbols, and are reported', async () => {
-    const stdout = new PassThrough();
-    let text = '';
-    stdout.on('data', (c: Buffer) => (text += c.toString()));
-    const abort = new AbortController();
-    let started: (i: SimulatorStartInfo) => void = () => {};
-    const startedInfo = new Promise<SimulatorStartInfo>((resolve) => (started = resolve));
     // Normal rate 1/s per symbol: without bursts, ~2 messages in a second.
     const argv = ['--symbols', 'AOT,PTT', '--rate', '1', '--burst-rate', '2000', '--burst-ms', '200', '--burst-every', '0.5', '--burst-symbols', 'PTT'];
-    const exit = runSimCommand(argv, { stdout, signal: abort.signal, onStarted: (i) => started(i) });
-    const info = await startedInfo;
+    const { text, abort, exit, info } = await startSimCommand(argv);
     const { url, token } = await mqttTarget(info);
     const client = await connectMqtt(url, token);
     const counts = new Map<string, number>();
     client.on('message', (topic: string) => counts.set(topic, (counts.get(topic) ?? 0) + 1));
     await client.subscribeAsync(['proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/PTT']);
     // Two burst ends reported: the first burst and at least one repeat.
-    await vi.waitFor(() => expect(text.match(/^burst: \d+ messages delivered in \d+ ms/gm)?.length ?? 0).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(text().match(/^burst: \d+ messages delivered in \d+ ms/gm)?.length ?? 0).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 50 });
     await client.endAsync(true);
     abort.abort();
     expect(await exit).toBe(0);

@@ -11,6 +11,13 @@ async function connect(info: SimulatorStartInfo): Promise<{ client: MqttClient; 
   clients.push(client);
   return { client, url, token };
 }
+/** Starts a burst and resolves when it has ended. */
+function burstAndWait(sim: Simulator, rate: number, ms: number, symbols?: string[]): Promise<unknown> {
+  const end = new Promise((resolve) => sim.once('burstEnd', resolve));
+  sim.burst(rate, ms, symbols !== undefined ? { symbols } : {});
+  return end;
+}
+
 function closed(c: MqttClient): Promise<void> {
   return new Promise((resolve) => c.once('close', () => resolve()));
 }
@@ -144,9 +151,7 @@ describe('burst mode on a subset of symbols', () => {
         got[symbol]++;
       });
 
-      let end = new Promise((resolve) => sim.once('burstEnd', resolve));
-      sim.burst(20_000, 300, { symbols: ['AOT'] });
-      await end;
+      await burstAndWait(sim, 20_000, 300, ['AOT']);
       const b = sim.stats().burst!;
       expect(b.symbols).toEqual(['AOT']);
       expect(b.published).toBeGreaterThanOrEqual(100);
@@ -156,9 +161,7 @@ describe('burst mode on a subset of symbols', () => {
       expect(sim.stats().publishedBySymbol.PTT ?? 0).toBe(0);
 
       // Control: the PTT subscription is live, so the zero above is the burst's doing.
-      end = new Promise((resolve) => sim.once('burstEnd', resolve));
-      sim.burst(2_000, 100, { symbols: ['PTT'] });
-      await end;
+      await burstAndWait(sim, 2_000, 100, ['PTT']);
       const p = sim.stats().burst!;
       expect(p.symbols).toEqual(['PTT']);
       expect(p.published).toBeGreaterThan(0);
@@ -175,9 +178,7 @@ describe('burst mode on a subset of symbols', () => {
     try {
       await until(() => (sim.stats().publishedBySymbol.KBANK ?? 0) > 0, 'normal publishing');
       const before = sim.stats().publishedBySymbol;
-      const end = new Promise((resolve) => sim.once('burstEnd', resolve));
-      sim.burst(5_000, 200, { symbols: ['AOT', 'PTT', 'AOT'] });
-      await end;
+      await burstAndWait(sim, 5_000, 200, ['AOT', 'PTT', 'AOT']);
       const during = sim.stats();
       expect(during.burst?.symbols).toEqual(['AOT', 'PTT']);
       expect(during.publishedBySymbol.KBANK).toBe(before.KBANK);
@@ -212,9 +213,7 @@ describe('burst mode on a subset of symbols', () => {
       const subscribed = new Promise<void>((resolve) => sim.once('subscribed', () => resolve()));
       await client.subscribeAsync('proto/topic/bidofferv3/KBANK');
       await subscribed;
-      const end = new Promise((resolve) => sim.once('burstEnd', resolve));
-      sim.burst(1_000, 50, { symbols: ['KBANK'] });
-      await end;
+      await burstAndWait(sim, 1_000, 50, ['KBANK']);
       expect(sim.stats().burst?.symbols).toEqual(['KBANK']);
     } finally {
       await sim.stop();

@@ -49,7 +49,6 @@ RingHandle* GetHandle(napi_env env, napi_value v) {
   return static_cast<RingHandle*>(p);
 }
 
-
 void Finalize(napi_env env, void* data, void*) {
   auto* h = static_cast<RingHandle*>(data);
   for (napi_ref& ref : h->refs) {
@@ -209,11 +208,8 @@ napi_value BindMonoClock(napi_env env, napi_callback_info info) {
   return fn;
 }
 
-}  // namespace
-
-// addon.cc's signature; everything below it is raw N-API.
-// preTouchMemory(bytes: Uint8Array) -> 1 (madvise), 2 (page by page), 0 (empty):
-// faults in every page of the array's memory (settrade/pretouch.h).
+// preTouchMemory(bytes: Uint8Array) -> settrade::memory::PreTouchMethod (0 empty,
+// 1 madvise, 2 page by page, 3 failed): faults in every page of the array's memory.
 napi_value PreTouchMemory(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -226,6 +222,9 @@ napi_value PreTouchMemory(napi_env env, napi_callback_info info) {
   return make_int32(env, static_cast<std::int32_t>(settrade::memory::pre_touch(data, len)));
 }
 
+}  // namespace
+
+// addon.cc's signature; everything below it is raw N-API.
 void InitRing(Napi::Env napi_env_obj, Napi::Object exports_obj) {
   napi_env env = napi_env_obj;
   napi_value exports = exports_obj;

@@ -4,7 +4,7 @@
  * and relays state, errors, reconnects, logs and stats to the caller.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Dispatcher, ShardedDispatcher } from '../dispatcher/index.js';
+import { ShardedDispatcher } from '../dispatcher/index.js';
 import { SettradeClient } from '../transport/client.js';
 import type { SettradeClientOptions } from '../transport/options.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
@@ -26,7 +26,7 @@ const logger: Logger = data.forwardLogs
   : defaultLogger();
 
 // The producer side logs the drop-rate warning: it must go through the caller's logger too.
-const dispatcher = data.handles.length > 1 ? ShardedDispatcher.attach(data.handles, { logger }) : Dispatcher.attach(data.handles[0]!, { logger });
+const dispatcher = ShardedDispatcher.attach(data.handles, { logger });
 const client = new SettradeClient({ ...(data.clientOptions as SettradeClientOptions), logger });
 const adapter = new BidOfferAdapter({ client, fullDepth: data.fullDepth, dispatcher, logger });
 

@@ -170,7 +170,7 @@ export async function createFeed(options: FeedOptions): Promise<Feed> {
     kind: options.fullDepth ? 'fullBidOffer' : 'bestBidAsk',
     maxSize: options.maxSize ?? FEED_DEFAULTS.maxSize,
     overflow: options.overflow ?? FEED_DEFAULTS.overflow,
-    ...(options.preTouchMemory !== undefined ? { preTouchMemory: options.preTouchMemory } : {}),
+    preTouchMemory: options.preTouchMemory,
     logger: options.logger,
   });
   const useWorker = options.worker ?? FEED_DEFAULTS.worker;
@@ -179,9 +179,8 @@ export async function createFeed(options: FeedOptions): Promise<Feed> {
 
 async function startLocalFeed(options: FeedOptions, symbols: string[], rings: ShardedDispatcher): Promise<Feed> {
   const client = new SettradeClient(clientOptionsFor(options));
-  // One ring: push into it directly (no routing step on the hot path).
-  const sink = rings.shards.length === 1 ? rings.shards[0]! : rings;
-  const adapter = new BidOfferAdapter({ client, fullDepth: options.fullDepth, dispatcher: sink, logger: options.logger });
+  // The adapter resolves each symbol's ring once, at subscribe time: no routing per message.
+  const adapter = new BidOfferAdapter({ client, fullDepth: options.fullDepth, dispatcher: rings, logger: options.logger });
   const feed = new RunningFeed(rings.shards, {
     inWorker: false,
     subscribedSymbols: () => adapter.subscribedSymbols,

@@ -20,7 +20,7 @@ export interface CliFeed {
     drain(fn: (view: SlotView) => void, maxEvents?: number): number;
     stats(): DispatcherStatsLike;
     health?(): DispatcherHealthLike;
-    /** Resolves when events may be available, after `timeoutMs`, or on abort (no spinning). */
+    /** Resolves when events may be available, after `timeoutMs`, or on abort (sleeps; spins only briefly, adaptively). */
     waitForEvents(timeoutMs?: number, signal?: AbortSignal): Promise<boolean>;
   };
   /** Every ring in shard order (the first is `dispatcher`); metrics export them all. */

@@ -70,29 +70,37 @@ export function createMetrics(options: MetricsOptions = {}): Registry {
   const rings = dispatcherList(options.dispatcher);
   const snapshot = scrapeCache(options, rings);
 
-  const counter = (name: string, help: string, read: (s: ScrapeSnapshot) => number | undefined): void => {
-    new Counter({
-      name: prefix + name,
-      help,
-      registers: [registry],
-      async collect() {
-        const value = read(await snapshot());
-        this.reset();
-        if (value !== undefined) this.inc(value);
-      },
-    });
+  // Every metric is read at scrape time from one snapshot, as labelled samples.
+  // A counter is reset and re-incremented to the component's own running total.
+  type Sample = readonly [labels: Record<string, string>, value: number];
+  const metric = (type: 'counter' | 'gauge', name: string, help: string, labelNames: string[], samples: (s: ScrapeSnapshot) => Sample[]): void => {
+    const config = { name: prefix + name, help, labelNames, registers: [registry] };
+    if (type === 'counter') {
+      new Counter({
+        ...config,
+        async collect() {
+          const all = samples(await snapshot());
+          this.reset();
+          for (const [labels, value] of all) this.inc(labels, value);
+        },
+      });
+    } else {
+      new Gauge({
+        ...config,
+        async collect() {
+          for (const [labels, value] of samples(await snapshot())) this.set(labels, value);
+        },
+      });
+    }
   };
-  const gauge = (name: string, help: string, read: (s: ScrapeSnapshot) => number | undefined): void => {
-    new Gauge({
-      name: prefix + name,
-      help,
-      registers: [registry],
-      async collect() {
-        const value = read(await snapshot());
-        if (value !== undefined) this.set(value);
-      },
-    });
+  const unlabelled = (read: (s: ScrapeSnapshot) => number | undefined) => (s: ScrapeSnapshot): Sample[] => {
+    const value = read(s);
+    return value === undefined ? [] : [[{}, value]];
   };
+  const counter = (name: string, help: string, read: (s: ScrapeSnapshot) => number | undefined): void =>
+    metric('counter', name, help, [], unlabelled(read));
+  const gauge = (name: string, help: string, read: (s: ScrapeSnapshot) => number | undefined): void =>
+    metric('gauge', name, help, [], unlabelled(read));
 
   new Gauge({ name: `${prefix}info`, help: 'Always 1; labels tell which codec/ring backend is live.', labelNames: ['backend'], registers: [registry] })
     .set({ backend: options.backend ?? 'unknown' }, 1);
@@ -129,36 +137,15 @@ export function createMetrics(options: MetricsOptions = {}): Registry {
     // are told apart by `shard` (the index in the array, as in `feed.shards`).
     const labelNames = rings.length > 1 ? ['shard'] : [];
     const labels = (i: number): Record<string, string> => (rings.length > 1 ? { shard: String(i) } : {});
-    const ringCounter = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void => {
-      new Counter({
-        name: prefix + name,
-        help,
-        labelNames,
-        registers: [registry],
-        async collect() {
-          const all = (await snapshot()).rings;
-          this.reset();
-          all?.forEach((r, i) => {
-            const value = read(r);
-            if (value !== undefined) this.inc(labels(i), value);
-          });
-        },
+    const perRing = (read: (r: RingSnapshot) => number | undefined) => (s: ScrapeSnapshot): Sample[] =>
+      (s.rings ?? []).flatMap((r, i): Sample[] => {
+        const value = read(r);
+        return value === undefined ? [] : [[labels(i), value]];
       });
-    };
-    const ringGauge = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void => {
-      new Gauge({
-        name: prefix + name,
-        help,
-        labelNames,
-        registers: [registry],
-        async collect() {
-          (await snapshot()).rings?.forEach((r, i) => {
-            const value = read(r);
-            if (value !== undefined) this.set(labels(i), value);
-          });
-        },
-      });
-    };
+    const ringCounter = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void =>
+      metric('counter', name, help, labelNames, perRing(read));
+    const ringGauge = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void =>
+      metric('gauge', name, help, labelNames, perRing(read));
     ringCounter('dispatcher_pushed_total', 'Events pushed into the queue.', (r) => r.stats.totalPushed);
     ringCounter('dispatcher_polled_total', 'Events handed to the consumer.', (r) => r.stats.totalPolled);
     ringCounter('dispatcher_dropped_total', 'Events dropped by the overflow policy.', (r) => r.stats.totalDropped);

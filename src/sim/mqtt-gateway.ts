@@ -17,8 +17,6 @@ import { symbolOfTopic } from '../adapter/symbol.js';
 /** At most this many published messages wait in aedes (its `concurrency`). */
 const MAX_IN_FLIGHT = 1000;
 
-/** Topic prefix of the BidOfferV3 feed. */
-
 /** What the gateway reports back to the simulator. */
 export interface GatewayHooks {
   onUpgradeRejected(status: number, code: string): void;

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="${BUILD_CPP_DIR:-build-cpp}"
 variants="${VARIANTS:-plain asan tsan}"
-vectors="${SETTRADE_VECTORS_DIR:-$(cd .. && pwd)/shared/vectors}"
+vectors="${SETTRADE_VECTORS_DIR:-$(pwd)/test/fixtures/vectors}"
 export SETTRADE_VECTORS_DIR="$vectors"
 # Sanitizer reports must fail the run, not scroll by.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"

@@ -26,7 +26,7 @@ if grep -qE '^package/(test|bench|node_modules|build)/' <<<"$listing"; then echo
 echo "ok: tarball $(du -h "$tgz" | cut -f1) with dist, prebuild, native sources, proto"
 
 # The smoke check a user would run: import, report the backend, decode a real vector.
-vector_hex=$(head -n 1 "$root/../shared/vectors/bidofferv3-valid.jsonl" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).hex))')
+vector_hex=$(head -n 1 "$root/test/fixtures/vectors/bidofferv3-valid.jsonl" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).hex))')
 smoke='import("settrade-feed").then((m) => {
   const e = m.decodeFullBidOffer(Buffer.from(process.argv[1], "hex"));
   console.log(JSON.stringify({ backend: m.backend, symbol: e.symbol }));

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SettradeClient, type ClientState } from '../src/transport/index.js';
 import { silentLogger } from '../src/util/logger.js';
-import { Mosquitto } from './helpers/mosquitto.js';
+import { Mosquitto, mosquittoBinary } from './helpers/mosquitto.js';
+import { describeWithBinary } from './helpers/system-binary.js';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../proto/bidofferv3.proto', import.meta.url)));
 const BidOfferV3 = root.lookupType('settrade.v3.BidOfferV3');
@@ -51,7 +52,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-describe.skipIf(process.env.SETTRADE_FEED_SKIP_MOSQUITTO === '1')('SettradeClient with mosquitto', () => {
+describeWithBinary(mosquittoBinary, 'SettradeClient with mosquitto', () => {
   it('resumes with epoch + 1 after the broker is killed (-9) and restarted', async () => {
     const broker = await Mosquitto.launch();
     cleanups.push(() => broker.stop());

@@ -101,6 +101,37 @@ describe('simulator faults', () => {
     }
   });
 
+  it('publishMalformed(n) sends all n to subscribed topics only, round-robin; 0 with no subscriber', async () => {
+    const three = new Simulator({ symbols: ['AOT', 'PTT', 'KBANK'], ratePerSymbol: 50 });
+    const threeInfo = await three.start();
+    try {
+      three.faults.stallFeed(600_000); // only the malformed payloads flow
+      expect(three.faults.publishMalformed(7)).toBe(0); // nobody subscribed yet
+      const { client } = await connect(threeInfo);
+      const subscribed = new Promise((resolve) => three.on('subscribed', (s) => s === 'PTT' && resolve(s)));
+      await client.subscribeAsync(['proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/PTT']);
+      await subscribed;
+      const received: string[] = [];
+      client.on('message', (topic, payload) => {
+        expect(() => bidOfferType().decode(payload)).toThrow();
+        received.push(topic);
+      });
+      expect(three.faults.publishMalformed(7)).toBe(7);
+      await until(() => received.length >= 7, '7 malformed payloads');
+      // One more marks the end of the first batch: QoS 0 keeps order per client,
+      // so exactly 8 arrive in all if the batch of 7 had nothing extra.
+      expect(three.faults.publishMalformed(1)).toBe(1);
+      await until(() => received.length >= 8, 'the marker payload');
+      expect(received).toHaveLength(8);
+      const perTopic = (t: string): number => received.filter((r) => r.endsWith(`/${t}`)).length;
+      expect(perTopic('AOT') + perTopic('PTT')).toBe(8);
+      expect(Math.abs(perTopic('AOT') - perTopic('PTT'))).toBeLessThanOrEqual(1);
+      expect(three.stats().malformed).toBe(8);
+    } finally {
+      await three.stop();
+    }
+  });
+
   it('every malformed payload is rejected by protobufjs', () => {
     for (const p of MALFORMED_PAYLOADS) expect(() => bidOfferType().decode(p), Buffer.from(p).toString('hex')).toThrow();
   });

@@ -3,7 +3,7 @@
 // -fsanitize=address,undefined (scripts/test-cpp.sh): every payload is copied
 // into a heap buffer of exactly its size so that any over-read is caught.
 //
-// Usage: decoder_test [VECTORS_DIR]   (else $SETTRADE_VECTORS_DIR, else ../shared/vectors)
+// Usage: decoder_test [VECTORS_DIR]   (else $SETTRADE_VECTORS_DIR, else test/fixtures/vectors)
 // Exits non-zero on any mismatch.
 #include <cmath>
 #include <cstdio>
@@ -391,7 +391,7 @@ void test_books_vs_generic(int rounds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string dir = argc > 1 ? argv[1] : (std::getenv("SETTRADE_VECTORS_DIR") ? std::getenv("SETTRADE_VECTORS_DIR") : "../shared/vectors");
+  std::string dir = argc > 1 ? argv[1] : (std::getenv("SETTRADE_VECTORS_DIR") ? std::getenv("SETTRADE_VECTORS_DIR") : "test/fixtures/vectors");
   const auto valid = read_lines(dir + "/bidofferv3-valid.jsonl");
   const auto invalid = read_lines(dir + "/bidofferv3-invalid.jsonl");
   if (valid.empty() || invalid.empty()) {

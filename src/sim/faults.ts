@@ -92,9 +92,9 @@ export class SimulatorFaults {
 
   /**
    * Publishes `count` payloads that no conforming decoder accepts (truncated
-   * varints, lengths past the end, invalid wire types), spread over the
-   * active symbols' topics. Returns how many were published (0 when no symbol
-   * is active).
+   * varints, lengths past the end, invalid wire types), round-robin over the
+   * topics that have a subscriber. Returns how many were published (0 when
+   * nobody is subscribed).
    */
   publishMalformed(count: number): number {
     if (!Number.isInteger(count) || count < 0 || count > 1_000_000) {

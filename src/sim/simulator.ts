@@ -141,6 +141,8 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
   private currentPhase: MarketPhase;
   private tokenLifetimeSec: number;
   private malformedIndex = 0;
+  /** Round-robin position over the subscribed topics, kept across calls. */
+  private malformedTopicIndex = 0;
   private counters = { shed: 0, malformed: 0, totalPublished: 0, totalConnections: 0, rejectedUpgrades: 0, logins: 0, rejectedLogins: 0 };
 
   /** Validates options (throws SimulatorError naming the field) and generates the app key pair. */
@@ -379,11 +381,13 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
 
   private publishMalformed(count: number): number {
     if (this.life !== 'running') throw new SimulatorError('ERR_SIM_STATE', 'publishMalformed() needs a running simulator');
-    const symbols = [...this.activeSymbols()];
+    // Only topics somebody listens to: a payload sent to a configured but
+    // unsubscribed symbol reaches no client, and the returned count would lie.
+    const symbols = [...this.gateway.subscribedSymbols()];
     if (symbols.length === 0) return 0;
     for (let i = 0; i < count; i++) {
       const payload = MALFORMED_PAYLOADS[this.malformedIndex++ % MALFORMED_PAYLOADS.length];
-      if (!this.gateway.publish(topicOf(symbols[i % symbols.length]!), payload)) return i;
+      if (!this.gateway.publish(topicOf(symbols[this.malformedTopicIndex++ % symbols.length]!), payload)) return i;
       this.counters.malformed++;
     }
     return count;

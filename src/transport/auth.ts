@@ -1,6 +1,6 @@
 /**
  * Settrade Open API authentication: the ECDSA-signed login and the
- * dispatcher (MQTT) token request. See DESIGN.md "The wire protocol".
+ * dispatcher (MQTT) token request. See docs/design.md "The wire protocol".
  *
  * Secrets discipline: the app secret, the access token, the dispatcher token
  * and the signature never appear in an error message or a log line; errors

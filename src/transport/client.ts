@@ -1,5 +1,5 @@
 /**
- * SettradeClient: the connection state machine (see DESIGN.md "Transport").
+ * SettradeClient: the connection state machine (see docs/design.md "Transport").
  *
  *   INIT -> CONNECTING -> CONNECTED <-> RECONNECTING ; any -> SHUTDOWN
  *

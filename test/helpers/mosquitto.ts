@@ -4,17 +4,15 @@
  * crash; `start()` brings it back on the same port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './net.js';
+import { findSystemBinary, missingMessage } from './system-binary.js';
 
-export const MOSQUITTO_BIN = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) =>
-  existsSync(p),
-);
-
-/** A port the OS just handed out (closed again; small race accepted on loopback). */
+/** The mosquitto binary (Debian installs it in /usr/sbin). */
+export const mosquittoBinary = findSystemBinary('mosquitto', 'apt-get install mosquitto');
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -43,7 +41,7 @@ export class Mosquitto {
 
   /** Starts a broker on a fresh port and waits until it accepts connections. */
   static async launch(): Promise<Mosquitto> {
-    if (!MOSQUITTO_BIN) throw new Error('mosquitto is not installed');
+    if (mosquittoBinary.path === undefined) throw new Error(missingMessage(mosquittoBinary));
     const m = new Mosquitto(await freePort());
     await m.start();
     return m;
@@ -52,7 +50,9 @@ export class Mosquitto {
   /** (Re)starts the broker on the same port and waits until it listens. */
   async start(): Promise<void> {
     if (this.#proc) throw new Error('already running');
-    const proc = spawn(MOSQUITTO_BIN as string, ['-c', join(this.#dir, 'mosquitto.conf')], { stdio: 'ignore' });
+    const bin = mosquittoBinary.path;
+    if (bin === undefined) throw new Error(missingMessage(mosquittoBinary));
+    const proc = spawn(bin, ['-c', join(this.#dir, 'mosquitto.conf')], { stdio: 'ignore' });
     this.#proc = proc;
     const exited = new Promise<never>((_, reject) =>
       proc.once('exit', (code) => reject(new Error(`mosquitto exited early (code ${code})`))),

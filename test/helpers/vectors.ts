@@ -1,5 +1,5 @@
 /**
- * The shared BidOfferV3 test vectors (../shared/vectors, or $SETTRADE_VECTORS_DIR),
+ * The BidOfferV3 test vectors (test/fixtures/vectors, or $SETTRADE_VECTORS_DIR),
  * produced with Google's protobuf runtime, and the codec backends to run them on.
  */
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import type { NativeBinding } from '../../src/native.js';
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Directory holding bidofferv3-valid.jsonl and bidofferv3-invalid.jsonl. */
-export const vectorsDir = process.env.SETTRADE_VECTORS_DIR ?? fileURLToPath(new URL('../../../shared/vectors', import.meta.url));
+export const vectorsDir = process.env.SETTRADE_VECTORS_DIR ?? fileURLToPath(new URL('../fixtures/vectors', import.meta.url));
 
 /** Field values Google's runtime decoded (prices already units + nanos * 1e-9). */
 export interface ExpectedBook {

@@ -27,7 +27,8 @@ export const loggerSchema = z.custom<Logger>(
 export type OptionErrorFactory = (field: string, message: string) => Error;
 
 /**
- * Validates `input` against `schema` (unknown keys rejected) and returns the
+ * Validates `input` against `schema` (unknown top-level keys rejected; use
+ * z.strictObject for nested objects) and returns the
  * parsed value with defaults filled in; throws `makeError(field, message)`
  * for the first problem found.
  */
@@ -36,15 +37,20 @@ export function parseOptions<S extends z.ZodObject>(schema: S, input: unknown, m
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw makeError('options', `must be an object, got ${describeValue(input)}`);
   }
-  const result = schema.strict().safeParse(input);
+  const known = Object.keys(schema.shape);
+  for (const key of Object.keys(input)) {
+    if (!known.includes(key)) {
+      const hint = closest(key, known);
+      throw makeError(key, `unknown option${hint ? ` (did you mean '${hint}'?)` : ''}`);
+    }
+  }
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
-    const known = Object.keys(schema.shape);
+    // A nested z.strictObject: its path names the parent.
     const key = issue.keys[0]!;
-    const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
-    const hint = closest(key, known);
-    throw makeError(`${prefix}${key}`, `unknown option${hint ? ` (did you mean '${hint}'?)` : ''}`);
+    throw makeError([...issue.path.map(String), key].join('.'), 'unknown option');
   }
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'options';
   const got = valueAt(input, issue.path);

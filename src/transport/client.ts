@@ -20,6 +20,7 @@
  * - Tokens are refreshed by a controlled reconnect `tokenRefreshBeforeExpSec`
  *   before they expire.
  */
+import type { SubscribeErrorEvent } from './subscribe-error.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { backoffDelay } from './backoff.js';
@@ -61,6 +62,8 @@ export interface SettradeClientEvents {
   reconnect: (info: ReconnectInfo) => void;
   /** A PUBLISH from the current session. */
   message: MessageListener;
+  /** The service rejected a subscription (reported on SUBSCRIBE_ERROR_TOPIC). */
+  subscribeError: (event: SubscribeErrorEvent) => void;
 }
 
 /** Snapshot of {@link SettradeClient.stats}. */

@@ -29,5 +29,7 @@ export {
 export type { Credentials, LoginResult, DispatcherToken, ApiTarget } from './auth.js';
 export { settradeEndpoint, staticEndpoint, dispatcherMqttUrl, isLoopbackHost } from './endpoint.js';
 export type { Endpoint, EndpointProvider } from './endpoint.js';
+export { SUBSCRIBE_ERROR_TOPIC } from './subscribe-error.js';
+export type { SubscribeErrorEvent } from './subscribe-error.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';

@@ -31,7 +31,7 @@ export const SETTRADE_CLIENT_DEFAULTS = {
 
 const D = SETTRADE_CLIENT_DEFAULTS;
 const credential = z.string().trim().min(1, 'must be a non-empty string');
-const endpointProvider = z.custom<EndpointProvider>((v) => typeof v === 'function', { message: 'must be a URL string or a function' });
+const endpointProvider = z.custom<EndpointProvider>((v) => typeof v === 'function');
 
 /** The schema of {@link SettradeClientOptions}. */
 export const settradeClientOptionsSchema = z.object({
@@ -49,7 +49,7 @@ export const settradeClientOptionsSchema = z.object({
    * Where to connect instead of the Settrade login flow: a provider called
    * before every attempt, or a fixed URL (`mqtt://127.0.0.1:1883`; plain only on loopback).
    */
-  endpoint: z.union([z.string().min(1, 'must be a non-empty URL'), endpointProvider]).optional(),
+  endpoint: z.union([z.string().min(1), endpointProvider], { error: 'must be a non-empty URL string or a function' }).optional(),
   /** First reconnect delay in ms. */
   baseDelayMs: msSchema.default(D.baseDelayMs),
   /** Growth factor of the delay per failed attempt (1 to 100). */

@@ -53,13 +53,16 @@ function toConnectError(err: unknown): SettradeConnectionError {
  * chunk first; everything it does not take reaches MQTT.js's parser as before
  * (with the same backpressure). Error, close, write and end stay MQTT.js's.
  */
-function readThrough(client: MqttClient, fast: PublishFastPath): void {
+function readThrough(client: MqttClient, fast: PublishFastPath, onStreamError: (err: Error) => void): void {
   // `streamBuilder` is private in MQTT.js's typings but is the documented
   // constructor argument; with manualConnect nothing has been built yet.
   const holder = client as unknown as { streamBuilder: (c: MqttClient) => Duplex };
   const build = holder.streamBuilder;
   holder.streamBuilder = (c) => {
     const stream = build(c);
+    // MQTT.js does not re-emit every transport error (a refused WebSocket
+    // upgrade, 'Unexpected server response: 401', only shows up here).
+    stream.on('error', onStreamError);
     stream.pipe = <T extends NodeJS.WritableStream>(dest: T): T => {
       stream.on('data', (chunk: Buffer | Uint8Array) => {
         const rest = fast.process(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -98,7 +101,10 @@ export class MqttSession {
     this.#fast = new PublishFastPath((topic, payload) => {
       if (this.#phase === 'open') handlers.onMessage(topic, payload);
     });
-    readThrough(client, this.#fast);
+    let lastError: unknown;
+    readThrough(client, this.#fast, (err) => {
+      lastError ??= err;
+    });
     client.on('connect', () => {
       if (this.#phase !== 'connecting') return;
       this.#phase = 'open';
@@ -108,7 +114,6 @@ export class MqttSession {
     client.on('message', (topic: string, payload: Buffer) => {
       if (this.#phase === 'open') handlers.onMessage(topic, payload);
     });
-    let lastError: unknown;
     client.on('error', (err: unknown) => {
       lastError = err;
       if (this.#phase === 'connecting') {

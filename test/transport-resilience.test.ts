@@ -16,6 +16,7 @@ import {
   type SettradeClientOptions,
   type SubscribeErrorEvent,
 } from '../src/transport/index.js';
+import { createMetrics } from '../src/metrics/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import { until } from './helpers/until.js';
 
@@ -68,7 +69,12 @@ describe('never giving up', () => {
     expect(during).toMatchObject({ state: 'RECONNECTING', failed: false, connected: false });
     expect(during.reconnectAttempts).toBeGreaterThanOrEqual(6);
     expect(during.lastMessageTs).toBeGreaterThan(0);
-    expect(Date.now() - during.lastMessageTs).toBeGreaterThanOrEqual(0);
+    expect(during.lastMessageTs).toBeLessThanOrEqual(Date.now());
+    const metrics = await createMetrics({ client }).metrics();
+    const attempts = Number(/^settrade_feed_client_reconnect_attempts (\d+)$/m.exec(metrics)?.[1]);
+    expect(attempts).toBeGreaterThanOrEqual(6);
+    const silentSec = Number(/^settrade_feed_client_seconds_since_last_message ([\d.e-]+)$/m.exec(metrics)?.[1]);
+    expect(silentSec).toBeGreaterThan(0);
 
     const reconnect = await new Promise<{ epoch: number }>((r) => client.once('reconnect', r));
     expect(performance.now() - outageStart).toBeGreaterThanOrEqual(outageMs - 5);
@@ -78,6 +84,22 @@ describe('never giving up', () => {
     expect(failures).toBeGreaterThan(5);
     expect(client.stats()).toMatchObject({ state: 'CONNECTED', reconnectAttempts: 0, consecutiveFailures: 0, failed: false });
     expect(sim.stats().rejectedUpgrades + sim.stats().rejectedLogins).toBe(0); // refused with 503, not as bad credentials
+  });
+});
+
+describe('initialEpoch', () => {
+  it('the first connection carries initialEpoch, each reconnection one more', async () => {
+    const { sim, baseUrl, credentials } = await startSim({ symbols: ['AOT'] });
+    const client = makeClient({ ...credentials, baseUrl, baseDelayMs: 20, initialEpoch: 7 });
+    const epochs = new Set<number>();
+    client.on('message', (_t, _p, epoch) => epochs.add(epoch));
+    client.subscribe(AOT);
+    await client.connect();
+    await until(() => epochs.has(7), 'epoch 7');
+    sim.faults.dropConnections();
+    await until(() => epochs.has(8), 'epoch 8');
+    expect([...epochs].sort()).toEqual([7, 8]);
+    expect(client.reconnectEpoch).toBe(8);
   });
 });
 

@@ -185,9 +185,11 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   }
 
   /**
-   * Starts connecting (if not yet) and resolves once CONNECTED. Rejects if the
-   * client gives up (RETRIES_EXHAUSTED, with the last failure as `cause`) or is
-   * shut down first.
+   * Starts connecting (if not yet) and resolves once CONNECTED. By default it
+   * waits through any outage. Rejects if the login is refused before any
+   * connection succeeded (AUTH_REJECTED), if a finite `maxRetries` runs out
+   * (RETRIES_EXHAUSTED, with the last failure as `cause`), on a configuration
+   * error, or if the client is shut down first.
    */
   connect(): Promise<void> {
     if (this.#state === 'CONNECTED') return Promise.resolve();
@@ -311,7 +313,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   }
 
   #deliver(topic: string, payload: Uint8Array): void {
-    this.#lastMessageTs = Date.now();
+    this.#lastMessageTs = this.#session?.receivedAt ?? this.#lastMessageTs;
     if (topic === SUBSCRIBE_ERROR_TOPIC) {
       this.#subscribeRejected(payload);
       return;

@@ -53,7 +53,7 @@ function toConnectError(err: unknown): SettradeConnectionError {
  * chunk first; everything it does not take reaches MQTT.js's parser as before
  * (with the same backpressure). Error, close, write and end stay MQTT.js's.
  */
-function readThrough(client: MqttClient, fast: PublishFastPath, onStreamError: (err: Error) => void): void {
+function readThrough(client: MqttClient, fast: PublishFastPath, onStreamError: (err: Error) => void, onData: () => void): void {
   // `streamBuilder` is private in MQTT.js's typings but is the documented
   // constructor argument; with manualConnect nothing has been built yet.
   const holder = client as unknown as { streamBuilder: (c: MqttClient) => Duplex };
@@ -65,6 +65,7 @@ function readThrough(client: MqttClient, fast: PublishFastPath, onStreamError: (
     stream.on('error', onStreamError);
     stream.pipe = <T extends NodeJS.WritableStream>(dest: T): T => {
       stream.on('data', (chunk: Buffer | Uint8Array) => {
+        onData();
         const rest = fast.process(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if (rest !== null && !dest.write(rest)) {
           stream.pause();
@@ -82,6 +83,7 @@ export class MqttSession {
   readonly #client: MqttClient;
   readonly #fast: PublishFastPath;
   #phase: 'connecting' | 'open' | 'done' = 'connecting';
+  #receivedAt = 0;
 
   constructor(endpoint: Endpoint, params: SessionParams, handlers: SessionHandlers) {
     const opts: IClientOptions = {
@@ -102,9 +104,17 @@ export class MqttSession {
       if (this.#phase === 'open') handlers.onMessage(topic, payload);
     });
     let lastError: unknown;
-    readThrough(client, this.#fast, (err) => {
-      lastError ??= err;
-    });
+    readThrough(
+      client,
+      this.#fast,
+      (err) => {
+        lastError ??= err;
+      },
+      // One clock read per chunk read, not per message (Date.now() costs ~100 ns here).
+      () => {
+        this.#receivedAt = Date.now();
+      },
+    );
     client.on('connect', () => {
       if (this.#phase !== 'connecting') return;
       this.#phase = 'open';
@@ -137,6 +147,11 @@ export class MqttSession {
       }
     });
     client.connect();
+  }
+
+  /** Wall clock (ms) when the last chunk of bytes arrived: the arrival time of the message being delivered. */
+  get receivedAt(): number {
+    return this.#receivedAt;
   }
 
   /** SUBSCRIBE (QoS 0) to every topic in one packet. */

@@ -242,7 +242,7 @@ export async function refreshLogin(
 function toLoginResult(step: AuthStep, body: unknown, nowMs: number): LoginResult {
   const parsed = LoginResponse.safeParse(body);
   if (!parsed.success) {
-    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response lacks access_token/expires_in`);
+    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response lacks a valid access_token, token_type or expires_in`);
   }
   return {
     accessToken: parsed.data.access_token,

@@ -89,7 +89,7 @@ export interface SettradeClientStats {
   readonly lastMessageTs: number;
   /** Messages received on SUBSCRIBE_ERROR_TOPIC (each one a `subscribeError` event). */
   readonly subscribeErrors: number;
-  /** Completed reconnections: 0 on the first connection. */
+  /** `initialEpoch` (0) on the first connection, +1 per completed reconnection. */
   readonly reconnectEpoch: number;
   /** Wall clock (ms) of the last CONNACK, 0 if never. */
   readonly lastConnectTs: number;
@@ -432,7 +432,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
           );
     this.#failed = true;
     this.#log.error({ code: err.code }, err.message);
-    this.#emitError(err);
+    if (err !== lastError) this.#emitError(err); // a fatal failure was emitted as it happened
     this.#shutdownPromise ??= this.#teardown(err);
   }
 

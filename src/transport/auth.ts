@@ -8,6 +8,7 @@
  */
 import { createECDH, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { sendRequest, type HttpRequest, type HttpResponse } from './http.js';
 import { SettradeAuthError, SettradeConfigError, SettradeError, type AuthStep } from './errors.js';
 import { USER_AGENT } from './version.js';
 
@@ -132,15 +133,10 @@ function headers(authorization?: string): Record<string, string> {
   return h;
 }
 
-async function request(
-  step: AuthStep,
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-): Promise<unknown> {
-  let res: Response;
+async function request(step: AuthStep, url: string, req: HttpRequest, timeoutMs: number): Promise<unknown> {
+  let res: HttpResponse;
   try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+    res = await sendRequest(url, req, timeoutMs);
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
     throw new SettradeAuthError(
@@ -151,8 +147,8 @@ async function request(
         : `${step} request to ${new URL(url).origin} failed: ${err instanceof Error ? err.message : 'network error'}`,
     );
   }
-  const text = await res.text().catch(() => '');
-  if (!res.ok) {
+  const { status, text } = res;
+  if (status < 200 || status > 299) {
     // Only the server's error code is kept: its body could echo what we sent.
     let serverCode = '';
     try {
@@ -161,18 +157,18 @@ async function request(
     } catch {
       /* not JSON */
     }
-    const rejected = res.status === 401 || res.status === 403;
+    const rejected = status === 401 || status === 403;
     throw new SettradeAuthError(
       rejected ? 'AUTH_REJECTED' : 'HTTP_ERROR',
       step,
-      `${step} ${rejected ? 'rejected' : 'failed'}: HTTP ${res.status}${serverCode}`,
-      res.status,
+      `${step} ${rejected ? 'rejected' : 'failed'}: HTTP ${status}${serverCode}`,
+      status,
     );
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response is not JSON (HTTP ${res.status})`, res.status);
+    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response is not JSON (HTTP ${status})`, status);
   }
 }
 

@@ -35,7 +35,7 @@ import { requireField } from './auth.js';
 import { assertSafeUrl, settradeEndpoint, staticEndpoint, type Endpoint, type EndpointProvider } from './endpoint.js';
 import { SettradeAuthError, SettradeConnectionError, SettradeError, isAuthRejection, type SettradeErrorCode } from './errors.js';
 import { resolveClientOptions, type ResolvedClientOptions, type SettradeClientOptions } from './options.js';
-import { MqttSession } from './session.js';
+import { loadMqtt, MqttSession } from './session.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 /** Errors no retry can fix (bad configuration): the client gives up at once. */
@@ -267,6 +267,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     try {
       endpoint = await this.#endpoint({ renewToken });
       assertSafeUrl('endpoint.url', endpoint.url, ['wss', 'ws', 'mqtts', 'mqtt']);
+      await loadMqtt();
     } catch (err) {
       if (gen !== this.#gen || this.#state === 'SHUTDOWN') return;
       this.#attemptFailed(gen, err);

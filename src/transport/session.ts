@@ -5,12 +5,24 @@
  * events into three callbacks and tags nothing: the caller binds the
  * generation in the closures it passes.
  */
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Endpoint } from './endpoint.js';
 import { SettradeConnectionError } from './errors.js';
 import { PublishFastPath } from './publish-fast-path.js';
+
+type MqttModule = typeof import('mqtt');
+let mqttModule: MqttModule | undefined;
+
+/**
+ * Loads MQTT.js (once). It is imported on the first connection attempt, not
+ * with the package: a process that consumes a worker feed never connects on
+ * its own thread and so never pays for it (about 17 MB of RSS).
+ */
+export async function loadMqtt(): Promise<void> {
+  mqttModule ??= await import('mqtt');
+}
 
 /** Callbacks of a session. `onFailed` and `onClosed` fire at most once, and never both. */
 export interface SessionHandlers {
@@ -98,7 +110,8 @@ export class MqttSession {
       // TLS stays verified: rejectUnauthorized is MQTT.js's/ws's default (true) and is never overridden.
       wsOptions: endpoint.wsHeaders ? { headers: { ...endpoint.wsHeaders } } : {},
     };
-    const client = connect(endpoint.url, { ...opts, manualConnect: true });
+    if (mqttModule === undefined) throw new Error('MqttSession: loadMqtt() must resolve first');
+    const client = mqttModule.connect(endpoint.url, { ...opts, manualConnect: true });
     this.#client = client;
     this.#fast = new PublishFastPath((topic, payload) => {
       if (this.#phase === 'open') handlers.onMessage(topic, payload);

@@ -61,12 +61,25 @@ function readThrough(client: MqttClient, fast: PublishFastPath): void {
   holder.streamBuilder = (c) => {
     const stream = build(c);
     stream.pipe = <T extends NodeJS.WritableStream>(dest: T): T => {
+      // MQTT.js's parser input is a stream.Writable: `_write` runs synchronously when
+      // nothing is queued, and `writableLength` is 0 once every write was handled.
+      const input = dest as T & { readonly writableLength: number };
+      let paused = false;
+      fast.setInput({
+        write: (bytes) => {
+          if (!input.write(bytes) && !paused) {
+            paused = true;
+            stream.pause();
+            input.once('drain', () => {
+              paused = false;
+              stream.resume();
+            });
+          }
+        },
+        idle: () => input.writableLength === 0,
+      });
       stream.on('data', (chunk: Buffer | Uint8Array) => {
-        const rest = fast.process(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if (rest !== null && !dest.write(rest)) {
-          stream.pause();
-          dest.once('drain', () => stream.resume());
-        }
+        fast.process(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       });
       stream.once('end', () => dest.end());
       return dest;
@@ -113,14 +126,24 @@ export class MqttSession {
       lastError = err;
       if (this.#phase === 'connecting') {
         this.#phase = 'done';
+        this.#fast.stop();
         client.end(true);
         handlers.onFailed(toConnectError(err));
+      } else if (this.#phase === 'open') {
+        // MQTT.js only emits a parse error (its parser then resynchronises on
+        // whatever comes next); a corrupt stream cannot be trusted, so nothing
+        // more is delivered and the session ends: the client reconnects.
+        // This runs inside the fast path's write to MQTT.js, before anything after it.
+        this.#phase = 'done';
+        this.#fast.stop();
+        client.end(true);
+        handlers.onClosed(describe(err));
       }
     });
     client.on('close', () => {
       const phase = this.#phase;
       this.#phase = 'done';
-      this.#fast.active = false;
+      this.#fast.stop();
       if (phase === 'connecting') {
         handlers.onFailed(
           lastError !== undefined
@@ -156,7 +179,7 @@ export class MqttSession {
   /** Closes at once without callbacks; resolves when the socket is closed. */
   close(): Promise<void> {
     this.#phase = 'done';
-    this.#fast.active = false;
+    this.#fast.stop();
     return new Promise((resolve) => {
       this.#client.end(true, {}, () => resolve());
     });

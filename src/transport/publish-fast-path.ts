@@ -255,24 +255,33 @@ export class PublishFastPath {
       }
     }
     if (this.#step === TOPIC) {
-      const buf = (this.#topicBuf ??= Buffer.allocUnsafe(2 + MAX_TOPIC));
-      for (;;) {
-        const need = this.#topicLen < 0 ? 2 : 2 + this.#topicLen;
-        const n = Math.min(need - this.#topicFill, len - p);
-        c.copy(buf, this.#topicFill, p, p + n);
-        this.#copied += n;
-        this.#topicFill += n;
-        p += n;
-        if (this.#topicFill < need) {
-          this.#held.push(c.subarray(from, p));
-          return len;
-        }
-        if (this.#topicLen >= 0) break;
-        this.#topicLen = (buf[0]! << 8) | buf[1]!;
+      let topic: string | undefined;
+      if (this.#topicFill === 0 && len - p >= 2 && len - p >= 2 + ((c[p]! << 8) | c[p + 1]!)) {
+        // Topic length and topic whole in this chunk (the usual case): matched in place.
+        this.#topicLen = (c[p]! << 8) | c[p + 1]!;
         if (2 + this.#topicLen > this.#remaining) return this.#breakAt(c, from);
+        topic = this.#routes.match(c, p + 2, p + 2 + this.#topicLen);
+        p += 2 + this.#topicLen;
+      } else {
+        const buf = (this.#topicBuf ??= Buffer.allocUnsafe(2 + MAX_TOPIC));
+        for (;;) {
+          const need = this.#topicLen < 0 ? 2 : 2 + this.#topicLen;
+          const n = Math.min(need - this.#topicFill, len - p);
+          c.copy(buf, this.#topicFill, p, p + n);
+          this.#copied += n;
+          this.#topicFill += n;
+          p += n;
+          if (this.#topicFill < need) {
+            this.#held.push(c.subarray(from, p));
+            return len;
+          }
+          if (this.#topicLen >= 0) break;
+          this.#topicLen = (buf[0]! << 8) | buf[1]!;
+          if (2 + this.#topicLen > this.#remaining) return this.#breakAt(c, from);
+        }
+        topic = this.#routes.match(buf, 2, 2 + this.#topicLen);
       }
       this.#remaining -= 2 + this.#topicLen;
-      const topic = this.#routes.match(buf, 2, 2 + this.#topicLen);
       if (topic === undefined) {
         if (!this.#flushHeld()) return len;
         this.#step = FORWARD;

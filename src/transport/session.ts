@@ -52,8 +52,9 @@ function toConnectError(err: unknown): SettradeConnectionError {
  * connection. Taking that pipe's place lets the PUBLISH fast path see every
  * chunk first; everything it does not take reaches MQTT.js's parser as before
  * (with the same backpressure). Error, close, write and end stay MQTT.js's.
+ * Exported for bench/fast-path.ts only (not part of the package's API).
  */
-function readThrough(client: MqttClient, fast: PublishFastPath): void {
+export function readThrough(client: MqttClient, fast: PublishFastPath): void {
   // `streamBuilder` is private in MQTT.js's typings but is the documented
   // constructor argument; with manualConnect nothing has been built yet.
   const holder = client as unknown as { streamBuilder: (c: MqttClient) => Duplex };

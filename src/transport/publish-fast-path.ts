@@ -65,6 +65,7 @@ const BAD_HEADER: Uint8Array = (() => {
   return bad;
 })();
 
+/** Routes QoS 0 PUBLISH packets of exact topics around MQTT.js; one per connection. */
 export class PublishFastPath {
   readonly #routes = new TopicRoutes();
   readonly #deliver: (topic: string, payload: Buffer) => void;
@@ -152,7 +153,13 @@ export class PublishFastPath {
     input.write(bytes);
   }
 
-  /** Whether a QoS 0 PUBLISH with this type byte may be routed now. */
+  /**
+   * Whether a QoS 0 PUBLISH with this type byte may be routed now. Checked
+   * when the fixed header is in: from then until the packet is delivered
+   * nothing is written to MQTT.js, so it can only go from busy to idle, not
+   * back. (A topic removed meanwhile is still delivered: MQTT.js would too,
+   * it emits `message` for any topic.)
+   */
   #candidate(head: number): boolean {
     return (head & 0xf6) === 0x30 && this.active && !this.#routes.empty && this.#input!.idle();
   }

@@ -12,9 +12,11 @@
  * there; for streams without malformed packets the reference is also checked
  * against mqtt-packet fed the whole stream at once.
  *
- * MQTT.js is not always done with a write when `write()` returns (a handler
- * waiting for the socket): half the streams model that with a downstream that
- * turns busy at random, queues later writes, and catches up between chunks.
+ * MQTT.js is not always done with a write when `write()` returns: it handles
+ * the first packet of a write at once and the others one per tick, and a
+ * handler may wait for the socket. The downstream models that: it turns busy
+ * after a write that held several packets (and, in half the streams, at
+ * random), queues later writes, and catches up between chunks.
  *
  * Replay: FAST_PATH_SEED=<seed printed below> npx vitest run test/transport-fast-path-differential.test.ts
  */
@@ -112,35 +114,61 @@ function referenceWhole(stream: Buffer): Outcome {
 
 /** The fast path in front of mqtt-packet, fed `chunks`. */
 function throughFastPath(chunks: Buffer[], active: boolean, busyChance: number, rand: () => number): Outcome {
-  const { out, p } = recorder();
+  const out: Outcome = { events: [], error: false };
+  const p = parser({ protocolVersion: 4 });
   // Not gated on the error: a delivery after it must show up as a difference.
   const fast = new PublishFastPath((topic, payload) => {
     out.events.push(`${out.error ? 'AFTER ERROR ' : ''}publish q0 ${topic} ${digest(payload)}`);
   });
-  p.on('error', () => fast.stop()); // what the session does: the error is raised inside the write
+  // The downstream: MQTT.js handles the first packet parsed in a write at once
+  // and the others one per tick (`deferred`); while it has any left, or a
+  // handler is waiting (random, `busyChance`), later writes wait (`queued`).
   let busy = false;
+  let parsedInWrite = 0;
+  const deferred: string[] = [];
   const queued: Buffer[] = [];
+  p.on('packet', (pk: Packet) => {
+    if (out.error) return;
+    if (parsedInWrite++ === 0 && !busy) out.events.push(describePacket(pk));
+    else deferred.push(describePacket(pk));
+  });
+  p.on('error', () => {
+    out.error = true;
+    deferred.length = 0; // the session is closed before MQTT.js gets to them
+    fast.stop(); // what the session does: the error is raised inside the write
+  });
   fast.setInput({
     write: (bytes) => {
       if (busy) {
         queued.push(bytes);
         return;
       }
+      parsedInWrite = 0;
       p.parse(bytes);
-      if (busyChance > 0 && rand() < busyChance) busy = true;
+      if (deferred.length > 0 || (busyChance > 0 && rand() < busyChance)) busy = true;
     },
     idle: () => !busy,
   });
+  /** Between socket reads MQTT.js catches up: deferred packets, then queued writes, in order. */
+  const catchUp = (): void => {
+    out.events.push(...deferred);
+    deferred.length = 0;
+    busy = true; // everything parsed now goes straight to `deferred`, then the log: order kept
+    for (let k = 0; k < queued.length && !out.error; k++) {
+      p.parse(queued[k]!);
+      out.events.push(...deferred);
+      deferred.length = 0;
+    }
+    queued.length = 0;
+    busy = false;
+  };
   for (const t of SUBSCRIBED) fast.add(t);
   fast.active = active;
   for (const c of chunks) {
-    // MQTT.js catching up on queued writes, in order, between socket reads.
-    for (let k = 0; k < queued.length && !out.error; k++) p.parse(queued[k]!);
-    queued.length = 0;
-    busy = false;
+    catchUp();
     fast.process(c);
   }
-  for (let k = 0; k < queued.length && !out.error; k++) p.parse(queued[k]!);
+  catchUp();
   return out;
 }
 

@@ -97,9 +97,28 @@ describe('PublishFastPath', () => {
     }
   });
 
-  it('writes one packet per write, so an error in one cannot hide the packets before it', () => {
+  it('gives any packet but a well-framed PUBLISH a write of its own, so an error in it cannot hide the packets before it', () => {
     const run = feed(fastPath([AOT]), [Buffer.concat(others)]);
-    expect(run.writes.map((w) => w.toString('hex'))).toEqual(others.map((o) => o.toString('hex')));
+    // SUBACK alone; the QoS 1 and the unsubscribed PUBLISH share one write; PINGRESP alone.
+    const hex = others.map((o) => o.toString('hex'));
+    expect(run.writes.map((w) => w.toString('hex'))).toEqual([hex[0], hex[1]! + hex[2]!, hex[3]]);
+  });
+
+  it('writes the PUBLISH packets for MQTT.js one by one when a routed one follows them, so it is delivered after they were handled', () => {
+    const run = fastPath([AOT]);
+    const kbank = [publish('proto/topic/bidofferv3/KBANK', payloadOf(4, 1)), publish('proto/topic/bidofferv3/KBANK', payloadOf(4, 2))];
+    const mine = publish(AOT, payloadOf(4, 3));
+    // Each write keeps MQTT.js busy while it has more than one packet to handle (MQTT.js handles one per tick).
+    run.fast.setInput({
+      write: (bytes) => {
+        run.writes.push(Buffer.from(bytes));
+        run.log.push('W' + bytes.toString('hex'));
+        run.busy = bytes.length > kbank[0]!.length;
+      },
+      idle: () => !run.busy,
+    });
+    feed(run, [Buffer.concat([...kbank, mine])]);
+    expect(run.log).toEqual(['W' + kbank[0]!.toString('hex'), 'W' + kbank[1]!.toString('hex'), 'D' + AOT]);
   });
 
   it('writes everything on while inactive, and a removed or wildcard topic goes to MQTT.js', () => {

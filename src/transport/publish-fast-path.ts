@@ -76,6 +76,10 @@ export class PublishFastPath {
   /** Framing lost: every byte goes to MQTT.js, nothing is routed again. */
   #broken = false;
   #copied = 0;
+  /** PUBLISH packets for MQTT.js at `[runStart, runEnd)` of the current chunk, not yet written. */
+  #runStart = 0;
+  #runEnd = 0;
+  #runCount = 0;
 
   // The packet in progress across chunks.
   #step: Step = NONE;
@@ -145,12 +149,19 @@ export class PublishFastPath {
     const len = chunk.length;
     let pos = this.#step === NONE ? 0 : this.#continue(chunk, 0, 0);
     while (pos < len && !this.#stopped && !this.#broken) pos = this.#packetAt(chunk, pos);
+    if (this.#stopped) this.#runCount = 0;
+    else this.#flushRun(chunk, false);
   }
 
   #write(bytes: Buffer): void {
     const input = this.#input;
     if (input === null) throw new Error('PublishFastPath: setInput() must be called before process()');
     input.write(bytes);
+  }
+
+  /** Whether a packet with this type byte could be routed (MQTT.js's idleness aside). */
+  #mayRoute(head: number): boolean {
+    return (head & 0xf6) === 0x30 && this.active && !this.#routes.empty;
   }
 
   /**
@@ -161,11 +172,12 @@ export class PublishFastPath {
    * it emits `message` for any topic.)
    */
   #candidate(head: number): boolean {
-    return (head & 0xf6) === 0x30 && this.active && !this.#routes.empty && this.#input!.idle();
+    return this.#mayRoute(head) && this.#input!.idle();
   }
 
   /** Framing is lost at `c[from]`: write `held` and the rest of the chunk on and stop routing. */
   #breakAt(c: Buffer, from: number): number {
+    this.#flushRun(c, false);
     this.#broken = true;
     this.#step = NONE;
     const held = this.#held;
@@ -200,22 +212,72 @@ export class PublishFastPath {
     }
     const end = i + remaining;
     if (end > len) return this.#begin(c, pos);
-    if (this.#candidate(head)) {
+    if ((head & 0xf0) === 0x30) {
       if (remaining < 2) return this.#breakAt(c, pos);
       const topicEnd = i + 2 + ((c[i]! << 8) | c[i + 1]!);
       if (topicEnd > end) return this.#breakAt(c, pos);
-      const topic = this.#routes.match(c, i + 2, topicEnd);
-      if (topic !== undefined) {
-        this.#deliver(topic, c.subarray(topicEnd, end));
+      if (this.#candidate(head)) {
+        const topic = this.#routes.match(c, i + 2, topicEnd);
+        if (topic !== undefined) {
+          if (this.#runCount > 0) {
+            this.#flushRun(c, true);
+            if (this.#stopped) return len;
+            if (!this.#input!.idle()) {
+              this.#write(c.subarray(pos, end));
+              return end;
+            }
+          }
+          this.#deliver(topic, c.subarray(topicEnd, end));
+          return end;
+        }
+      }
+      // A PUBLISH framed this far (and with room for its packet id at QoS > 0)
+      // cannot fail in mqtt-packet whatever follows it: it may share a write.
+      if ((head & 0x06) === 0 || topicEnd + 2 <= end) {
+        if (this.#runCount++ === 0) this.#runStart = pos;
+        this.#runEnd = end;
         return end;
       }
     }
+    this.#flushRun(c, false);
     this.#write(c.subarray(pos, end));
     return end;
   }
 
+  /**
+   * Writes the run of PUBLISH packets for MQTT.js that ends here: as one
+   * write, or (`perPacket`, when a routed PUBLISH may follow) one write per
+   * packet, so that MQTT.js has handled them all when the last write returns.
+   */
+  #flushRun(c: Buffer, perPacket: boolean): void {
+    const n = this.#runCount;
+    if (n === 0) return;
+    this.#runCount = 0;
+    const runEnd = this.#runEnd;
+    if (!perPacket || n === 1) {
+      this.#write(c.subarray(this.#runStart, runEnd));
+      return;
+    }
+    let p = this.#runStart;
+    while (p < runEnd && !this.#stopped) {
+      let i = p + 1;
+      let rem = 0;
+      let mul = 1;
+      for (;;) {
+        const b = c[i++]!;
+        rem += (b & 0x7f) * mul;
+        mul *= 128;
+        if (b < 0x80) break;
+      }
+      this.#write(c.subarray(p, i + rem));
+      p = i + rem;
+    }
+  }
+
   /** Starts a packet that a chunk boundary cuts (its type byte is `c[pos]`, already checked). */
   #begin(c: Buffer, pos: number): number {
+    this.#flushRun(c, this.#mayRoute(c[pos]!));
+    if (this.#stopped) return c.length;
     this.#step = HEADER;
     this.#head = c[pos]!;
     this.#lenValue = 0;

@@ -208,10 +208,20 @@ export class PublishFastPath {
     }
     if (!complete || BAD_HEADER[head] === 1) {
       if (i - pos > 4 || BAD_HEADER[head] === 1) return this.#breakAt(c, pos);
+      this.#flushRun(c, false);
       return this.#begin(c, pos); // the fixed header goes on in the next chunk
     }
     const end = i + remaining;
-    if (end > len) return this.#begin(c, pos);
+    if (end > len) {
+      // Cut by the chunk's end: if its topic is here and routed, MQTT.js must be idle for it.
+      let routed = false;
+      if (this.#runCount > 0 && this.#mayRoute(head) && remaining >= 2 && i + 2 <= len) {
+        const topicEnd = i + 2 + ((c[i]! << 8) | c[i + 1]!);
+        routed = topicEnd <= len && topicEnd <= end && this.#routes.match(c, i + 2, topicEnd) !== undefined;
+      }
+      this.#flushRun(c, routed);
+      return this.#stopped ? len : this.#begin(c, pos);
+    }
     if ((head & 0xf0) === 0x30) {
       if (remaining < 2) return this.#breakAt(c, pos);
       const topicEnd = i + 2 + ((c[i]! << 8) | c[i + 1]!);
@@ -274,10 +284,8 @@ export class PublishFastPath {
     }
   }
 
-  /** Starts a packet that a chunk boundary cuts (its type byte is `c[pos]`, already checked). */
+  /** Starts a packet that a chunk boundary cuts (its type byte is `c[pos]`, already checked; the run written). */
   #begin(c: Buffer, pos: number): number {
-    this.#flushRun(c, this.#mayRoute(c[pos]!));
-    if (this.#stopped) return c.length;
     this.#step = HEADER;
     this.#head = c[pos]!;
     this.#lenValue = 0;

@@ -15,13 +15,16 @@
  * for MQTT.js is written on piece by piece as soon as its fixed header (and,
  * for a QoS 0 PUBLISH, its topic) says so, never held whole.
  *
- * Ordering (docs/decisions.md, Transport): MQTT.js gets one write per
- * packet (or per piece of one), and a routed PUBLISH is delivered only when
- * MQTT.js reports itself idle, i.e. it has parsed and handled everything
- * written before (its `Writable` runs `_write` synchronously and handles a
- * lone packet within it). When it is not idle (a handler still waiting), the
- * PUBLISH is written to MQTT.js like any other packet and arrives through its
- * `message` event, in order. A parse error in MQTT.js is raised inside that
+ * Ordering (docs/decisions.md, Transport): a routed PUBLISH is delivered
+ * only when MQTT.js reports itself idle, i.e. it has parsed and handled
+ * everything written before (its `Writable` runs `_write` synchronously and
+ * handles the first packet of a write within it, the others one per tick).
+ * So the packets before a routed PUBLISH are written one per write; when
+ * MQTT.js is not idle anyway (a handler still waiting), the PUBLISH is written
+ * to MQTT.js like any other packet and arrives through its `message` event,
+ * in order. PUBLISH packets for MQTT.js with no routed one after them in the
+ * chunk share one write (framed, they cannot fail in mqtt-packet); any other
+ * packet gets a write of its own, so a parse error cannot hide packets before it. A parse error in MQTT.js is raised inside that
  * synchronous write; the owner then calls {@link PublishFastPath.stop}, so no
  * routed PUBLISH follows an error. When the fast path cannot frame the stream
  * itself (bad fixed header, a PUBLISH whose topic overruns it), it stops

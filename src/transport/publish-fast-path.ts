@@ -129,11 +129,6 @@ export class PublishFastPath {
     this.#payload = [];
   }
 
-  /** True once {@link stop} was called. */
-  get stopped(): boolean {
-    return this.#stopped;
-  }
-
   /**
    * Bytes this path has copied (topics and payloads assembled from several
    * chunks). Instrumentation: tests check it stays linear in the input.

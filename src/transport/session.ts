@@ -131,10 +131,12 @@ export class MqttSession {
         client.end(true);
         handlers.onFailed(toConnectError(err));
       } else if (this.#phase === 'open') {
-        // MQTT.js only emits a parse error (its parser then resynchronises on
-        // whatever comes next); a corrupt stream cannot be trusted, so nothing
-        // more is delivered and the session ends: the client reconnects.
-        // This runs inside the fast path's write to MQTT.js, before anything after it.
+        // On a parse error MQTT.js only emits `error` and its parser goes on
+        // with whatever comes next; a corrupt stream cannot be trusted, so
+        // nothing more is delivered and the session ends (the client
+        // reconnects). A parse error is raised inside the fast path's write to
+        // MQTT.js, so stop() comes before any later packet. Other errors while
+        // open (socket reset, keepalive timeout) end the connection anyway.
         this.#phase = 'done';
         this.#fast.stop();
         client.end(true);

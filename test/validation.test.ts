@@ -311,26 +311,26 @@ describe('FeedHealth options and arguments', () => {
   });
 
   const h = (): FeedHealth => new FeedHealth({ perSymbolTimeoutSec: { RARE: 60 } });
-  it.each<[string, (f: FeedHealth) => unknown, string]>([
+  it.each<[string, string, (f: FeedHealth) => unknown]>([
     // found: onEvent(123) was tracked
-    ['onEvent(123)', (f) => f.onEvent(123 as never), 'symbol'],
-    ["onEvent('')", (f) => f.onEvent(''), 'symbol'],
-    ['onEvent(undefined)', (f) => f.onEvent(undefined as never), 'symbol'],
-    ["onEvent('AOT', -1)", (f) => f.onEvent('AOT', -1), 'nowNs'],
-    ["onEvent('AOT', -1n)", (f) => f.onEvent('AOT', -1n), 'nowNs'],
-    ["onEvent('AOT', NaN)", (f) => f.onEvent('AOT', Number.NaN), 'nowNs'],
-    ["onEvent('AOT', '5')", (f) => f.onEvent('AOT', '5' as never), 'nowNs'],
-    ["onEvent('AOT', null)", (f) => f.onEvent('AOT', null as never), 'nowNs'],
-    ['isStale(5)', (f) => f.isStale(5 as never), 'symbol'],
-    ["isStale('AOT', -1n)", (f) => f.isStale('AOT', -1n), 'nowNs'],
-    ['isFeedDead(-5)', (f) => f.isFeedDead(-5), 'nowNs'],
-    ["staleSymbols('x')", (f) => f.staleSymbols('x' as never), 'nowNs'],
-    ["lastSeenGapMs('')", (f) => f.lastSeenGapMs(''), 'symbol'],
-    ["lastSeenGapMs('AOT', Infinity)", (f) => f.lastSeenGapMs('AOT', Number.POSITIVE_INFINITY), 'nowNs'],
-    ['hasSeen(null)', (f) => f.hasSeen(null as never), 'symbol'],
-    ["timeoutSecFor('')", (f) => f.timeoutSecFor(''), 'symbol'],
-    ['purge(1)', (f) => f.purge(1 as never), 'symbol'],
-  ])('%s is refused naming %s, and nothing is tracked', (_what, call, field) => {
+    ['onEvent(123)', 'symbol', (f) => f.onEvent(123 as never)],
+    ["onEvent('')", 'symbol', (f) => f.onEvent('')],
+    ['onEvent(undefined)', 'symbol', (f) => f.onEvent(undefined as never)],
+    ["onEvent('AOT', -1)", 'nowNs', (f) => f.onEvent('AOT', -1)],
+    ["onEvent('AOT', -1n)", 'nowNs', (f) => f.onEvent('AOT', -1n)],
+    ["onEvent('AOT', NaN)", 'nowNs', (f) => f.onEvent('AOT', Number.NaN)],
+    ["onEvent('AOT', '5')", 'nowNs', (f) => f.onEvent('AOT', '5' as never)],
+    ["onEvent('AOT', null)", 'nowNs', (f) => f.onEvent('AOT', null as never)],
+    ['isStale(5)', 'symbol', (f) => f.isStale(5 as never)],
+    ["isStale('AOT', -1n)", 'nowNs', (f) => f.isStale('AOT', -1n)],
+    ['isFeedDead(-5)', 'nowNs', (f) => f.isFeedDead(-5)],
+    ["staleSymbols('x')", 'nowNs', (f) => f.staleSymbols('x' as never)],
+    ["lastSeenGapMs('')", 'symbol', (f) => f.lastSeenGapMs('')],
+    ["lastSeenGapMs('AOT', Infinity)", 'nowNs', (f) => f.lastSeenGapMs('AOT', Number.POSITIVE_INFINITY)],
+    ['hasSeen(null)', 'symbol', (f) => f.hasSeen(null as never)],
+    ["timeoutSecFor('')", 'symbol', (f) => f.timeoutSecFor('')],
+    ['purge(1)', 'symbol', (f) => f.purge(1 as never)],
+  ])('%s is refused naming %s, and nothing is tracked', (_what, field, call) => {
     const f = h();
     expectInvalidOption(thrown(() => call(f)), field);
     expect(f.trackedSymbolCount).toBe(0);

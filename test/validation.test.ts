@@ -18,6 +18,7 @@ import type { BestBidAsk, BidOfferEvent, FullBidOffer } from '../src/events/type
 import { FeedHealth, type FeedHealthOptions } from '../src/health/index.js';
 import { nativeBinding } from '../src/native.js';
 import { silentLogger } from '../src/util/logger.js';
+import { loadValidVectors } from './helpers/vectors.js';
 
 const backends = nativeBinding ? (['native', 'js'] as const) : (['js'] as const);
 
@@ -250,6 +251,28 @@ describe.each(backends)('push() field checks, %s ring backend', (backend) => {
     const f = new Dispatcher({ kind: 'fullBidOffer', maxSize: 4, backend, logger: silentLogger });
     expect(f.push(fbo)).toBe(true);
     expect(f.poll()).toEqual([fbo]);
+  });
+});
+
+describe.each(backends)('pushPayload() meta checks, %s ring backend', (backend) => {
+  const payload = loadValidVectors()[0]!.payload;
+  it.each<[string, Record<string, unknown>, string]>([
+    ['connectionEpoch -1', { connectionEpoch: -1 }, 'connectionEpoch'],
+    ['connectionEpoch 1.5', { connectionEpoch: 1.5 }, 'connectionEpoch'],
+    ['recvTs a number', { recvTs: 5 }, 'recvTs'],
+    ['recvMonoNs -1n', { recvMonoNs: -1n }, 'recvMonoNs'],
+  ])('%s: refused naming the field, nothing queued or counted', (_what, meta, field) => {
+    const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 4, backend, logger: silentLogger });
+    expect(thrown(() => d.pushPayload(payload, meta as never))).toMatchObject({ code: 'ERR_INVALID_EVENT', field });
+    expect(d.stats()).toMatchObject({ totalPushed: 0, queueLen: 0 });
+  });
+
+  it('missing meta fields are stamped; given ones kept', () => {
+    const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 4, backend, logger: silentLogger });
+    expect(d.pushPayload(payload, { connectionEpoch: 2 ** 32 - 1 })).toBe(true);
+    const [e] = d.poll() as BestBidAsk[];
+    expect(e!.connectionEpoch).toBe(2 ** 32 - 1);
+    expect(e!.recvMonoNs).toBeGreaterThan(0n);
   });
 });
 

@@ -6,7 +6,7 @@
 import { backend as loadedBackend, nativeBinding } from '../native.js';
 import { slotMemory, type EventKind, type SlotMemory } from '../events/slot-layout.js';
 import { readEvent, SlotView } from '../events/slot-reader.js';
-import { writeCheckedEvent, writeMeta } from '../events/slot-writer.js';
+import { checkReceiveMeta, writeCheckedEvent, writeMeta } from '../events/slot-writer.js';
 import type { BidOfferEvent, ReceiveMeta } from '../events/types.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { DropMonitor } from './drop-monitor.js';
@@ -236,11 +236,13 @@ export class Dispatcher {
   /**
    * Decodes a BidOfferV3 payload straight into a slot and enqueues it (one
    * native call with the native backend). Missing meta: recvTs/recvMonoNs
-   * now, connectionEpoch 0. Throws the codec's ParseError on malformed input;
-   * the ring is then untouched (nothing evicted, nothing counted).
+   * now, connectionEpoch 0; meta given is checked as `push` checks it
+   * (InvalidEventError naming the field). Throws the codec's ParseError on
+   * malformed input; the ring is then untouched (nothing evicted, nothing counted).
    */
   pushPayload(payload: Uint8Array, meta?: Partial<ReceiveMeta>): boolean {
     if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array (or Buffer)');
+    if (meta !== undefined) checkReceiveMeta(meta);
     const epoch = meta?.connectionEpoch ?? 0;
     let result: number;
     if (this.native !== undefined) {

@@ -6,7 +6,7 @@
  */
 import { describeValue } from '../util/options-schema.js';
 import { SlotLayout as L, type EventKind, type SlotMemory } from './slot-layout.js';
-import type { BestBidAsk, BidOfferEvent, FullBidOffer } from './types.js';
+import type { BestBidAsk, BidOfferEvent, FullBidOffer, ReceiveMeta } from './types.js';
 
 /**
  * An event handed to `Dispatcher.push` has a field a slot cannot carry
@@ -160,6 +160,21 @@ function checkHeader(event: BidOfferEvent): void {
   if (typeof epoch !== 'number' || epoch >>> 0 !== epoch) fail('connectionEpoch', 'an integer from 0 to 4294967295', epoch);
   checkTimestamp('recvTs', event.recvTs);
   checkTimestamp('recvMonoNs', event.recvMonoNs);
+}
+
+/**
+ * Checks the fields of a partial receive meta (`Dispatcher.pushPayload`):
+ * each one present must be what `checkEvent` requires; missing ones are
+ * stamped by the push. Throws InvalidEventError naming the field.
+ */
+export function checkReceiveMeta(meta: Partial<ReceiveMeta>): void {
+  if (typeof meta !== 'object' || meta === null) fail('meta', 'an object', meta);
+  const epoch: unknown = meta.connectionEpoch;
+  if (epoch !== undefined && (typeof epoch !== 'number' || epoch >>> 0 !== epoch)) {
+    fail('connectionEpoch', 'an integer from 0 to 4294967295', epoch);
+  }
+  if (meta.recvTs !== undefined) checkTimestamp('recvTs', meta.recvTs);
+  if (meta.recvMonoNs !== undefined) checkTimestamp('recvMonoNs', meta.recvMonoNs);
 }
 
 // The top of book of a bestBidAsk ring: a BestBidAsk's fields, or a FullBidOffer's whole book.

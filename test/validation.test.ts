@@ -165,10 +165,10 @@ describe('ShardedDispatcher options', () => {
 });
 
 describe.each(backends)('push() field checks, %s ring backend', (backend) => {
-  type Row = [string, BidOfferEvent | unknown, string];
+  type Row = [string, BidOfferEvent | unknown, string, RegExp?];
   const bbaRows: Row[] = [
     // found: accepted and stored as something else
-    ['bidVol 1.5 (stored as 1)', { ...bba, bidVol: 1.5 }, 'bidVol'],
+    ['bidVol 1.5 (stored as 1)', { ...bba, bidVol: 1.5 }, 'bidVol', /^bidVol: must be a non-negative safe integer, got 1\.5$/],
     ['bidVol NaN (stored as 0)', { ...bba, bidVol: Number.NaN }, 'bidVol'],
     ['bidVol 2^64 (stored as 0)', { ...bba, bidVol: 2 ** 64 }, 'bidVol'],
     ["bid 'x' (stored as NaN)", { ...bba, bid: 'x' }, 'bid'],
@@ -200,7 +200,7 @@ describe.each(backends)('push() field checks, %s ring backend', (backend) => {
     ['not an object', null, 'event'],
   ];
   const fboRows: Row[] = [
-    ['bidPrices of 9 levels', { ...fbo, bidPrices: fbo.bidPrices.slice(0, 9) }, 'bidPrices'],
+    ['bidPrices of 9 levels', { ...fbo, bidPrices: fbo.bidPrices.slice(0, 9) }, 'bidPrices', /got an array of 9$/],
     ['askVolumes of 11 levels', { ...fbo, askVolumes: [...fbo.askVolumes, 1] }, 'askVolumes'],
     ['bidPrices not an array', { ...fbo, bidPrices: 'x' }, 'bidPrices'],
     ['a BestBidAsk in a fullBidOffer ring', bba, 'bidPrices'],
@@ -210,14 +210,14 @@ describe.each(backends)('push() field checks, %s ring backend', (backend) => {
     ['bidPrices[2] a string', withLevel('bidPrices', 2, '33'), 'bidPrices[2]'],
     ['bidFlag 300', { ...fbo, bidFlag: 300 }, 'bidFlag'],
   ];
-  const rows: [string, 'bestBidAsk' | 'fullBidOffer', unknown, string][] = [
-    ...bbaRows.map(([w, e, f]): [string, 'bestBidAsk', unknown, string] => [w, 'bestBidAsk', e, f]),
-    ...fboRows.map(([w, e, f]): [string, 'fullBidOffer', unknown, string] => [w, 'fullBidOffer', e, f]),
+  const rows: [string, 'bestBidAsk' | 'fullBidOffer', unknown, string, RegExp?][] = [
+    ...bbaRows.map(([w, e, f, m]): [string, 'bestBidAsk', unknown, string, RegExp?] => [w, 'bestBidAsk', e, f, m]),
+    ...fboRows.map(([w, e, f, m]): [string, 'fullBidOffer', unknown, string, RegExp?] => [w, 'fullBidOffer', e, f, m]),
     // A bestBidAsk ring takes a FullBidOffer (its level 1) and checks it too.
     ['a FullBidOffer with askPrices[0] NaN in a bestBidAsk ring', 'bestBidAsk', withLevel('askPrices', 0, Number.NaN), 'askPrices[0]'],
   ];
 
-  it.each(rows)('%s: refused naming the field, nothing queued or counted (%s ring)', (_what, kind, event, field) => {
+  it.each(rows)('%s: refused naming the field, nothing queued or counted (%s ring)', (_what, kind, event, field, message) => {
     const d = new Dispatcher({ kind, maxSize: 4, backend, logger: silentLogger });
     for (const push of [(e: BidOfferEvent) => d.push(e), (e: BidOfferEvent) => d.tryPush(e)]) {
       const err = thrown(() => push(event as BidOfferEvent));
@@ -226,6 +226,7 @@ describe.each(backends)('push() field checks, %s ring backend', (backend) => {
       expect((err as InvalidEventError).code).toBe('ERR_INVALID_EVENT');
       expect((err as InvalidEventError).field).toBe(field);
       expect(err.message.startsWith(`${field}: `), err.message).toBe(true);
+      if (message) expect(err.message).toMatch(message);
     }
     expect(d.stats()).toMatchObject({ totalPushed: 0, totalDropped: 0, queueLen: 0 });
     expect(d.poll()).toEqual([]);

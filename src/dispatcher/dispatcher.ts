@@ -46,11 +46,15 @@ export type { AttachOptions } from './options.js';
 export interface DispatcherStats {
   /** Push attempts (accepted or refused). */
   readonly totalPushed: number;
-  /** Events moved out of the ring by the consumer. */
+  /** Events handed to the consumer (by poll, drain or events()). */
   readonly totalPolled: number;
   /** Events evicted (drop-oldest) or refused (reject-newest). */
   readonly totalDropped: number;
-  /** Events in the ring now. */
+  /**
+   * Events in the ring now; on the consumer's own Dispatcher, plus the ones
+   * it took out of the ring but has not handed over yet (after a throwing
+   * drain callback: the next poll/drain delivers them first).
+   */
   readonly queueLen: number;
   /** Capacity. */
   readonly maxSize: number;

@@ -120,7 +120,8 @@ function checkTimestamp(field: string, v: unknown): void {
 
 function checkLevelCount(field: string, v: unknown): asserts v is readonly unknown[] {
   if (!Array.isArray(v) || v.length !== L.depthLevels) {
-    fail(field, `an array of ${L.depthLevels} numbers`, Array.isArray(v) ? `an array of ${v.length}` : v);
+    const got = Array.isArray(v) ? `an array of ${v.length}` : describeValue(v);
+    throw new InvalidEventError(field, `must be an array of ${L.depthLevels} numbers (one a level), got ${got}`);
   }
 }
 

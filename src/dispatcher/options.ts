@@ -38,24 +38,32 @@ export const DISPATCHER_DEFAULTS = {
   preTouchMemory: true,
 } as const;
 
-const fraction = z.number().gt(0).max(1);
-const spinUsSchema = z.number().int().min(0).max(10_000);
-const backendSchema = z.enum(['native', 'js']);
+// One message a field, whatever the check that failed (type, NaN, integer, range).
+function intIn(min: number, max: number): z.ZodNumber {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+const enumOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be ${values.map((v) => `'${v}'`).join(' or ')}` });
+const fractionError = 'must be a number in (0, 1]';
+const fraction = z.number({ error: fractionError }).gt(0, { error: fractionError }).max(1, { error: fractionError });
+const spinUsSchema = intIn(0, 10_000);
+const backendSchema = enumOf(['native', 'js']);
 
 // The fields of a ring; shared by the Dispatcher and ShardedDispatcher schemas.
 const ringShape = {
   /** Event kind the ring carries (fixes the slot size: 128 or 384 bytes). */
-  kind: z.enum(['bestBidAsk', 'fullBidOffer']).default(DISPATCHER_DEFAULTS.kind),
+  kind: enumOf(['bestBidAsk', 'fullBidOffer']).default(DISPATCHER_DEFAULTS.kind),
   /** Capacity in events (the seed's `maxsize`), 1 to 2^24, and at most MAX_RING_BYTES of ring. */
-  maxSize: z.number().int().min(1).max(MAX_RING_CAPACITY).default(DISPATCHER_DEFAULTS.maxSize),
+  maxSize: intIn(1, MAX_RING_CAPACITY).default(DISPATCHER_DEFAULTS.maxSize),
   /** What a push into a full ring does: evict the oldest (default) or refuse the newest. */
-  overflow: z.enum(['drop-oldest', 'reject-newest']).default(DISPATCHER_DEFAULTS.overflow),
+  overflow: enumOf(['drop-oldest', 'reject-newest']).default(DISPATCHER_DEFAULTS.overflow),
   /** Drop-rate EMA above which one warning is logged (an info once it falls below half of it), in (0, 1]. */
   dropWarningThreshold: fraction.default(DISPATCHER_DEFAULTS.dropWarningThreshold),
   /** Smoothing factor of the drop-rate EMA, per push attempt, in (0, 1]. */
   emaAlpha: fraction.default(DISPATCHER_DEFAULTS.emaAlpha),
   /** Events moved out of the ring per native/JS batch (the consumer-local buffer), 1 to 65,536. */
-  pollBatchSize: z.number().int().min(1).max(65_536).default(DISPATCHER_DEFAULTS.pollBatchSize),
+  pollBatchSize: intIn(1, 65_536).default(DISPATCHER_DEFAULTS.pollBatchSize),
   /**
    * Consumer side: how long `waitForEvents`/`events()` keep checking the ring
    * (microseconds, 0 to 10,000) before they go to sleep in Atomics.waitAsync;
@@ -74,7 +82,7 @@ const ringShape = {
    * becomes resident at once; false leaves it to be faulted in as it fills.
    * Only the side that creates the ring (not `attach`) does this.
    */
-  preTouchMemory: z.boolean().default(DISPATCHER_DEFAULTS.preTouchMemory),
+  preTouchMemory: z.boolean({ error: 'must be a boolean' }).default(DISPATCHER_DEFAULTS.preTouchMemory),
   /** Logger with the pino call shape (debug/info/warn/error); default: the library logger (pino on stderr). */
   logger: loggerSchema.optional(),
   /**
@@ -107,7 +115,7 @@ export const shardedDispatcherOptionsSchema = z
   .object({
     ...ringShape,
     /** Number of rings (one per consumer), 1 to 64. */
-    shards: z.number().int().min(1).max(64),
+    shards: intIn(1, 64),
   })
   .superRefine(checkRingBytes);
 

@@ -18,11 +18,12 @@ export const FEED_HEALTH_DEFAULTS = {
 } as const;
 
 // Seconds: finite and > 0 (zod's number() already refuses NaN and Infinity).
-const secondsSchema = z.number().positive();
+const secondsError = 'must be a finite number of seconds > 0';
+const secondsSchema = z.number({ error: secondsError }).positive({ error: secondsError });
 
 // An override key must be a symbol as the feed delivers it (valid and upper
 // case), or the override could never apply.
-const overridesSchema = z.record(z.string(), secondsSchema).superRefine((overrides, ctx) => {
+const overridesSchema = z.record(z.string(), secondsSchema, { error: 'must be an object of symbol -> seconds' }).superRefine((overrides, ctx) => {
   for (const key of Object.keys(overrides)) {
     let message: string | undefined;
     try {

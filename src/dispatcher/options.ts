@@ -1,6 +1,6 @@
 /**
  * Dispatcher options: one zod schema per options object (`new Dispatcher`,
- * `new ShardedDispatcher`, `Dispatcher.attach`) gives the type, the defaults
+ * `new ShardedDispatcher`, `Dispatcher.attach`, `events()`) gives the type, the defaults
  * and the checks; `parseOptions` turns the first problem into an
  * InvalidOptionError naming the field.
  */
@@ -11,13 +11,13 @@ import { InvalidOptionError } from './errors.js';
 import { MAX_RING_CAPACITY, RingHeader } from './ring-layout.js';
 
 /** Which implementation drives a side of the ring. */
-export type RingBackend = 'native' | 'js';
+export type RingBackend = z.output<typeof backendSchema>;
 
 /**
  * Largest ring, header included: 4 GiB. Node 20 cannot view more than 2^32
  * bytes through one typed array (`buffer.constants.MAX_LENGTH`), and a larger
  * ring would fail later with a bare RangeError; long before that a ring this
- * big is a sizing mistake (docs/operations.md, "Ring sizing").
+ * big is a sizing mistake (docs/operations.md, "Ring sizing against memory").
  */
 export const MAX_RING_BYTES = 4 * 1024 ** 3;
 

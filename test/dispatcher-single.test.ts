@@ -103,11 +103,11 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     expect(invariant(d)).toBe(0);
   });
 
-  it('poll on an empty ring returns [] and poll(0) takes nothing', () => {
+  it('poll on an empty ring returns []; poll(0) is refused and takes nothing', () => {
     const d = make(backend);
     expect(d.poll(10)).toEqual([]);
     d.push(bba(1));
-    expect(d.poll(0)).toEqual([]);
+    expect(() => d.poll(0)).toThrow(/^maxEvents: must be a positive integer/);
     expect(d.stats().queueLen).toBe(1);
   });
 
@@ -140,6 +140,54 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
       }),
     ).toThrow('boom');
     expect((d.poll(10) as BestBidAsk[]).map((e) => e.bidVol)).toEqual([1002, 1003, 1004]);
+  });
+
+  it('a throwing drain callback: counters show what the consumer took, the rest stays pending', () => {
+    // pollBatchSize 8: the first batch moves 8 of the 12 events out of the ring at once.
+    const d = make(backend, { maxSize: 16, pollBatchSize: 8 });
+    for (let i = 0; i < 12; i++) d.push(bba(i));
+    let calls = 0;
+    const boom = new Error('boom');
+    expect(() =>
+      d.drain(() => {
+        if (++calls === 3) throw boom;
+      }),
+    ).toThrow(boom);
+    // Handed over: events 0, 1 and 2 (the throwing call included); 3..11 still queued.
+    expect(d.stats()).toMatchObject({ totalPushed: 12, totalPolled: 3, totalDropped: 0, queueLen: 9 });
+    expect(invariant(d)).toBe(0);
+    expect(d.health().queueUtilization).toBe(9 / 16);
+    // poll serves the pending ones first, in order, and counts them as it hands them over.
+    expect((d.poll(2) as BestBidAsk[]).map((e) => e.bidVol)).toEqual([1003, 1004]);
+    expect(d.stats()).toMatchObject({ totalPolled: 5, queueLen: 7 });
+    // A second throw, on the first call, from the pending events.
+    expect(() =>
+      d.drain(() => {
+        throw boom;
+      }, 4),
+    ).toThrow(boom);
+    expect(d.stats()).toMatchObject({ totalPolled: 6, queueLen: 6 });
+    expect(invariant(d)).toBe(0);
+    const rest: number[] = [];
+    expect(d.drain((v) => rest.push(v.bidVol))).toBe(6);
+    expect(rest).toEqual([1006, 1007, 1008, 1009, 1010, 1011]);
+    expect(d.stats()).toMatchObject({ totalPolled: 12, queueLen: 0 });
+    expect(invariant(d)).toBe(0);
+  });
+
+  it('a throwing drain callback, then clear(): nothing pending and counters reset', () => {
+    const d = make(backend, { maxSize: 8 });
+    for (let i = 0; i < 5; i++) d.push(bba(i));
+    expect(() =>
+      d.drain(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    d.clear();
+    expect(d.stats()).toMatchObject({ totalPushed: 0, totalPolled: 0, queueLen: 0 });
+    expect(d.poll()).toEqual([]);
+    d.push(bba(9));
+    expect(d.stats()).toMatchObject({ totalPushed: 1, totalPolled: 0, queueLen: 1 });
   });
 
   it('logs one warning when the drop-rate EMA crosses the threshold and one info on recovery', () => {
@@ -185,6 +233,7 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     const d = make(backend);
     d.push(bba(1));
     expect(() => d.push(bba(2, 'X'.repeat(33)))).toThrow(RangeError);
+    expect(() => d.push(bba(2, 'X'.repeat(33)))).toThrow(/^symbol: /);
     expect(d.stats()).toMatchObject({ totalPushed: 1, queueLen: 1 });
   });
 

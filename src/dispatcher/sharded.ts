@@ -5,14 +5,11 @@
  */
 import type { BidOfferEvent, ReceiveMeta } from '../events/types.js';
 import { Dispatcher, type AttachOptions, type DispatcherHandle, type DispatcherHealth, type DispatcherStats } from './dispatcher.js';
+import { describeValue } from '../util/options-schema.js';
 import { InvalidOptionError } from './errors.js';
-import type { DispatcherOptions } from './options.js';
+import { parseShardedDispatcherOptions, type ShardedDispatcherOptions } from './options.js';
 
-/** Options of `new ShardedDispatcher(...)`: the ring options (applied to every shard) plus the shard count. */
-export interface ShardedDispatcherOptions extends DispatcherOptions {
-  /** Number of rings (one per consumer), 1 to 64. */
-  shards: number;
-}
+export type { ShardedDispatcherOptions } from './options.js';
 
 /**
  * Shard of `symbol` among `shards`: FNV-1a (32-bit) over the symbol's UTF-16
@@ -31,12 +28,9 @@ export class ShardedDispatcher {
 
   /** @param options ring options for every shard, plus `shards`. Throws InvalidOptionError naming the option. */
   constructor(options: ShardedDispatcherOptions) {
-    const n = options?.shards;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 64) {
-      throw new InvalidOptionError('shards', `must be an integer from 1 to 64, got ${String(n)}`);
-    }
-    const { shards: _n, ...ring } = options;
-    this.shards = Object.freeze(Array.from({ length: n }, () => new Dispatcher(ring)));
+    // Validated whole (unknown keys, ring bytes) before the first ring is allocated.
+    const { shards, ...ring } = parseShardedDispatcherOptions(options);
+    this.shards = Object.freeze(Array.from({ length: shards }, () => new Dispatcher(ring)));
   }
 
   /** Producer-side view over rings created elsewhere (e.g. in the main thread), in shard order. */
@@ -59,19 +53,29 @@ export class ShardedDispatcher {
     return this.shards[0]!.kind;
   }
 
-  /** The ring `symbol` is routed to. */
+  /** The ring `symbol` is routed to. Throws a TypeError unless `symbol` is a non-empty string. */
   shardFor(symbol: string): Dispatcher {
+    if (typeof symbol !== 'string' || symbol.length === 0) {
+      throw new TypeError(`symbol: must be a non-empty string, got ${describeValue(symbol)}`);
+    }
     return this.shards[shardOf(symbol, this.shards.length)]!;
+  }
+
+  // The ring of `event`; an event without a usable symbol goes to ring 0,
+  // whose push rejects it naming the field (InvalidEventError).
+  private ringOf(event: BidOfferEvent): Dispatcher {
+    const symbol: unknown = typeof event === 'object' && event !== null ? event.symbol : undefined;
+    return typeof symbol === 'string' && symbol.length > 0 ? this.shards[shardOf(symbol, this.shards.length)]! : this.shards[0]!;
   }
 
   /** Pushes `event` onto its symbol's ring (see Dispatcher.push). */
   push(event: BidOfferEvent): boolean {
-    return this.shardFor(event.symbol).push(event);
+    return this.ringOf(event).push(event);
   }
 
   /** Same as `push` (see Dispatcher.tryPush). */
   tryPush(event: BidOfferEvent): boolean {
-    return this.shardFor(event.symbol).tryPush(event);
+    return this.ringOf(event).tryPush(event);
   }
 
   /**

@@ -8,7 +8,7 @@
  * Against the real API, drop the simulator and pass your own credentials:
  *   createFeed({ appId, appSecret, appCode, brokerId, symbols, fullDepth: false })
  */
-import { backend, createFeed, isAuction, Simulator, type BestBidAsk } from '../src/index.js';
+import { backend, createFeed, isAuction, Simulator } from '../src/index.js';
 
 const seconds = Number(process.argv[2] ?? 3);
 const symbols = ['AOT', 'PTT', 'KBANK'];
@@ -21,8 +21,8 @@ console.log(`connected to ${baseUrl} (backend ${backend}); streaming ${symbols.j
 const stop = AbortSignal.timeout(seconds * 1000);
 const counts = new Map<string, number>();
 let printed = 0;
-for await (const event of feed.dispatcher.events({ signal: stop })) {
-  const e = event as BestBidAsk; // fullDepth: false, so every event is a BestBidAsk
+// fullDepth: false makes feed.dispatcher a Dispatcher<'bestBidAsk'>: every event is typed BestBidAsk.
+for await (const e of feed.dispatcher.events({ signal: stop })) {
   counts.set(e.symbol, (counts.get(e.symbol) ?? 0) + 1);
   // Print the first few and then one in fifty, so the terminal stays readable.
   if (printed < 10 || counts.get(e.symbol)! % 50 === 0) {

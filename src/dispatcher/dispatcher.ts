@@ -5,9 +5,9 @@
  */
 import { backend as loadedBackend, nativeBinding } from '../native.js';
 import { slotMemory, type EventKind, type SlotMemory } from '../events/slot-layout.js';
-import { readEvent, SlotView } from '../events/slot-reader.js';
+import { slotReader, SlotView, type SlotReader } from '../events/slot-reader.js';
 import { writeEvent, writeMeta } from '../events/slot-writer.js';
-import type { BidOfferEvent, ReceiveMeta } from '../events/types.js';
+import type { AcceptedEvent, EventOf, ReceiveMeta } from '../events/types.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { DropMonitor } from './drop-monitor.js';
 import { InvalidOptionError } from './errors.js';
@@ -23,8 +23,12 @@ import { waitAsync } from './wait.js';
 import { preTouchMemory } from './pre-touch.js';
 import { AdaptiveSpin } from './adaptive-spin.js';
 
-/** Structured-cloneable description of a ring: post it to a worker and `Dispatcher.attach` it there. */
-export interface DispatcherHandle extends ResolvedDispatcherOptions {
+/**
+ * Structured-cloneable description of a ring: post it to a worker and
+ * `Dispatcher.attach` it there. `K` is the ring's event kind: a handle typed
+ * `DispatcherHandle<'fullBidOffer'>` attaches as a `Dispatcher<'fullBidOffer'>`.
+ */
+export interface DispatcherHandle<K extends EventKind = EventKind> extends ResolvedDispatcherOptions<K> {
   /** The ring memory (shared, not copied, by postMessage). */
   readonly buffer: SharedArrayBuffer;
 }
@@ -93,9 +97,15 @@ function newRing(o: ResolvedDispatcherOptions, logger: Logger): SharedArrayBuffe
   return buffer;
 }
 
-export class Dispatcher {
+/**
+ * `K` is the ring's event kind, inferred from `options.kind` (or the handle
+ * of `attach`): `poll()` of a `Dispatcher<'fullBidOffer'>` returns
+ * `FullBidOffer[]`. Without a literal kind it is `EventKind`, and events are
+ * the union (the runtime default kind is 'bestBidAsk').
+ */
+export class Dispatcher<K extends EventKind = EventKind> {
   /** Event kind of the ring. */
-  readonly kind: EventKind;
+  readonly kind: K;
   /** Capacity in events. */
   readonly maxSize: number;
   /** Overflow policy. */
@@ -103,7 +113,7 @@ export class Dispatcher {
   /** Which implementation this side uses. */
   readonly backend: RingBackend;
   /** Structured-cloneable handle for `Dispatcher.attach` in another thread. */
-  readonly handle: DispatcherHandle;
+  readonly handle: DispatcherHandle<K>;
 
   private readonly ring: RingMemory;
   private readonly producer: RingProducer;
@@ -114,7 +124,8 @@ export class Dispatcher {
   private readonly slotSize: number;
   private readonly batch: number;
   private readonly monitor: DropMonitor;
-  private readonly view: SlotView;
+  private readonly view: SlotView<K>;
+  private readonly read: SlotReader<K>;
   // Events already moved out of the ring but not yet handed over (drain's
   // callback threw): served first by the next poll/drain.
   private pendingPos = 0;
@@ -126,7 +137,7 @@ export class Dispatcher {
    * @param options see DispatcherOptions; every field has a default (DISPATCHER_DEFAULTS).
    * @param existingRing internal: the ring memory of a handle (`Dispatcher.attach`); omitted, a new ring is created.
    */
-  constructor(options: DispatcherOptions = {}, existingRing?: SharedArrayBuffer) {
+  constructor(options: DispatcherOptions<K> = {}, existingRing?: SharedArrayBuffer) {
     const o = resolveDispatcherOptions(options);
     const backend = options.backend ?? loadedBackend;
     if (backend === 'native' && !nativeBinding) {
@@ -135,7 +146,10 @@ export class Dispatcher {
     const logger = options.logger ?? defaultLogger();
     const buffer = existingRing ?? newRing(o, logger);
     const config = readRingConfig(buffer);
-    this.kind = config.kind;
+    // The ring's kind is options.kind (validated) or, attached, the handle's
+    // (checked against the header by attach): K by construction.
+    const kind = config.kind as K;
+    this.kind = kind;
     this.maxSize = config.capacity;
     this.overflow = config.overflow;
     this.backend = backend;
@@ -144,7 +158,7 @@ export class Dispatcher {
     this.spin = new AdaptiveSpin(o.spinBeforeSleepUs / 1000);
     this.handle = Object.freeze({
       buffer,
-      kind: config.kind,
+      kind,
       maxSize: config.capacity,
       overflow: config.overflow,
       dropWarningThreshold: o.dropWarningThreshold,
@@ -166,7 +180,8 @@ export class Dispatcher {
       this.consumer = new JsRingConsumer(this.ring, this.out);
     }
     this.monitor = new DropMonitor(this.ring.i32, this.ring.f64, o.dropWarningThreshold, logger);
-    this.view = new SlotView(config.kind, this.out);
+    this.view = new SlotView(kind, this.out);
+    this.read = slotReader(kind);
   }
 
   /**
@@ -174,14 +189,17 @@ export class Dispatcher {
    * another thread). Both objects then share one queue: use one as the
    * producer and the other as the consumer.
    */
-  static attach(handle: DispatcherHandle, options: AttachOptions = {}): Dispatcher {
+  static attach<K extends EventKind = EventKind>(handle: DispatcherHandle<K>, options: AttachOptions = {}): Dispatcher<K> {
     if (typeof handle !== 'object' || handle === null || !(handle.buffer instanceof SharedArrayBuffer)) {
       throw new InvalidOptionError('handle', 'must be a Dispatcher handle with a SharedArrayBuffer');
     }
     const config = readRingConfig(handle.buffer);
-    return new Dispatcher(
+    if (handle.kind !== config.kind) {
+      throw new InvalidOptionError('handle', `kind '${String(handle.kind)}' does not match the ring's '${config.kind}'`);
+    }
+    return new Dispatcher<K>(
       {
-        kind: config.kind,
+        kind: handle.kind,
         maxSize: config.capacity,
         overflow: config.overflow,
         emaAlpha: config.emaAlpha,
@@ -203,13 +221,13 @@ export class Dispatcher {
    * full (counted as a drop). Throws RangeError for an event that does not
    * fit a slot (symbol over 32 UTF-8 bytes), before touching the ring.
    */
-  push(event: BidOfferEvent): boolean {
+  push(event: AcceptedEvent<K>): boolean {
     writeEvent(this.kind, event, this.scratch, 0);
     return this.commit(this.producer.pushScratch());
   }
 
   /** The seed's `put_if_fits`: same as `push`; false when reject-newest refused the event. */
-  tryPush(event: BidOfferEvent): boolean {
+  tryPush(event: AcceptedEvent<K>): boolean {
     return this.push(event);
   }
 
@@ -274,13 +292,13 @@ export class Dispatcher {
   }
 
   /** Removes and returns up to `maxEvents` events, oldest first, as frozen objects. Never blocks. */
-  poll(maxEvents: number = this.batch): BidOfferEvent[] {
-    const events: BidOfferEvent[] = [];
+  poll(maxEvents: number = this.batch): EventOf<K>[] {
+    const events: EventOf<K>[] = [];
     while (events.length < maxEvents) {
       const n = this.fill(maxEvents - events.length);
       if (n === 0) break;
       const end = Math.min(this.pendingLen, this.pendingPos + (maxEvents - events.length));
-      for (let k = this.pendingPos; k < end; k++) events.push(readEvent(this.kind, this.out, k * this.slotSize));
+      for (let k = this.pendingPos; k < end; k++) events.push(this.read(this.out, k * this.slotSize));
       this.pendingPos = end;
     }
     return events;
@@ -292,7 +310,7 @@ export class Dispatcher {
    * `view.toEvent()` keeps a copy). Returns how many were handed over. If `fn`
    * throws, the events after it stay queued locally for the next poll/drain.
    */
-  drain(fn: (view: SlotView) => void, maxEvents = Number.POSITIVE_INFINITY): number {
+  drain(fn: (view: SlotView<K>) => void, maxEvents = Number.POSITIVE_INFINITY): number {
     let count = 0;
     const view = this.view;
     while (count < maxEvents) {
@@ -383,7 +401,7 @@ export class Dispatcher {
    * Async iterator over events as they arrive; sleeps while the ring is
    * empty. Ends after `timeoutMs` without an event, or when `signal` aborts.
    */
-  async *events(options: EventsOptions = {}): AsyncGenerator<BidOfferEvent, void, undefined> {
+  async *events(options: EventsOptions = {}): AsyncGenerator<EventOf<K>, void, undefined> {
     const { timeoutMs = Number.POSITIVE_INFINITY, signal } = options;
     if (!(typeof timeoutMs === 'number' && timeoutMs >= 0)) throw new InvalidOptionError('timeoutMs', 'must be a number >= 0');
     for (;;) {

@@ -8,9 +8,9 @@ import { MAX_RING_CAPACITY, type OverflowPolicy } from './ring-layout.js';
 export type RingBackend = 'native' | 'js';
 
 /** Options of `new Dispatcher(...)`. */
-export interface DispatcherOptions {
-  /** Event kind the ring carries (fixes the slot size: 128 or 384 bytes). */
-  kind?: EventKind;
+export interface DispatcherOptions<K extends EventKind = EventKind> {
+  /** Event kind the ring carries (fixes the slot size: 128 or 384 bytes). A literal types the events (`Dispatcher<K>`). */
+  kind?: K;
   /** Capacity in events (the seed's `maxsize`), 1 to 2^24. */
   maxSize?: number;
   /** What a push into a full ring does: evict the oldest (default) or refuse the newest. */
@@ -62,8 +62,8 @@ export const DISPATCHER_DEFAULTS = {
 } as const satisfies Partial<DispatcherOptions>;
 
 /** Options after validation, defaults filled in. */
-export interface ResolvedDispatcherOptions {
-  readonly kind: EventKind;
+export interface ResolvedDispatcherOptions<K extends EventKind = EventKind> {
+  readonly kind: K;
   readonly maxSize: number;
   readonly overflow: OverflowPolicy;
   readonly dropWarningThreshold: number;

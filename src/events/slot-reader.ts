@@ -70,11 +70,10 @@ function symbolSlot(mem: SlotMemory, off: number): number {
 const LEVELS = L.depthLevels;
 const ARRAYS = 4; // bidPrices, askPrices, bidVolumes, askVolumes
 // The last bytes read per array, as float64s: ten compares an array instead
-// of twenty int32 ones. Equal doubles that are not zero have equal bytes (a
-// NaN never equals: a rebuild); for zeros the high word tells -0 from 0. An
-// int64 volume compares through the same view (its bytes as a double).
+// of twenty int32 ones. Equal doubles have equal bytes except 0 and -0 (told
+// apart by 1/x) and NaNs, which never compare equal (a rebuild). An int64
+// volume compares through the same view (its bytes as a double).
 const lastF64 = new Float64Array(CACHE_SIZE * ARRAYS * LEVELS);
-const lastHi = new Int32Array(CACHE_SIZE * ARRAYS * LEVELS);
 const lastArrays: (readonly number[] | undefined)[] = new Array<readonly number[] | undefined>(CACHE_SIZE * ARRAYS);
 // The literals below spell out ten levels: this fails to compile if the layout ever changes that.
 const LITERAL_LEVELS: 10 = L.depthLevels;
@@ -89,7 +88,6 @@ function vol(i32: Int32Array, w: number): number {
 
 function sharedLevels(mem: SlotMemory, byteOff: number, key: number, prices: boolean): readonly number[] {
   const f64 = mem.f64;
-  const i32 = mem.i32;
   const f = byteOff >> 3;
   const base = key * LEVELS;
   const last = lastArrays[key];
@@ -97,14 +95,12 @@ function sharedLevels(mem: SlotMemory, byteOff: number, key: number, prices: boo
     let k = 0;
     for (; k < LEVELS; k++) {
       const x = f64[f + k]!;
-      if (x !== lastF64[base + k] || (x === 0 && i32[((f + k) << 1) + 1] !== lastHi[base + k])) break;
+      const y = lastF64[base + k]!;
+      if (x !== y || (x === 0 && 1 / x !== 1 / y)) break;
     }
     if (k === LEVELS) return last;
   }
-  for (let k = 0; k < LEVELS; k++) {
-    lastF64[base + k] = f64[f + k]!;
-    lastHi[base + k] = i32[((f + k) << 1) + 1]!;
-  }
+  for (let k = 0; k < LEVELS; k++) lastF64[base + k] = f64[f + k]!;
   // Array literals, not `new Array(10)` filled in a loop: V8 allocates a
   // literal once with its final elements kind (no holey-to-packed or
   // smi-to-double transitions), ~20 ns less per rebuilt array.
@@ -115,6 +111,7 @@ function sharedLevels(mem: SlotMemory, byteOff: number, key: number, prices: boo
     // int64 k: low word w + 2k, high word w + 2k + 1 (signed), as readInt64.
     // Volumes below 2^31 (all of SET's) are read as int32: V8 keeps such an
     // array as small integers, which freeze without boxing each element.
+    const i32 = mem.i32;
     const w = byteOff >> 2;
     a = [
       vol(i32, w),

@@ -5,7 +5,7 @@
  * nothing is allocated except for non-ASCII symbols (rare).
  */
 import { SlotLayout as L, type EventKind, type SlotMemory } from './slot-layout.js';
-import type { BestBidAsk, BidOfferEvent, FullBidOffer } from './types.js';
+import { isFullBidOffer, type BestBidAsk, type BidOfferEvent, type FullBidOffer } from './types.js';
 
 const TWO32 = 4294967296;
 const utf8 = new TextEncoder();
@@ -107,7 +107,8 @@ export function writeEvent(kind: EventKind, event: BidOfferEvent, mem: SlotMemor
     writeInt64(mem, off + L.bbaAskVolOffset, e.askVol ?? e.askVolumes?.[0] ?? 0);
     return;
   }
-  const e = event as FullBidOffer;
+  if (!isFullBidOffer(event)) throw new TypeError('event.bidPrices: a fullBidOffer slot needs a FullBidOffer event (level arrays)');
+  const e = event;
   checkLevels('bidPrices', e.bidPrices);
   checkLevels('askPrices', e.askPrices);
   checkLevels('bidVolumes', e.bidVolumes);

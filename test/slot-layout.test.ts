@@ -120,8 +120,9 @@ describe('slot writer and reader', () => {
     expect(() => writeEvent('bestBidAsk', e, mem, 0)).toThrow(/symbol/);
     expect(() => writeEvent('bestBidAsk', { ...e, symbol: 'X'.repeat(33) }, mem, 0)).toThrow(/symbol/);
     writeEvent('bestBidAsk', { ...e, symbol: 'Y'.repeat(32) }, mem, 0);
-    // A BestBidAsk has no levels to write into a full-depth slot: a TypeError naming the field.
-    expect(() => writeEvent('fullBidOffer', e, mem, 0)).toThrow(/^event\.bidPrices: /);
+    expect(readBestBidAsk(mem, 0).symbol).toBe('Y'.repeat(32));
+    // A BestBidAsk has no levels to write into a full-depth slot: a TypeError naming the field, nothing written.
+    expect(() => writeEvent('fullBidOffer', { ...e, symbol: 'Z' }, mem, 0)).toThrow(/^event\.bidPrices: /);
     expect(readBestBidAsk(mem, 0).symbol).toBe('Y'.repeat(32));
   });
 

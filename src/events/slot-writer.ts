@@ -84,19 +84,32 @@ function checkLevels(name: string, values: readonly number[]): void {
   }
 }
 
+// `event` as a FullBidOffer whose books fit a slot; throws (naming the field) otherwise.
+function checkedFullBidOffer(event: BidOfferEvent): FullBidOffer {
+  if (!isFullBidOffer(event)) throw new TypeError('event.bidPrices: a fullBidOffer slot needs a FullBidOffer event (level arrays)');
+  checkLevels('bidPrices', event.bidPrices);
+  checkLevels('askPrices', event.askPrices);
+  checkLevels('bidVolumes', event.bidVolumes);
+  checkLevels('askVolumes', event.askVolumes);
+  return event;
+}
+
 /**
  * Writes a whole event (book, flags, symbol, metadata) into the slot of kind
  * `kind` at byte offset `off`. Missing levels of a FullBidOffer are written
  * as zero. Throws RangeError (naming the field) for a symbol that does not
- * fit or a book with more than ten levels.
+ * fit or a book with more than ten levels, TypeError for a BestBidAsk given
+ * for a fullBidOffer slot; a bad book is refused before anything is written.
  */
 export function writeEvent(kind: EventKind, event: BidOfferEvent, mem: SlotMemory, off: number): void {
+  // Books are checked before anything is written (the symbol, as it is written, first).
+  const full = kind === 'fullBidOffer' ? checkedFullBidOffer(event) : undefined;
   writeSymbol(mem, off, event.symbol);
   mem.i32[(off + L.bidFlagOffset) >> 2] = event.bidFlag;
   mem.i32[(off + L.askFlagOffset) >> 2] = event.askFlag;
   writeMeta(mem, off, event.recvTs, event.recvMonoNs, event.connectionEpoch);
   const f64 = mem.f64;
-  if (kind === 'bestBidAsk') {
+  if (full === undefined) {
     const e = event as Partial<BestBidAsk> & Partial<FullBidOffer>;
     // Accept a FullBidOffer too: its level 1 is the best bid/ask.
     const bid = e.bid ?? e.bidPrices?.[0] ?? 0;
@@ -107,12 +120,7 @@ export function writeEvent(kind: EventKind, event: BidOfferEvent, mem: SlotMemor
     writeInt64(mem, off + L.bbaAskVolOffset, e.askVol ?? e.askVolumes?.[0] ?? 0);
     return;
   }
-  if (!isFullBidOffer(event)) throw new TypeError('event.bidPrices: a fullBidOffer slot needs a FullBidOffer event (level arrays)');
-  const e = event;
-  checkLevels('bidPrices', e.bidPrices);
-  checkLevels('askPrices', e.askPrices);
-  checkLevels('bidVolumes', e.bidVolumes);
-  checkLevels('askVolumes', e.askVolumes);
+  const e = full;
   const bp = (off + L.fboBidPricesOffset) >> 3;
   const ap = (off + L.fboAskPricesOffset) >> 3;
   for (let k = 0; k < L.depthLevels; k++) {

@@ -1,5 +1,8 @@
 /**
- * Dispatcher benchmark: `npx tsx bench/dispatcher.ts [--quick] [--backend native|js] [--out file.json]`.
+ * Dispatcher benchmark: `npx tsx bench/dispatcher.ts [--quick] [--backend native|js] [--out file.json]
+ * [--only throughput,same,latency,idle] [--kind bestBidAsk|fullBidOffer] [--variants poll,pollBook,drain,lossless,payload,slot]
+ * [--repeats n]`. E.g. FullBidOffer push(event) + poll() against postMessage only:
+ * `--only throughput --kind fullBidOffer --variants poll`.
  *
  * 1. worker -> main events/s through the ring (consumer: poll() objects and drain() views)
  *    vs the same events sent with postMessage, both kinds: lossless (reject-newest, the

@@ -5,9 +5,9 @@
  */
 import { backend as loadedBackend, nativeBinding } from '../native.js';
 import { slotMemory, type EventKind, type SlotMemory } from '../events/slot-layout.js';
-import { readEvent, SlotView } from '../events/slot-reader.js';
+import { slotReader, SlotView, type SlotReader } from '../events/slot-reader.js';
 import { checkReceiveMeta, writeCheckedEvent, writeMeta } from '../events/slot-writer.js';
-import type { BidOfferEvent, ReceiveMeta } from '../events/types.js';
+import type { AcceptedEvent, EventOf, ReceiveMeta } from '../events/types.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { DropMonitor } from './drop-monitor.js';
 import { InvalidOptionError } from './errors.js';
@@ -34,8 +34,12 @@ import { describeValue } from '../util/options-schema.js';
 import { preTouchMemory } from './pre-touch.js';
 import { AdaptiveSpin } from './adaptive-spin.js';
 
-/** Structured-cloneable description of a ring: post it to a worker and `Dispatcher.attach` it there. */
-export interface DispatcherHandle extends ResolvedDispatcherOptions {
+/**
+ * Structured-cloneable description of a ring: post it to a worker and
+ * `Dispatcher.attach` it there. `K` is the ring's event kind: a handle typed
+ * `DispatcherHandle<'fullBidOffer'>` attaches as a `Dispatcher<'fullBidOffer'>`.
+ */
+export interface DispatcherHandle<K extends EventKind = EventKind> extends ResolvedDispatcherOptions<K> {
   /** The ring memory (shared, not copied, by postMessage). */
   readonly buffer: SharedArrayBuffer;
 }
@@ -109,9 +113,15 @@ function newRing(o: ResolvedDispatcherOptions, logger: Logger): SharedArrayBuffe
   return buffer;
 }
 
-export class Dispatcher {
+/**
+ * `K` is the ring's event kind, inferred from `options.kind` (or the handle
+ * of `attach`): `poll()` of a `Dispatcher<'fullBidOffer'>` returns
+ * `FullBidOffer[]`. Without a literal kind it is `EventKind`, and events are
+ * the union (the runtime default kind is 'bestBidAsk').
+ */
+export class Dispatcher<K extends EventKind = EventKind> {
   /** Event kind of the ring. */
-  readonly kind: EventKind;
+  readonly kind: K;
   /** Capacity in events. */
   readonly maxSize: number;
   /** Overflow policy. */
@@ -119,7 +129,7 @@ export class Dispatcher {
   /** Which implementation this side uses. */
   readonly backend: RingBackend;
   /** Structured-cloneable handle for `Dispatcher.attach` in another thread. */
-  readonly handle: DispatcherHandle;
+  readonly handle: DispatcherHandle<K>;
 
   private readonly ring: RingMemory;
   private readonly producer: RingProducer;
@@ -130,7 +140,8 @@ export class Dispatcher {
   private readonly slotSize: number;
   private readonly batch: number;
   private readonly monitor: DropMonitor;
-  private readonly view: SlotView;
+  private readonly view: SlotView<K>;
+  private readonly read: SlotReader<K>;
   // Events already moved out of the ring but not yet handed over (drain's
   // callback threw): served first by the next poll/drain.
   private pendingPos = 0;
@@ -146,7 +157,7 @@ export class Dispatcher {
    * @param options see DispatcherOptions; every field has a default (DISPATCHER_DEFAULTS).
    * @param existingRing internal: the ring memory of a handle (`Dispatcher.attach`); omitted, a new ring is created.
    */
-  constructor(options: DispatcherOptions = {}, existingRing?: SharedArrayBuffer) {
+  constructor(options: DispatcherOptions<K> = {}, existingRing?: SharedArrayBuffer) {
     const o = parseDispatcherOptions(options);
     const backend = o.backend ?? loadedBackend;
     if (backend === 'native' && !nativeBinding) {
@@ -155,7 +166,10 @@ export class Dispatcher {
     const logger = o.logger ?? defaultLogger();
     const buffer = existingRing ?? newRing(o, logger);
     const config = readRingConfig(buffer);
-    this.kind = config.kind;
+    // The ring's kind is options.kind (validated) or, attached, the handle's
+    // (checked against the header by attach): K by construction.
+    const kind = config.kind as K;
+    this.kind = kind;
     this.maxSize = config.capacity;
     this.overflow = config.overflow;
     this.backend = backend;
@@ -164,7 +178,7 @@ export class Dispatcher {
     this.spin = new AdaptiveSpin(o.spinBeforeSleepUs / 1000);
     this.handle = Object.freeze({
       buffer,
-      kind: config.kind,
+      kind,
       maxSize: config.capacity,
       overflow: config.overflow,
       dropWarningThreshold: o.dropWarningThreshold,
@@ -186,7 +200,8 @@ export class Dispatcher {
       this.consumer = new JsRingConsumer(this.ring, this.out);
     }
     this.monitor = new DropMonitor(this.ring.i32, this.ring.f64, o.dropWarningThreshold, logger);
-    this.view = new SlotView(config.kind, this.out);
+    this.view = new SlotView(kind, this.out);
+    this.read = slotReader(kind);
   }
 
   /**
@@ -194,15 +209,18 @@ export class Dispatcher {
    * another thread). Both objects then share one queue: use one as the
    * producer and the other as the consumer.
    */
-  static attach(handle: DispatcherHandle, options: AttachOptions = {}): Dispatcher {
+  static attach<K extends EventKind = EventKind>(handle: DispatcherHandle<K>, options: AttachOptions = {}): Dispatcher<K> {
     if (typeof handle !== 'object' || handle === null || !(handle.buffer instanceof SharedArrayBuffer)) {
       throw new InvalidOptionError('handle', 'must be a Dispatcher handle with a SharedArrayBuffer');
     }
     const own = parseAttachOptions(options);
     const config = readRingConfig(handle.buffer);
-    return new Dispatcher(
+    if (handle.kind !== config.kind) {
+      throw new InvalidOptionError('handle', `kind '${String(handle.kind)}' does not match the ring's '${config.kind}'`);
+    }
+    return new Dispatcher<K>(
       {
-        kind: config.kind,
+        kind: handle.kind,
         maxSize: config.capacity,
         overflow: config.overflow,
         emaAlpha: config.emaAlpha,
@@ -227,13 +245,13 @@ export class Dispatcher {
    * empty or over-long symbol, NaN price, fractional or negative volume,
    * flag outside 0-255, ...), before touching the ring.
    */
-  push(event: BidOfferEvent): boolean {
+  push(event: AcceptedEvent<K>): boolean {
     writeCheckedEvent(this.kind, event, this.scratch, 0);
     return this.commit(this.producer.pushScratch());
   }
 
   /** The seed's `put_if_fits`: same as `push`; false when reject-newest refused the event. */
-  tryPush(event: BidOfferEvent): boolean {
+  tryPush(event: AcceptedEvent<K>): boolean {
     return this.push(event);
   }
 
@@ -314,14 +332,14 @@ export class Dispatcher {
    * Removes and returns up to `maxEvents` events (a positive integer; default
    * `pollBatchSize`), oldest first, as frozen objects. Never blocks.
    */
-  poll(maxEvents?: number): BidOfferEvent[] {
+  poll(maxEvents?: number): EventOf<K>[] {
     const max = maxEvents === undefined ? this.batch : checkCount(maxEvents, false);
-    const events: BidOfferEvent[] = [];
+    const events: EventOf<K>[] = [];
     while (events.length < max) {
       const n = this.fill(max - events.length);
       if (n === 0) break;
       const end = Math.min(this.pendingLen, this.pendingPos + (max - events.length));
-      for (let k = this.pendingPos; k < end; k++) events.push(readEvent(this.kind, this.out, k * this.slotSize));
+      for (let k = this.pendingPos; k < end; k++) events.push(this.read(this.out, k * this.slotSize));
       this.pendingPos = end;
     }
     this.settle();
@@ -337,7 +355,7 @@ export class Dispatcher {
    * call count as polled, and the rest stay pending (in `queueLen`) for the
    * next poll/drain.
    */
-  drain(fn: (view: SlotView) => void, maxEvents?: number): number {
+  drain(fn: (view: SlotView<K>) => void, maxEvents?: number): number {
     if (typeof fn !== 'function') throw new TypeError(`fn: must be a function, got ${describeValue(fn)}`);
     const max = maxEvents === undefined ? Number.POSITIVE_INFINITY : checkCount(maxEvents, true);
     let count = 0;
@@ -440,7 +458,7 @@ export class Dispatcher {
    * Async iterator over events as they arrive; sleeps while the ring is
    * empty. Ends after `timeoutMs` without an event, or when `signal` aborts.
    */
-  async *events(options: EventsOptions = {}): AsyncGenerator<BidOfferEvent, void, undefined> {
+  async *events(options: EventsOptions = {}): AsyncGenerator<EventOf<K>, void, undefined> {
     const { timeoutMs = Number.POSITIVE_INFINITY, signal } = parseEventsOptions(options);
     for (;;) {
       if (signal?.aborted) return;

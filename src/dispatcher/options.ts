@@ -154,15 +154,19 @@ export type DispatcherOptions<K extends EventKind = EventKind> = Omit<z.input<ty
 };
 
 /** Options of `new ShardedDispatcher(...)`: the ring options (applied to every shard) plus the shard count. */
-export type ShardedDispatcherOptions = z.input<typeof shardedDispatcherOptionsSchema>;
+export type ShardedDispatcherOptions<K extends EventKind = EventKind> = Omit<z.input<typeof shardedDispatcherOptionsSchema>, 'kind'> & {
+  kind?: K;
+};
 
 /** Options of `Dispatcher.attach`. */
 export type AttachOptions = z.input<typeof attachOptionsSchema>;
 
 type ParsedDispatcherOptions = z.output<typeof dispatcherOptionsSchema>;
 
-/** Options after validation, defaults filled in (what a handle carries: no logger, no backend). */
-export type ResolvedDispatcherOptions = Readonly<Omit<ParsedDispatcherOptions, 'logger' | 'backend'>>;
+/** Options after validation, defaults filled in (what a handle carries: no logger, no backend). `K`: the ring's kind. */
+export type ResolvedDispatcherOptions<K extends EventKind = EventKind> = Readonly<Omit<ParsedDispatcherOptions, 'logger' | 'backend' | 'kind'>> & {
+  readonly kind: K;
+};
 
 const invalidOption = (field: string, message: string): InvalidOptionError => new InvalidOptionError(field, message);
 

@@ -3,7 +3,8 @@
  * event by a stable hash of its symbol, so a symbol always lands on the same
  * ring and its events stay in order. Each consumer attaches to one ring.
  */
-import type { BidOfferEvent, ReceiveMeta } from '../events/types.js';
+import type { EventKind } from '../events/slot-layout.js';
+import type { AcceptedEvent, ReceiveMeta } from '../events/types.js';
 import { Dispatcher, type AttachOptions, type DispatcherHandle, type DispatcherHealth, type DispatcherStats } from './dispatcher.js';
 import { describeValue } from '../util/options-schema.js';
 import { InvalidOptionError } from './errors.js';
@@ -22,39 +23,41 @@ export function shardOf(symbol: string, shards: number): number {
   return (h >>> 0) % shards;
 }
 
-export class ShardedDispatcher {
+/** `K`: the event kind of every ring, as `Dispatcher<K>`. */
+export class ShardedDispatcher<K extends EventKind = EventKind> {
   /** The rings, index = shard number. */
-  readonly shards: readonly Dispatcher[];
+  readonly shards: readonly Dispatcher<K>[];
 
   /** @param options ring options for every shard, plus `shards`. Throws InvalidOptionError naming the option. */
-  constructor(options: ShardedDispatcherOptions) {
+  constructor(options: ShardedDispatcherOptions<K>) {
     // Validated whole (unknown keys, ring bytes) before the first ring is allocated.
-    const { shards, ...ring } = parseShardedDispatcherOptions(options);
-    this.shards = Object.freeze(Array.from({ length: shards }, () => new Dispatcher(ring)));
+    const { shards } = parseShardedDispatcherOptions(options);
+    const { shards: _shards, ...ring } = options;
+    this.shards = Object.freeze(Array.from({ length: shards }, () => new Dispatcher<K>(ring)));
   }
 
   /** Producer-side view over rings created elsewhere (e.g. in the main thread), in shard order. */
-  static attach(handles: readonly DispatcherHandle[], options: AttachOptions = {}): ShardedDispatcher {
+  static attach<K extends EventKind = EventKind>(handles: readonly DispatcherHandle<K>[], options: AttachOptions = {}): ShardedDispatcher<K> {
     if (!Array.isArray(handles) || handles.length < 1 || handles.length > 64) {
       throw new InvalidOptionError('handles', 'must be an array of 1 to 64 Dispatcher handles');
     }
-    const self = Object.create(ShardedDispatcher.prototype) as { shards: readonly Dispatcher[] };
-    self.shards = Object.freeze(handles.map((h) => Dispatcher.attach(h, options)));
-    return self as ShardedDispatcher;
+    const self = Object.create(ShardedDispatcher.prototype) as { shards: readonly Dispatcher<K>[] };
+    self.shards = Object.freeze(handles.map((h) => Dispatcher.attach<K>(h, options)));
+    return self as ShardedDispatcher<K>;
   }
 
   /** Structured-cloneable handles, one per shard: give handle i to consumer i. */
-  get handles(): DispatcherHandle[] {
+  get handles(): DispatcherHandle<K>[] {
     return this.shards.map((d) => d.handle);
   }
 
   /** The event kind of every shard. */
-  get kind(): Dispatcher['kind'] {
+  get kind(): K {
     return this.shards[0]!.kind;
   }
 
   /** The ring `symbol` is routed to. Throws a TypeError unless `symbol` is a non-empty string. */
-  shardFor(symbol: string): Dispatcher {
+  shardFor(symbol: string): Dispatcher<K> {
     if (typeof symbol !== 'string' || symbol.length === 0) {
       throw new TypeError(`symbol: must be a non-empty string, got ${describeValue(symbol)}`);
     }
@@ -63,18 +66,18 @@ export class ShardedDispatcher {
 
   // The ring of `event`; an event without a usable symbol goes to ring 0,
   // whose push rejects it naming the field (InvalidEventError).
-  private ringOf(event: BidOfferEvent): Dispatcher {
+  private ringOf(event: AcceptedEvent<K>): Dispatcher<K> {
     const symbol: unknown = typeof event === 'object' && event !== null ? event.symbol : undefined;
     return typeof symbol === 'string' && symbol.length > 0 ? this.shards[shardOf(symbol, this.shards.length)]! : this.shards[0]!;
   }
 
   /** Pushes `event` onto its symbol's ring (see Dispatcher.push). */
-  push(event: BidOfferEvent): boolean {
+  push(event: AcceptedEvent<K>): boolean {
     return this.ringOf(event).push(event);
   }
 
   /** Same as `push` (see Dispatcher.tryPush). */
-  tryPush(event: BidOfferEvent): boolean {
+  tryPush(event: AcceptedEvent<K>): boolean {
     return this.ringOf(event).tryPush(event);
   }
 

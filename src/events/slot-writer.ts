@@ -6,7 +6,7 @@
  */
 import { describeValue } from '../util/options-schema.js';
 import { SlotLayout as L, type EventKind, type SlotMemory } from './slot-layout.js';
-import type { BestBidAsk, BidOfferEvent, FullBidOffer, ReceiveMeta } from './types.js';
+import { isFullBidOffer, type BestBidAsk, type BidOfferEvent, type FullBidOffer, type ReceiveMeta } from './types.js';
 
 /**
  * An event handed to `Dispatcher.push` has a field a slot cannot carry
@@ -74,8 +74,17 @@ export function writeSymbol(mem: SlotMemory, off: number, symbol: string): void 
   let ascii = n <= L.symbolCapacity;
   for (let k = 0; ascii && k < n; k++) if (symbol.charCodeAt(k) > 0x7f) ascii = false;
   if (ascii) {
-    for (let k = 0; k < n; k++) u8[base + k] = symbol.charCodeAt(k);
-    u8.fill(0, base + n, base + L.symbolCapacity);
+    if ((base & 3) === 0) {
+      // Zero the field as eight int32 words, then write the bytes: cheaper
+      // than the builtin call of u8.fill for the padding (~15 ns a push).
+      const i32 = mem.i32;
+      const w = base >> 2;
+      for (let k = 0; k < L.symbolCapacity >> 2; k++) i32[w + k] = 0;
+      for (let k = 0; k < n; k++) u8[base + k] = symbol.charCodeAt(k);
+    } else {
+      for (let k = 0; k < n; k++) u8[base + k] = symbol.charCodeAt(k);
+      u8.fill(0, base + n, base + L.symbolCapacity);
+    }
     u8[off + L.symbolLengthOffset] = n;
     return;
   }
@@ -263,16 +272,29 @@ function checkLevels(name: string, values: readonly number[]): void {
   }
 }
 
+// `event` as a FullBidOffer whose books fit a slot; throws (naming the field) otherwise.
+function checkedFullBidOffer(event: BidOfferEvent): FullBidOffer {
+  if (!isFullBidOffer(event)) throw new TypeError('event.bidPrices: a fullBidOffer slot needs a FullBidOffer event (level arrays)');
+  checkLevels('bidPrices', event.bidPrices);
+  checkLevels('askPrices', event.askPrices);
+  checkLevels('bidVolumes', event.bidVolumes);
+  checkLevels('askVolumes', event.askVolumes);
+  return event;
+}
+
 /**
  * Writes a whole event (book, flags, symbol, metadata) into the slot of kind
  * `kind` at byte offset `off`. Missing levels of a FullBidOffer are written
  * as zero. Throws RangeError (naming the field) for a symbol that does not
- * fit or a book with more than ten levels.
+ * fit or a book with more than ten levels, TypeError for a BestBidAsk given
+ * for a fullBidOffer slot; a bad book is refused before anything is written.
  */
 export function writeEvent(kind: EventKind, event: BidOfferEvent, mem: SlotMemory, off: number): void {
+  // Books are checked before anything is written.
+  const full = kind === 'fullBidOffer' ? checkedFullBidOffer(event) : undefined;
   writeHeader(event, mem, off);
   const f64 = mem.f64;
-  if (kind === 'bestBidAsk') {
+  if (full === undefined) {
     const e = event as Partial<BestBidAsk> & Partial<FullBidOffer>;
     // Accept a FullBidOffer too: its level 1 is the best bid/ask.
     const bid = e.bid ?? e.bidPrices?.[0] ?? 0;
@@ -283,11 +305,7 @@ export function writeEvent(kind: EventKind, event: BidOfferEvent, mem: SlotMemor
     writeInt64(mem, off + L.bbaAskVolOffset, e.askVol ?? e.askVolumes?.[0] ?? 0);
     return;
   }
-  const e = event as FullBidOffer;
-  checkLevels('bidPrices', e.bidPrices);
-  checkLevels('askPrices', e.askPrices);
-  checkLevels('bidVolumes', e.bidVolumes);
-  checkLevels('askVolumes', e.askVolumes);
+  const e = full;
   const bp = (off + L.fboBidPricesOffset) >> 3;
   const ap = (off + L.fboAskPricesOffset) >> 3;
   for (let k = 0; k < L.depthLevels; k++) {

@@ -29,7 +29,7 @@ import type { WebSocket } from 'ws';
 import { BIDOFFER_TOPIC_PREFIX } from '../adapter/symbol.js';
 
 /** Bytes a connection may have queued (batched, or sent but not yet in the kernel) before feed messages are shed. */
-export const MAX_BUFFERED_BYTES = 8 << 20;
+export const MAX_BUFFERED_BYTES = 32 << 20;
 /** Size of one outbound batch buffer; a full batch is sent at once. */
 const BATCH_BYTES = 256 << 10;
 /** Batch buffers kept for reuse per connection. */

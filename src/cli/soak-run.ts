@@ -109,7 +109,7 @@ export interface SoakResult {
   readonly maxRssMb: number;
   readonly rssGrowthMb: number;
   readonly maxRssGrowthMb: number;
-  /** Process CPU (simulator and client: they share the process) per published message. */
+  /** Process CPU during the session per published message: simulator, client worker and consumer (one process). */
   readonly cpuUsPerMessage: number;
   readonly peakReceivedPerSec: number;
   readonly accounting: AccountingReport;
@@ -176,10 +176,10 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 
 /** Runs the soak; resolves to its result (never throws for a failed check: see `failures`). */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
-  const [{ createFeed }, { FeedHealth }, { Simulator }, { reconcile }, { backend }, { silentLogger }] = await Promise.all([
+  const [{ createFeed }, { FeedHealth }, { RemoteSimulator }, { reconcile }, { backend }, { silentLogger }] = await Promise.all([
     import('../adapter/index.js'),
     import('../health/index.js'),
-    import('../sim/index.js'),
+    import('./soak-sim.js'),
     import('../sim/accounting.js'),
     import('../native.js'),
     import('../util/logger.js'),
@@ -196,8 +196,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const continuousPerSymbol = Math.max(5, options.rate / 10 / n);
   const logger = options.logger ?? silentLogger;
 
-  const sim = new Simulator({ symbols, ratePerSymbol: 0, seed: options.seed ?? 1, phase: 'ATO', tickIntervalMs: 5 });
-  const { baseUrl, credentials } = await sim.start();
+  // The simulator gets its own thread: at the open it must not take the consumer's.
+  const sim = await RemoteSimulator.start({ symbols, ratePerSymbol: 0, seed: options.seed ?? 1, phase: 'ATO', tickIntervalMs: 5 });
+  const { baseUrl, credentials } = sim;
   const subscribed = new Set<string>();
   const allSubscribed = new Promise<void>((resolve) => {
     sim.on('subscribed', (s) => {
@@ -207,8 +208,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   });
   const health = new FeedHealth({ globalTimeoutSec, symbolTimeoutSec });
   const latency = new LatencyHistogram();
-  const receivedBySymbol: Record<string, number> = {};
-  for (const s of symbols) receivedBySymbol[s] = 0;
+  // Per-symbol counts in a Map of small objects; FeedHealth told once per symbol per drained batch.
+  const perSymbol = new Map<string, { count: number; seenInBatch: boolean }>();
+  for (const s of symbols) perSymbol.set(s, { count: 0, seenInBatch: false });
+  const seenInBatch: string[] = [];
   let received = 0;
   let vanishAt = options.vanishOneForTest ? 1000 : -1;
   let nowNs = 0;
@@ -246,9 +249,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
     const symbol = view.symbol;
     received++;
-    receivedBySymbol[symbol] = (receivedBySymbol[symbol] ?? 0) + 1;
+    let c = perSymbol.get(symbol);
+    if (c === undefined) perSymbol.set(symbol, (c = { count: 0, seenInBatch: false }));
+    c.count++;
+    if (!c.seenInBatch) {
+      c.seenInBatch = true;
+      seenInBatch.push(symbol);
+    }
     latency.record((nowNs - readInt64(view.mem, view.offset + recvOff)) / 1000);
-    health.onEvent(symbol, nowBig);
+  };
+  const endBatch = (): void => {
+    for (const s of seenInBatch) {
+      health.onEvent(s, nowBig);
+      perSymbol.get(s)!.seenInBatch = false;
+    }
+    seenInBatch.length = 0;
   };
 
   let consuming = true;
@@ -257,7 +272,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     while (consuming) {
       nowBig = process.hrtime.bigint();
       nowNs = Number(nowBig);
-      if (d.drain(onView, 4096) === 0) await d.waitForEvents(100, stopConsumer.signal);
+      const n = d.drain(onView, 4096);
+      endBatch();
+      if (n === 0) await d.waitForEvents(100, stopConsumer.signal);
     }
   })();
 
@@ -269,13 +286,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let receivedPerSec = 0;
   let publishedPerSec = 0;
   let schedule: FaultSchedule | undefined;
-  const totalPublished = (): number => sim.stats().totalPublished + sim.stats().malformed;
+  // The simulator's published total, refreshed by the sampler (it lives in another thread).
+  let simPublished = 0;
+  let simTotalsInFlight = false;
+  const refreshSimTotals = (): void => {
+    if (simTotalsInFlight) return;
+    simTotalsInFlight = true;
+    void sim.totals().then(
+      (t) => {
+        simPublished = t.published;
+        simTotalsInFlight = false;
+      },
+      () => (simTotalsInFlight = false),
+    );
+  };
   const sampler = setInterval(() => {
     const now = performance.now();
     const dt = (now - lastSampleAt) / 1000;
     if (dt >= 1) {
       receivedPerSec = (received - lastReceived) / dt;
-      const pub = totalPublished();
+      const pub = simPublished;
       publishedPerSec = (pub - lastPublished) / dt;
       lastPublished = pub;
       lastReceived = received;
@@ -285,6 +315,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       rssSamples.push({ t: now - t0, mb });
       if (mb > maxRssMb) maxRssMb = mb;
     }
+    refreshSimTotals();
     if (phase === 'pre-open' || phase === 'open' || phase === 'continuous' || phase === 'ATC') checkStale(now);
     options.onProgress?.(progress(now));
   }, options.progressMs ?? 100);
@@ -311,7 +342,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       durationSec: D,
       publishedPerSec,
       receivedPerSec,
-      published: totalPublished(),
+      published: simPublished,
       received,
       ringDrops: ds.totalDropped,
       reconnects,
@@ -327,27 +358,29 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let cpuAtStart = process.cpuUsage();
   let publishedAtStart = 0;
   let feedDeadAtClose = false;
+  let sessionCpu: NodeJS.CpuUsage | undefined;
+  let publishedInSession = 0;
   try {
     await Promise.race([allSubscribed, sleep(10_000)]);
     if (subscribed.size < n) throw new Error(`soak: only ${subscribed.size} of ${n} subscriptions reached the simulator`);
     cpuAtStart = process.cpuUsage();
-    publishedAtStart = totalPublished();
+    publishedAtStart = (await sim.totals()).published;
 
     if (options.faults) {
       const intervalMs = clamp(sessionMs / 6.5, 300, 10_000);
       const target: FaultTarget = {
-        dropConnections: () => sim.faults.dropConnections(),
-        expireTokens: () => sim.faults.expireTokens(),
-        publishMalformed: (count) => sim.faults.publishMalformed(count),
+        dropConnections: () => sim.call({ method: 'dropConnections' }),
+        expireTokens: () => sim.call({ method: 'expireTokens' }),
+        publishMalformed: (count) => sim.call({ method: 'publishMalformed', count }),
         stallSymbol: (symbol, ms) => {
           const now = performance.now();
           stallWindows.push({ symbol, from: now, until: now + ms });
-          sim.faults.stallSymbol(symbol, ms);
+          return sim.call({ method: 'stallSymbol', symbol, ms });
         },
         stallFeed: (ms) => {
           const now = performance.now();
           stallWindows.push({ symbol: undefined, from: now, until: now + ms });
-          sim.faults.stallFeed(ms);
+          return sim.call({ method: 'stallFeed', ms });
         },
       };
       schedule = new FaultSchedule({
@@ -362,29 +395,31 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     // Pre-open: ATO auction books at a low rate.
     phase = 'pre-open';
-    sim.setPhase('ATO');
-    sim.setRatePerSymbol(auctionPerSymbol);
+    await sim.call({ method: 'setPhase', phase: 'ATO' });
+    await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
     schedule?.start();
     await sleep(plan.preOpenMs, options.signal);
     // The open: the peak burst over every symbol (the normal rate pauses while it runs).
     phase = 'open';
-    sim.setPhase('NORMAL');
-    sim.setRatePerSymbol(continuousPerSymbol);
+    await sim.call({ method: 'setPhase', phase: 'NORMAL' });
+    await sim.call({ method: 'setRatePerSymbol', rate: continuousPerSymbol });
     if (!options.signal?.aborted && plan.openMs >= 1) {
-      const ended = new Promise<void>((resolve) => sim.once('burstEnd', () => resolve()));
-      sim.burst(options.rate, plan.openMs);
+      const ended = new Promise<void>((resolve) => sim.on('burstEnd', () => resolve()));
+      await sim.call({ method: 'burst', rate: options.rate, ms: plan.openMs });
       await Promise.race([ended, sleep(plan.openMs + 2000, options.signal)]);
     }
     phase = 'continuous';
     await sleep(plan.continuousMs, options.signal);
     phase = 'ATC';
-    sim.setPhase('ATC');
-    sim.setRatePerSymbol(auctionPerSymbol);
+    await sim.call({ method: 'setPhase', phase: 'ATC' });
+    await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
     await sleep(plan.atcMs, options.signal);
     // The close: silence.
     phase = 'close';
     schedule?.stop();
-    sim.setRatePerSymbol(0);
+    await sim.call({ method: 'setRatePerSymbol', rate: 0 });
+    sessionCpu = process.cpuUsage(cpuAtStart);
+    publishedInSession = (await sim.totals()).published - publishedAtStart;
     const closeStart = performance.now();
     // Let every written message arrive (or stop moving) before the dead check at the end of the close.
     await sleep(plan.closeMs, options.signal?.aborted ? undefined : options.signal);
@@ -395,8 +430,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     phase = 'accounting';
     schedule?.stop();
   }
-  const cpu = process.cpuUsage(cpuAtStart);
-  const publishedInRun = totalPublished() - publishedAtStart;
+  const cpu = sessionCpu ?? process.cpuUsage(cpuAtStart);
+  const publishedInRun = sessionCpu !== undefined ? publishedInSession : (await sim.totals()).published - publishedAtStart;
 
   // Settle: the client's counts must stop moving (worker stats are fetched by message).
   let counts = await clientCounts();
@@ -406,7 +441,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (JSON.stringify(next) === JSON.stringify(counts)) break;
     counts = next;
   }
-  const report = reconcile(sim.accounting(), counts);
+  const report = reconcile(await sim.accounting(), counts);
   clearInterval(sampler);
   consuming = false;
   stopConsumer.abort();
@@ -456,9 +491,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     staleAlarms,
     staleAlarmSymbols: [...alarmSymbols].sort(),
     feedDeadAtClose,
-    p50Us: latency.percentile(0.5),
-    p99Us: latency.percentile(0.99),
-    p999Us: latency.percentile(0.999),
+    p50Us: Math.round(latency.percentile(0.5)),
+    p99Us: Math.round(latency.percentile(0.99)),
+    p999Us: Math.round(latency.percentile(0.999)),
     maxUs: Math.round(latency.max),
     maxRssMb: Math.round(maxRssMb * 10) / 10,
     rssGrowthMb,
@@ -475,7 +510,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const ds = d.stats();
     const a = st.adapter;
     return {
-      receivedBySymbol: { ...receivedBySymbol },
+      receivedBySymbol: Object.fromEntries([...perSymbol].map(([s, c]) => [s, c.count])),
       parseErrors: a.parseErrors,
       ringDrops: ds.totalDropped,
       queued: ds.queueLen,

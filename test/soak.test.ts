@@ -51,6 +51,26 @@ describe('soak', () => {
     expect(r.failures).toEqual([]);
   });
 
+  it('the CLI prints one JSON object with every figure and exits 0 when everything is explained', async () => {
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await runCli(['soak', '--duration', '4', '--rate', '2000', '--symbols', 'AOT,PTT', '--in-thread', '--json']);
+    } finally {
+      process.stdout.write = write;
+    }
+    const r = JSON.parse(out.join('')) as Record<string, unknown>;
+    for (const k of ['published', 'received', 'parseErrors', 'ringDrops', 'lostInFaults', 'unexplained', 'reconnects', 'faultsInjected', 'staleAlarms', 'feedDeadAtClose', 'p50Us', 'p99Us', 'p999Us', 'maxRssMb', 'rssGrowthMb', 'cpuUsPerMessage', 'peakReceivedPerSec']) {
+      expect(r, k).toHaveProperty(k);
+    }
+    expect(r.mode).toBe('in-thread');
+    expect(r.unexplained).toBe(0);
+    expect(r.feedDeadAtClose).toBe(true);
+    expect(code).toBe(0);
+  });
+
   it('the CLI rejects bad flags naming them (exit 2)', async () => {
     const err: string[] = [];
     const write = process.stderr.write.bind(process.stderr);

@@ -135,7 +135,7 @@ export async function runSoakCommand(argv: readonly string[]): Promise<number> {
               process.stdout.write(redrawSequence([...renderSoakProgress(p), ...(capture?.recent() ?? [])]));
             } else if (p.elapsedSec - lastPlain >= 1) {
               lastPlain = p.elapsedSec;
-              process.stdout.write(`${renderSoakProgress(p).join(' | ')}\n`);
+              process.stdout.write(`${renderSoakProgress(p).map((l) => l.replace(/\s+/g, ' ').trim()).join(' | ')}\n`);
             }
           },
     });

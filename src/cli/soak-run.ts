@@ -355,6 +355,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
   }
 
+  async function whenConnected(): Promise<void> {
+    for (let i = 0; i < 100 && (await sim.totals()).connections === 0; i++) await sleep(50);
+  }
+
   let cpuAtStart = process.cpuUsage();
   let publishedAtStart = 0;
   let feedDeadAtClose = false;
@@ -369,8 +373,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (options.faults) {
       const intervalMs = clamp(sessionMs / 6.5, 300, 10_000);
       const target: FaultTarget = {
-        dropConnections: () => sim.call({ method: 'dropConnections' }),
-        expireTokens: () => sim.call({ method: 'expireTokens' }),
+        // A cut is injected once the client is connected again: cutting nothing would test no recovery.
+        dropConnections: () => whenConnected().then(() => sim.call({ method: 'dropConnections' })),
+        expireTokens: () => whenConnected().then(() => sim.call({ method: 'expireTokens' })),
         publishMalformed: (count) => sim.call({ method: 'publishMalformed', count }),
         stallSymbol: (symbol, ms) => {
           const now = performance.now();

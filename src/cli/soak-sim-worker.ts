@@ -35,7 +35,7 @@ function call(c: SimCall): unknown {
       return sim.faults.publishMalformed(c.count);
     case 'totals': {
       const s = sim.stats();
-      return { published: s.totalPublished + s.malformed, cpu: process.cpuUsage() };
+      return { published: s.totalPublished + s.malformed, connections: s.connections, cpu: process.cpuUsage() };
     }
     case 'accounting':
       return sim.accounting();

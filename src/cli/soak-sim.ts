@@ -27,6 +27,8 @@ export type SimFromWorker =
 /** Published total and the simulator thread's process CPU reading. */
 export interface SimTotals {
   published: number;
+  /** Open MQTT connections. */
+  connections: number;
   cpu: NodeJS.CpuUsage;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Dispatcher benchmark: `npx tsx bench/dispatcher.ts [--quick] [--backend native|js] [--out file.json]`.
+ * Dispatcher benchmark: `npx tsx bench/dispatcher.ts [--quick] [--repeats N] [--backend native|js] [--only parts] [--out file.json]`.
  *
  * 1. worker -> main events/s through the ring (consumer: poll() objects and drain() views)
  *    vs the same events sent with postMessage, both kinds: lossless (reject-newest, the
@@ -187,7 +187,10 @@ const quick = args.includes('--quick');
 const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : undefined;
 const ringBackend: 'native' | 'js' = backendArg === 'js' || backendArg === 'native' ? backendArg : loadedBackend;
 const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
-const REPEATS = quick ? 2 : 3;
+// --repeats N: rounds of the throughput and latency runs (default 3, --quick 2).
+const repeatsArg = args.includes('--repeats') ? Number(args[args.indexOf('--repeats') + 1]) : undefined;
+if (repeatsArg !== undefined && !(Number.isInteger(repeatsArg) && repeatsArg >= 1)) throw new Error('--repeats must be a whole number >= 1');
+const REPEATS = repeatsArg ?? (quick ? 2 : 3);
 const WARMUP_SECONDS = 0.25;
 // --only throughput,same,latency,idle (default: all)
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
@@ -364,15 +367,22 @@ function floorLatency(rate: number, seconds: number, pacing: 'spin' | 'tick'): L
   return JSON.parse(out) as LatencyPercentiles & { max: number; samples: number };
 }
 
-/** Median over rounds of ours / floor, per percentile (each round's pair ran back to back). */
-function floorRatios(ours: readonly LatencyPercentiles[], floor: readonly LatencyPercentiles[]): Record<'p50' | 'p99' | 'p999', number> {
+/**
+ * Median over rounds of ours / floor, per percentile (each round's pair ran
+ * back to back), and the p99 ratio of every round to show how much it moved.
+ */
+function floorRatios(
+  ours: readonly LatencyPercentiles[],
+  floor: readonly LatencyPercentiles[],
+): { p50: number; p99: number; p999: number; p99Rounds: number[] } {
+  const rounds = (q: 'p50' | 'p99' | 'p999'): number[] => ours.map((o, i) => Number((o[q] / floor[i]![q]).toFixed(2)));
   const ratio = (q: 'p50' | 'p99' | 'p999'): number => {
-    const r = ours.map((o, i) => o[q] / floor[i]![q]).sort((x, y) => x - y);
+    const r = rounds(q).sort((x, y) => x - y);
     const mid = r.length >> 1;
     const m = r.length % 2 === 1 ? r[mid]! : (r[mid - 1]! + r[mid]!) / 2;
     return Number(m.toFixed(2));
   };
-  return { p50: ratio('p50'), p99: ratio('p99'), p999: ratio('p999') };
+  return { p50: ratio('p50'), p99: ratio('p99'), p999: ratio('p999'), p99Rounds: rounds('p99') };
 }
 
 function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): Record<string, number> {

@@ -67,7 +67,7 @@ for t in $targets; do
   mkdir -p "$corpus" "$artifacts"
   opts=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$artifacts/")
   case "$t" in
-    fuzz_ring) opts+=(-max_len=4096) ;;
+    fuzz_ring) opts+=(-max_len=1024) ;;
     *) opts+=(-max_len=1024 -dict=native/fuzz/bidoffer.dict) ;;
   esac
   log="$root/$t.log"

@@ -8,7 +8,8 @@
  */
 import { createECDH, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { SettradeAuthError, SettradeConfigError, SettradeError } from './errors.js';
+import { SettradeAuthError, SettradeConfigError, SettradeError, type AuthStep } from './errors.js';
+import { USER_AGENT } from './version.js';
 
 /** Production REST base URL. */
 export const PRODUCTION_BASE_URL = 'https://open-api.settrade.com';
@@ -113,7 +114,8 @@ export interface DispatcherToken {
 
 const LoginResponse = z.object({
   access_token: z.string().min(1),
-  token_type: z.string().min(1).optional(),
+  // A header token (RFC 7230 tchar): it goes into an Authorization header as is.
+  token_type: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/).optional(),
   refresh_token: z.string().optional(),
   expires_in: z.number().positive(),
 });
@@ -123,8 +125,15 @@ const TokenResponse = z.object({
   token: z.string().min(1),
 });
 
+/** Headers of every REST request (the official SDK sends a JSON content type and a User-Agent on all of them). */
+function headers(authorization?: string): Record<string, string> {
+  const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT };
+  if (authorization !== undefined) h.authorization = authorization;
+  return h;
+}
+
 async function request(
-  step: 'login' | 'token',
+  step: AuthStep,
   url: string,
   init: RequestInit,
   timeoutMs: number,
@@ -197,21 +206,55 @@ export async function login(
     url,
     {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: headers(),
       body: JSON.stringify({ apiKey: creds.appId, params, signature, timestamp }),
     },
     opts.httpTimeoutMs,
   );
+  return toLoginResult('login', body, now());
+}
+
+/**
+ * `POST {base}/api/oam/v1/{brokerId}/broker-apps/{appCode}/refresh-token`
+ * with `{ apiKey, refreshToken }` (what the official SDK does when 100 s or
+ * less remain). Answers like the login. Throws {@link SettradeAuthError}
+ * (`AUTH_REJECTED` on 401/403: the refresh token is used up or expired).
+ */
+export async function refreshLogin(
+  target: ApiTarget,
+  creds: Pick<Credentials, 'appId' | 'appCode'>,
+  refreshToken: string,
+  opts: AuthRequestOptions,
+): Promise<LoginResult> {
+  const now = opts.now ?? Date.now;
+  const url =
+    `${target.baseUrl}/api/oam/v1/${encodeURIComponent(target.brokerId)}` +
+    `/broker-apps/${encodeURIComponent(creds.appCode)}/refresh-token`;
+  const body = await request(
+    'refresh',
+    url,
+    { method: 'POST', headers: headers(), body: JSON.stringify({ apiKey: creds.appId, refreshToken }) },
+    opts.httpTimeoutMs,
+  );
+  return toLoginResult('refresh', body, now());
+}
+
+function toLoginResult(step: AuthStep, body: unknown, nowMs: number): LoginResult {
   const parsed = LoginResponse.safeParse(body);
   if (!parsed.success) {
-    throw new SettradeAuthError('RESPONSE_INVALID', 'login', 'login response lacks access_token/expires_in');
+    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response lacks a valid access_token, token_type or expires_in`);
   }
   return {
     accessToken: parsed.data.access_token,
     tokenType: parsed.data.token_type ?? 'Bearer',
     refreshToken: parsed.data.refresh_token,
-    expiresAtMs: now() + parsed.data.expires_in * 1000,
+    expiresAtMs: nowMs + parsed.data.expires_in * 1000,
   };
+}
+
+/** The `Authorization` value for a token: `{token_type} {token}` (the login's type, e.g. 'Bearer'). */
+export function authorizationHeader(tokenType: string, token: string): string {
+  return `${tokenType} ${token}`;
 }
 
 /** `GET {base}/api/dispatcher/v3/{brokerId}/token` with the access token. */
@@ -224,7 +267,7 @@ export async function fetchDispatcherToken(
   const body = await request(
     'token',
     url,
-    { method: 'GET', headers: { authorization: `${auth.tokenType} ${auth.accessToken}`, accept: 'application/json' } },
+    { method: 'GET', headers: headers(authorizationHeader(auth.tokenType, auth.accessToken)) },
     opts.httpTimeoutMs,
   );
   const parsed = TokenResponse.safeParse(body);

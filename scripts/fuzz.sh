@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of native/fuzz/ (clang++-14,
 # -fsanitize=fuzzer,address,undefined) and runs each for N seconds:
-#   npm run fuzz -- [--seconds N] [--targets a,b] [--jobs J]
+#   npm run fuzz -- [--seconds N] [--targets a,b]
 #     --seconds N   per target (default 60)
 #     --targets     comma-separated subset of: fuzz_best_bid_ask fuzz_full_bid_offer fuzz_ring
 # Seeds are generated from the test vectors into the build directory
@@ -10,7 +10,7 @@
 # Prints execs/s and coverage per target. A crash (or leak, timeout, OOM)
 # input is copied to native/test/regressions/<target>/, where
 # scripts/test-cpp.sh replays it, and the script exits non-zero.
-# Needs clang-14 + libFuzzer (apt: clang-14 libfuzzer-14-dev libclang-rt-14-dev) and cmake.
+# Needs clang-14 + libFuzzer (apt: clang-14 libclang-rt-14-dev) and cmake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
     --seconds=*) seconds="${1#*=}"; shift ;;
     --targets) targets="${2//,/ }"; shift 2 ;;
     --targets=*) targets="${1#*=}"; targets="${targets//,/ }"; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "fuzz: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -33,7 +33,7 @@ fi
 
 cxx="${FUZZ_CXX:-clang++-14}"
 if ! command -v "$cxx" >/dev/null 2>&1; then
-  echo "fuzz: $cxx not found (apt-get install clang-14 libfuzzer-14-dev libclang-rt-14-dev)" >&2
+  echo "fuzz: $cxx not found (apt-get install clang-14 libclang-rt-14-dev)" >&2
   exit 3
 fi
 command -v cmake >/dev/null 2>&1 || { echo "fuzz: cmake not found" >&2; exit 3; }
@@ -47,7 +47,7 @@ echo "== fuzz: building with $cxx into $root/build"
 if ! { cmake -S native -B "$root/build" -DCMAKE_CXX_COMPILER="$cxx" -DFUZZ=ON &&
        cmake --build "$root/build" -j 2 --target $targets; } >"$root/build.log" 2>&1; then
   cat "$root/build.log" >&2
-  echo "fuzz: build FAILED (is libFuzzer installed? apt-get install libfuzzer-14-dev libclang-rt-14-dev)" >&2
+  echo "fuzz: build FAILED (is libFuzzer installed? apt-get install libclang-rt-14-dev)" >&2
   exit 1
 fi
 node native/fuzz/make-seeds.mjs "$vectors" "$root/seeds"

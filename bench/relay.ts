@@ -10,7 +10,7 @@
  * the consumer's wall clock at decode minus the relay's Settrade-Recv-Ts
  * (same host, same clock).
  *
- *   npx tsx bench/relay.ts [--rate 20000] [--ms 3000] [--synthetic 200000] [--window 1024,4096] [--json out.json]
+ *   npx tsx bench/relay.ts [--rate 20000] [--ms 3000] [--synthetic 200000] [--window 1024,4096] [--synthetic-only] [--json out.json]
  *
  * Needs nats-server (apt-get install nats-server) on PATH.
  */
@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createFeed } from '../src/adapter/index.js';
 import { wallClockNs } from '../src/codec/clock.js';
@@ -205,7 +205,7 @@ async function synthetic(url: string, total: number, window: number): Promise<ob
   });
   const gen = new MarketGenerator(9);
   const payloads = SYMBOLS.flatMap((s) => Array.from({ length: 16 }, () => ({ s, p: encodeBook(s, gen.book(s).next('NORMAL')) })));
-  const pub = new JetStreamPublisher(jetstream(nc), { runId: 'bench', inFlightWindow: window, bufferSize: total, ackTimeoutMs: 30_000 });
+  const pub = new JetStreamPublisher(nc, { runId: 'bench', inFlightWindow: window, bufferSize: total, ackTimeoutMs: 30_000 });
   const seq = new Map<string, number>();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -224,6 +224,7 @@ async function synthetic(url: string, total: number, window: number): Promise<ob
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const st = pub.stats();
+  pub.close();
   await jsm.streams.delete(name);
   await nc.close();
   const r = { window, total, acked: st.acked, failed: st.failed, dropped: st.dropped, msgPerSec: Math.round((st.acked / ms) * 1000), cpuUsPerMsg: round((cpu.user + cpu.system) / total), enqueueMs: Math.round(enqueuedMs), totalMs: Math.round(ms) };
@@ -242,6 +243,7 @@ async function main(): Promise<void> {
     const syn: object[] = [];
     for (const w of windows) syn.push(await synthetic(nats.url, syntheticTotal, w));
     results.synthetic = syn;
+    if (process.argv.includes('--synthetic-only')) return;
 
     const sim = new Child('sim', {});
     const info = await sim.next('ready');

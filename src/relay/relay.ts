@@ -8,7 +8,7 @@
  * blocks ingestion: the Settrade side stays up whatever NATS does.
  */
 import { randomBytes } from 'node:crypto';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { normalizeSymbol, topicOf } from '../adapter/symbol.js';
 import { wallClockNs } from '../codec/clock.js';
@@ -130,6 +130,7 @@ class RunningRelay extends TypedEmitter<RelayEvents> implements Relay {
       await this.client.shutdown();
       await this.publisher.settled(drainMs);
       this.publisher.abandonPending();
+      this.publisher.close();
       this.setNatsState('closed');
       await this.nc.close();
       const s = this.publisher.stats();
@@ -167,7 +168,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     throw err;
   }
   const relay = new RunningRelay(o.stream, symbols, client, nc, log);
-  relay.publisher = new JetStreamPublisher(jetstream(nc), {
+  relay.publisher = new JetStreamPublisher(nc, {
     runId: relay.runId,
     inFlightWindow: o.inFlightWindow,
     bufferSize: o.bufferSize,

@@ -15,7 +15,7 @@
  * Needs nats-server (apt-get install nats-server) on PATH.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,18 @@ class Child {
   }
 }
 
+/** CPU time (us) a process has used so far, from /proc (Linux; 0 elsewhere). */
+function procCpuUs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1_000_000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+let natsPid: number | undefined;
+
 async function startNats(): Promise<{ url: string; stop: () => void }> {
   const which = spawnSync('sh', ['-c', 'command -v nats-server']);
   const bin = which.stdout.toString().trim();
@@ -144,6 +156,7 @@ async function startNats(): Promise<{ url: string; stop: () => void }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const dir = mkdtempSync(join(tmpdir(), 'bench-nats-'));
   const proc = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: 'ignore' });
+  natsPid = proc.pid;
   for (let i = 0; i < 500; i++) {
     const ok = await new Promise<boolean>((res) => {
       const s = createConnection({ host: '127.0.0.1', port }).once('connect', () => (s.destroy(), res(true))).once('error', () => res(false));
@@ -168,10 +181,12 @@ async function scenario(consumers: number, nats: string, sim: Child, relay: Awai
   for (const c of [direct, ...cs]) c.send('reset');
   const r0 = relay.stats();
   const cpu0 = process.cpuUsage();
+  const natsCpu0 = procCpuUs(natsPid);
   const t0 = performance.now();
   const burst = await sim.ask(`burst ${rate} ${ms}`, 'burst');
   await settle(() => relay.stats().acked);
   const cpu = process.cpuUsage(cpu0);
+  const natsCpu = procCpuUs(natsPid) - natsCpu0;
   const r1 = relay.stats();
   const relayed = r1.received - r0.received;
   const acked = r1.acked - r0.acked;
@@ -183,6 +198,7 @@ async function scenario(consumers: number, nats: string, sim: Child, relay: Awai
     consumers,
     simDeliveredPerSec: burst.rate,
     relay: { received: relayed, acked, failed: r1.failed - r0.failed, dropped: r1.dropped - r0.dropped, msgPerSec: Math.round(relayed / secs), cpuUsPerMsg: round((cpu.user + cpu.system) / Math.max(1, relayed)) },
+    natsServerCpuUsPerMsg: round(natsCpu / Math.max(1, relayed)),
     consumersGot: reports.map((r) => r.count),
     consumerMsgPerSec: reports.map((r) => Math.round((r.count as number) / secs)),
     consumerCpuUsPerMsg: reports.map((r) => round((r.cpuUs as number) / Math.max(1, r.count as number))),
@@ -194,20 +210,18 @@ async function scenario(consumers: number, nats: string, sim: Child, relay: Awai
   return result;
 }
 
-async function synthetic(url: string, total: number, window: number): Promise<object> {
+async function synthetic(url: string, total: number, window: number, storage: 'file' | 'memory'): Promise<object> {
   const nc = await connect({ servers: url });
   const jsm = await jetstreamManager(nc);
-  const name = `BENCH_SYN_${window}`;
+  const name = `BENCH_SYN_${window}_${storage}`;
   // Same limits and subjects shape as the relay's stream, on its own subjects space via a separate stream name.
-  await ensureStream(jsm, { name, maxAgeSec: 3600, maxMsgsPerSubject: 100_000, storage: 'file' }).catch(async () => {
-    await jsm.streams.delete('SETTRADE_BIDOFFERV3').catch(() => {});
-    return ensureStream(jsm, { name, maxAgeSec: 3600, maxMsgsPerSubject: 100_000, storage: 'file' });
-  });
+  await ensureStream(jsm, { name, maxAgeSec: 3600, maxMsgsPerSubject: 100_000, storage });
   const gen = new MarketGenerator(9);
   const payloads = SYMBOLS.flatMap((s) => Array.from({ length: 16 }, () => ({ s, p: encodeBook(s, gen.book(s).next('NORMAL')) })));
   const pub = new JetStreamPublisher(nc, { runId: 'bench', inFlightWindow: window, bufferSize: total, ackTimeoutMs: 30_000 });
   const seq = new Map<string, number>();
   const cpu0 = process.cpuUsage();
+  const natsCpu0 = procCpuUs(natsPid);
   const t0 = performance.now();
   // A source that never waits: batches of 1000, yielding so acks are processed (as socket reads would).
   for (let i = 0; i < total; ) {
@@ -223,11 +237,12 @@ async function synthetic(url: string, total: number, window: number): Promise<ob
   await pub.settled(120_000);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const natsCpu = procCpuUs(natsPid) - natsCpu0;
   const st = pub.stats();
   pub.close();
   await jsm.streams.delete(name);
   await nc.close();
-  const r = { window, total, acked: st.acked, failed: st.failed, dropped: st.dropped, msgPerSec: Math.round((st.acked / ms) * 1000), cpuUsPerMsg: round((cpu.user + cpu.system) / total), enqueueMs: Math.round(enqueuedMs), totalMs: Math.round(ms) };
+  const r = { storage, window, total, natsServerCpuUsPerMsg: round(natsCpu / total), acked: st.acked, failed: st.failed, dropped: st.dropped, msgPerSec: Math.round((st.acked / ms) * 1000), cpuUsPerMsg: round((cpu.user + cpu.system) / total), enqueueMs: Math.round(enqueuedMs), totalMs: Math.round(ms) };
   console.error(JSON.stringify(r));
   return r;
 }
@@ -241,7 +256,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = { date: new Date().toISOString(), rate, ms };
   try {
     const syn: object[] = [];
-    for (const w of windows) syn.push(await synthetic(nats.url, syntheticTotal, w));
+    for (const storage of ['file', 'memory'] as const) for (const w of windows) syn.push(await synthetic(nats.url, syntheticTotal, w, storage));
     results.synthetic = syn;
     if (process.argv.includes('--synthetic-only')) return;
 

@@ -100,7 +100,7 @@ class RunningRelay extends TypedEmitter<RelayEvents> implements Relay {
     const seq = ++entry.seq;
     this.#received++;
     if (this.listenerCount('received') > 0) this.emit('received', entry.symbol, seq, epoch, recvTs, payload);
-    // mqtt.js hands each packet its own payload buffer, so holding it while queued is safe.
+    // The client hands out views into freshly received socket chunks (never reused), so holding one while queued is safe.
     this.publisher.enqueue({ subject: entry.subject, symbol: entry.symbol, seq, epoch, recvTs, payload });
   };
 

@@ -148,6 +148,8 @@ function procCpuUs(pid: number | undefined): number {
 }
 
 let natsPid: number | undefined;
+let catchUp: object | undefined;
+const windows = (argValue('window') ?? '1024,4096').split(',').map(Number);
 
 async function startNats(): Promise<{ url: string; stop: () => void }> {
   const which = spawnSync('sh', ['-c', 'command -v nats-server']);
@@ -240,6 +242,18 @@ async function synthetic(url: string, total: number, window: number, storage: 'f
   const natsCpu = procCpuUs(natsPid) - natsCpu0;
   const st = pub.stats();
   pub.close();
+  if (storage === 'file' && window === Math.max(...windows)) {
+    // The consumer side alone: one connectRelayFeed process reading the stored messages back.
+    const c0 = process.cpuUsage();
+    const r0 = performance.now();
+    const feed = await connectRelayFeed({ servers: url, stream: name, symbols: SYMBOLS, fullDepth: false, from: { startTime: new Date(0) }, maxSize: total, logger: silentLogger });
+    while (feed.dispatcher.stats().totalPushed < total) await new Promise((r) => setTimeout(r, 10));
+    const readMs = performance.now() - r0;
+    const rc = process.cpuUsage(c0);
+    await feed.shutdown();
+    catchUp = { total, msgPerSec: Math.round((total / readMs) * 1000), cpuUsPerMsg: round((rc.user + rc.system) / total) };
+    console.error(JSON.stringify({ consumerCatchUp: catchUp }));
+  }
   await jsm.streams.delete(name);
   await nc.close();
   const r = { storage, window, total, natsServerCpuUsPerMsg: round(natsCpu / total), acked: st.acked, failed: st.failed, dropped: st.dropped, msgPerSec: Math.round((st.acked / ms) * 1000), cpuUsPerMsg: round((cpu.user + cpu.system) / total), enqueueMs: Math.round(enqueuedMs), totalMs: Math.round(ms) };
@@ -251,13 +265,13 @@ async function main(): Promise<void> {
   const rate = Number(argValue('rate') ?? '20000');
   const ms = Number(argValue('ms') ?? '3000');
   const syntheticTotal = Number(argValue('synthetic') ?? '200000');
-  const windows = (argValue('window') ?? '1024,4096').split(',').map(Number);
   const nats = await startNats();
   const results: Record<string, unknown> = { date: new Date().toISOString(), rate, ms };
   try {
     const syn: object[] = [];
     for (const storage of ['file', 'memory'] as const) for (const w of windows) syn.push(await synthetic(nats.url, syntheticTotal, w, storage));
     results.synthetic = syn;
+    results.consumerCatchUp = catchUp;
     if (process.argv.includes('--synthetic-only')) return;
 
     const sim = new Child('sim', {});

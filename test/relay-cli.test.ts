@@ -7,6 +7,7 @@ import { connectRelayFeed, createRelay, RelayConfigError } from '../src/relay/in
 import { runCli } from './helpers/cli.js';
 import { NatsServer, natsServerBinary } from './helpers/nats-server.js';
 import { describeWithBinary } from './helpers/system-binary.js';
+import { until } from './helpers/until.js';
 
 describe('relay options', () => {
   it('rejects bad options naming the field, before connecting anywhere', async () => {
@@ -49,6 +50,18 @@ describeWithBinary(natsServerBinary, 'settrade-feed relay --sim', () => {
         expect(feed.dispatcher.poll(10).map((e) => e.symbol).sort()).toEqual(['AOT', 'PTT']);
       } finally {
         await feed.shutdown();
+      }
+      // Subscribing later brings that symbol's last book too; unsubscribing stops its reader.
+      const late = await connectRelayFeed({ servers: nats.url, symbols: ['AOT'], fullDepth: true, from: 'last' });
+      try {
+        expect(late.dispatcher.poll(10).map((e) => e.symbol)).toEqual(['AOT']);
+        expect(late.subscribe('ptt')).toBe('PTT');
+        late.unsubscribe('AOT');
+        expect(late.subscribedSymbols).toEqual(['PTT']);
+        await until(() => late.dispatcher.stats().totalPushed === 2, 'PTT last book after subscribe', 10_000);
+        expect(late.dispatcher.poll(10).map((e) => e.symbol)).toEqual(['PTT']);
+      } finally {
+        await late.shutdown();
       }
     } finally {
       await nats.stop();

@@ -85,6 +85,8 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   readonly #nc: NatsConnection;
   readonly #jsm: JetStreamManager;
   readonly #readers = new Map<string, SymbolReader>();
+  // Subscribed symbols, updated synchronously (their readers start asynchronously).
+  readonly #wanted = new Set<string>();
   readonly #seq = new SequenceTracker();
   readonly #log: RateLimitedLog;
   // Reused meta: pushPayload reads it synchronously.
@@ -118,24 +120,28 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   }
 
   get subscribedSymbols(): readonly string[] {
-    return [...this.#readers.keys()].sort();
+    return [...this.#wanted].sort();
   }
 
   subscribe(symbol: string): string {
     const s = normalizeSymbol(symbol);
     subjectOf(s);
-    if (!this.#readers.has(s) && this.#closing === undefined) void this.#start([s]).catch((err) => this.#fail(err));
+    if (!this.#wanted.has(s) && this.#closing === undefined) {
+      this.#wanted.add(s);
+      void this.#start([s]).catch((err) => this.#fail(err));
+    }
     return s;
   }
 
   unsubscribe(symbol: string): void {
     const s = normalizeSymbol(symbol);
+    if (!this.#wanted.delete(s)) return;
     const r = this.#readers.get(s);
-    if (r === undefined) return;
+    this.#seq.forget(s);
+    if (r === undefined) return; // its start sees it is no longer wanted
     this.#readers.delete(s);
     r.stopped = true;
     r.messages?.stop();
-    this.#seq.forget(s);
   }
 
   stats(): Promise<RelayFeedStats> {
@@ -167,7 +173,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
 
   shutdown(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const s of [...this.#readers.keys()]) this.unsubscribe(s);
+      for (const s of [...this.#wanted]) this.unsubscribe(s);
       this.#setState('SHUTDOWN');
       await this.#nc.close();
     })();
@@ -180,12 +186,16 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
    * after it: every book arrives before any live message, none twice, none lost.
    */
   async #start(symbols: readonly string[]): Promise<void> {
-    const fresh = symbols.filter((s) => !this.#readers.has(s));
+    let fresh = symbols.filter((s) => !this.#readers.has(s));
     const starts: Partial<OrderedConsumerOptions>[] = [];
     const lastSeqs: number[] = [];
     const from = this.#o.from;
     if (from === 'last') {
-      const lasts = await Promise.all(fresh.map((s) => this.#jsm.streams.getMessage(this.#o.stream, { last_by_subj: subjectOf(s) }).catch(notFoundAsNull)));
+      const all = await Promise.all(fresh.map((s) => this.#jsm.streams.getMessage(this.#o.stream, { last_by_subj: subjectOf(s) }).catch(notFoundAsNull)));
+      // Unsubscribed (or started by another call) while fetching: leave those alone.
+      const keep = fresh.map((s) => this.#wanted.has(s) && !this.#readers.has(s));
+      const lasts = all.filter((_, i) => keep[i]);
+      fresh = fresh.filter((_, i) => keep[i]);
       for (let i = 0; i < fresh.length; i++) {
         const m = lasts[i];
         lastSeqs.push(m ? m.seq : 0);
@@ -202,6 +212,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
         from === 'new'
           ? { deliver_policy: DeliverPolicy.New }
           : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(from.startTime).toISOString() };
+      fresh = fresh.filter((s) => this.#wanted.has(s));
       for (const s of fresh) this.#addReader(s, start);
     }
     await Promise.all(fresh.map((s) => this.#read(s, true)));
@@ -291,7 +302,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
           this.#natsReconnects++;
           this.#lastConnectTs = Date.now();
           this.#setState('CONNECTED');
-          for (const sym of this.#readers.keys()) void this.#read(sym, false);
+          for (const sym of [...this.#readers.keys()]) void this.#read(sym, false);
         }
       }
     })();
@@ -311,6 +322,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
 
   async begin(symbols: readonly string[]): Promise<void> {
     this.watch();
+    for (const s of symbols) this.#wanted.add(s);
     await this.#start(symbols);
   }
 }

@@ -60,6 +60,15 @@ describeWithBinary(natsServerBinary, 'settrade-feed relay --sim', () => {
         expect(late.subscribedSymbols).toEqual(['PTT']);
         await until(() => late.dispatcher.stats().totalPushed === 2, 'PTT last book after subscribe', 10_000);
         expect(late.dispatcher.poll(10).map((e) => e.symbol)).toEqual(['PTT']);
+        // A second relay run on the same stream: its sequences start at 1 again, and that is not a gap.
+        const again = await runCli(['relay', '--sim', '--nats', nats.url, '--symbols', 'PTT', '--rate', '50', '--stats-every', '0.2', '--json'], {
+          onOutput: { match: /"acked":[1-9]\d{1,}/, then: (child) => child.kill('SIGINT') },
+        });
+        expect(again.code, again.stderr).toBe(0);
+        const acked = (JSON.parse(again.stdout.trim().split('\n').at(-1)!) as { acked: number }).acked;
+        await until(() => late.dispatcher.stats().totalPushed === 2 + acked, 'the second run relayed', 10_000);
+        const s = await late.stats();
+        expect(s.relay).toMatchObject({ relayRuns: 1, gaps: 0, missed: 0, stale: 0 });
       } finally {
         await late.shutdown();
       }

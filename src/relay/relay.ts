@@ -8,7 +8,7 @@
  * blocks ingestion: the Settrade side stays up whatever NATS does.
  */
 import { randomBytes } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { normalizeSymbol, topicOf } from '../adapter/symbol.js';
 import { wallClockNs } from '../codec/clock.js';
@@ -19,7 +19,7 @@ import { defaultLogger, type Logger } from '../util/logger.js';
 import { parseRelayOptions, type RelayOptions } from './options.js';
 import { JetStreamPublisher, type PublisherStats, type UnpublishedReason } from './publisher.js';
 import { subjectOf } from './protocol.js';
-import { ensureStream } from './stream.js';
+import { ensureStream, type StreamLimits } from './stream.js';
 
 /** State of the relay's NATS connection. */
 export type NatsState = 'connected' | 'reconnecting' | 'closed';
@@ -71,16 +71,16 @@ export interface Relay {
 }
 
 class RunningRelay extends TypedEmitter<RelayEvents> implements Relay {
-  readonly runId = randomBytes(8).toString('hex');
   readonly symbols: readonly string[];
   readonly #seqByTopic = new Map<string, { symbol: string; subject: string; seq: number }>();
   #received = 0;
   #natsState: NatsState = 'connected';
   #natsReconnects = 0;
   #closing: Promise<void> | undefined;
-  publisher!: JetStreamPublisher;
 
   constructor(
+    readonly runId: string,
+    readonly publisher: JetStreamPublisher,
     readonly stream: string,
     symbols: readonly string[],
     readonly client: SettradeClient,
@@ -167,13 +167,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     await nc.close();
     throw err;
   }
-  const relay = new RunningRelay(o.stream, symbols, client, nc, log);
-  relay.publisher = new JetStreamPublisher(nc, {
-    runId: relay.runId,
-    inFlightWindow: o.inFlightWindow,
-    bufferSize: o.bufferSize,
-    ackTimeoutMs: o.ackTimeoutMs,
-  });
+  const runId = randomBytes(8).toString('hex');
+  const publisher = new JetStreamPublisher(nc, { runId, inFlightWindow: o.inFlightWindow, bufferSize: o.bufferSize, ackTimeoutMs: o.ackTimeoutMs });
+  const relay = new RunningRelay(runId, publisher, o.stream, symbols, client, nc, log);
   relay.publisher.on('unpublished', (sym, seq, reason) => relay.fire('unpublished', sym, seq, reason));
   relay.publisher.on('failure', (err) => log.warn({ err: err.message }, 'relay: JetStream publish failed (counted; later failures of this run are counted, not logged)'));
   void watchNats(relay, nc, jsm, limits, log);
@@ -194,7 +190,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
 // Follows the NATS connection: pause publishing while it is down; on reconnect
 // make sure the stream still exists (a server restarted without its store), then resume.
-async function watchNats(relay: RunningRelay, nc: NatsConnection, jsm: Awaited<ReturnType<typeof jetstreamManager>>, limits: Parameters<typeof ensureStream>[1], log: Logger): Promise<void> {
+async function watchNats(relay: RunningRelay, nc: NatsConnection, jsm: JetStreamManager, limits: StreamLimits, log: Logger): Promise<void> {
   for await (const s of nc.status()) {
     if (s.type === 'disconnect') {
       relay.publisher.setOnline(false);

@@ -64,7 +64,7 @@ export type {
 
 // Adapter and feed
 export { BidOfferAdapter, AdapterConfigError, InvalidSymbolError, normalizeSymbol, createFeed, FEED_DEFAULTS } from './adapter/index.js';
-export type { BidOfferAdapterOptions, BidOfferAdapterStats, Feed, FeedEvents, FeedOptions, FeedStats } from './adapter/index.js';
+export type { BidOfferAdapterEvents, BidOfferAdapterOptions, BidOfferAdapterStats, Feed, FeedEvents, FeedOptions, FeedStats } from './adapter/index.js';
 
 // Logging
 export type { Logger } from './util/logger.js';

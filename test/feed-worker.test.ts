@@ -149,7 +149,8 @@ for (const worker of [true, false]) {
       const err = (await createFeed({ ...credentials, appSecret, baseUrl, ...fast, maxRetries: 1, fullDepth: false, worker, logger: silentLogger }).catch(
         (e: unknown) => e,
       )) as SettradeError;
-      expect(err).toMatchObject({ code: 'RETRIES_EXHAUSTED' });
+      // Wrong credentials on the first connect fail fast with their own code (no retries).
+      expect(err).toMatchObject({ code: 'AUTH_REJECTED' });
       expect(err.message).toMatch(/login rejected: HTTP 401/);
       expect(err.message).not.toContain(appSecret);
       expect(errors).toEqual([]);

@@ -100,6 +100,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   #natsReconnects = 0;
   #lastConnectTs = Date.now();
   #lastDisconnectTs = 0;
+  #lastMessageTs = 0;
   #closing: Promise<void> | undefined;
 
   constructor(o: ResolvedRelayFeedOptions, rings: ShardedDispatcher, nc: NatsConnection, jsm: JetStreamManager) {
@@ -153,6 +154,9 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
         messagesReceived: this.#received,
         callbackErrors: 0,
         reconnectCount: this.#natsReconnects,
+        reconnectAttempts: 0,
+        lastMessageTs: this.#lastMessageTs,
+        subscribeErrors: 0,
         reconnectEpoch: Math.max(0, this.#epoch),
         lastConnectTs: this.#lastConnectTs,
         lastDisconnectTs: this.#lastDisconnectTs,
@@ -164,6 +168,8 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
         messagesParsed: this.#parsed,
         parseErrors: this.#parseErrors,
         callbackErrors: 0,
+        // Settrade's subscription refusals reach the relay (its `subscribeError` event and log), not its consumers.
+        subscribeErrors: 0,
         subscribedSymbols: this.subscribedSymbols,
         fullDepth: this.#o.fullDepth,
       },
@@ -263,6 +269,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
     if (r.stopped || streamSeq <= r.lastStreamSeq) return;
     r.lastStreamSeq = streamSeq;
     this.#received++;
+    this.#lastMessageTs = Date.now();
     const seq = Number(h?.get(RelayHeader.seq));
     const epoch = Number(h?.get(RelayHeader.epoch));
     const ts = h?.get(RelayHeader.recvTs) ?? '';

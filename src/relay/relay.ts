@@ -14,6 +14,7 @@ import { normalizeSymbol, topicOf } from '../adapter/symbol.js';
 import { wallClockNs } from '../codec/clock.js';
 import { SettradeClient, type ClientState, type SettradeClientStats } from '../transport/client.js';
 import type { SettradeError } from '../transport/errors.js';
+import type { SubscribeErrorEvent } from '../transport/subscribe-error.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { parseRelayOptions, type RelayOptions } from './options.js';
@@ -47,6 +48,8 @@ export interface RelayEvents {
   nats: (state: NatsState) => void;
   /** The Settrade connection changed state. */
   state: (state: ClientState, previous: ClientState) => void;
+  /** Settrade refused a subscription (the client's `subscribeError`; also logged). */
+  subscribeError: (event: SubscribeErrorEvent) => void;
   /** A Settrade-side error (the client keeps reconnecting unless it says otherwise). */
   error: (err: SettradeError) => void;
 }
@@ -177,6 +180,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   client.on('message', relay.onMessage);
   client.on('state', (s, p) => relay.fire('state', s, p));
   client.on('error', (e) => relay.fire('error', e));
+  client.on('subscribeError', (e) => {
+    log.warn({ subscribeError: e }, 'relay: Settrade refused a subscription');
+    relay.fire('subscribeError', e);
+  });
   for (const s of symbols) client.subscribe(topicOf(s));
   try {
     await client.connect();

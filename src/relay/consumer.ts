@@ -17,7 +17,7 @@ import { Dispatcher, ShardedDispatcher } from '../dispatcher/index.js';
 import type { ClientState } from '../transport/client.js';
 import { SettradeError } from '../transport/errors.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
-import { defaultLogger } from '../util/logger.js';
+import { defaultLogger, type Logger } from '../util/logger.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { parseRelayFeedOptions, type RelayFeedOptions, type ResolvedRelayFeedOptions } from './options.js';
 import { RelayHeader, subjectOf } from './protocol.js';
@@ -68,8 +68,8 @@ export interface RelayFeed extends Feed {
 interface SymbolReader {
   messages: ConsumerMessages | undefined;
   stopped: boolean;
-  /** Where the first reader of this symbol starts. */
-  readonly start: Partial<OrderedConsumerOptions>;
+  /** Where the first reader of this symbol starts (everything, once the stream was re-created). */
+  start: Partial<OrderedConsumerOptions>;
   /** Stream sequence of the last message delivered (0: none yet). */
   lastStreamSeq: number;
   /** Bumped on every (re)start, so a superseded start gives up. */
@@ -89,6 +89,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   readonly #wanted = new Set<string>();
   readonly #seq = new SequenceTracker();
   readonly #log: RateLimitedLog;
+  readonly #logger: Logger;
   // Reused meta: pushPayload reads it synchronously.
   readonly #meta: { recvTs: bigint; connectionEpoch: number } = { recvTs: 0n, connectionEpoch: 0 };
   #state: ClientState = 'CONNECTED';
@@ -101,6 +102,8 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   #lastConnectTs = Date.now();
   #lastDisconnectTs = 0;
   #lastMessageTs = 0;
+  // Creation time of the stream as first seen (tells a re-created stream from the same one).
+  #created: string | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(o: ResolvedRelayFeedOptions, rings: ShardedDispatcher, nc: NatsConnection, jsm: JetStreamManager) {
@@ -109,7 +112,8 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
     this.#rings = rings;
     this.#nc = nc;
     this.#jsm = jsm;
-    this.#log = new RateLimitedLog(o.logger ?? defaultLogger());
+    this.#logger = o.logger ?? defaultLogger();
+    this.#log = new RateLimitedLog(this.#logger);
   }
 
   get dispatcher(): Dispatcher {
@@ -309,10 +313,41 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
           this.#natsReconnects++;
           this.#lastConnectTs = Date.now();
           this.#setState('CONNECTED');
-          for (const sym of [...this.#readers.keys()]) void this.#read(sym, false);
+          void this.#resumeAll();
         }
       }
     })();
+  }
+
+  /**
+   * After a reconnect: restarts every reader. A stream re-created meanwhile (a
+   * server that lost its store; the relay re-creates it) numbers from 1 again,
+   * so the readers then start from its beginning instead of their old position.
+   */
+  async #resumeAll(): Promise<void> {
+    const created = await this.#streamCreated();
+    if (created !== undefined && this.#created !== undefined && created !== this.#created) {
+      this.#logger.warn({ stream: this.#o.stream }, 'relay stream was re-created: reading it from its beginning');
+      for (const r of this.#readers.values()) {
+        r.lastStreamSeq = 0;
+        r.start = { deliver_policy: DeliverPolicy.All };
+      }
+    }
+    if (created !== undefined) this.#created = created;
+    for (const sym of [...this.#readers.keys()]) void this.#read(sym, false);
+  }
+
+  // The stream's creation time, retried while JetStream is still loading; undefined if it never answers (or does not exist yet).
+  async #streamCreated(): Promise<string | undefined> {
+    for (let attempt = 0; attempt < RESTART_BACKOFF_MS.length * 2; attempt++) {
+      if (this.#closing !== undefined) return undefined;
+      try {
+        return (await this.#jsm.streams.info(this.#o.stream)).created;
+      } catch {
+        await new Promise((res) => setTimeout(res, RESTART_BACKOFF_MS[Math.min(attempt, RESTART_BACKOFF_MS.length - 1)]));
+      }
+    }
+    return undefined;
   }
 
   #setState(next: ClientState): void {
@@ -328,6 +363,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   }
 
   async begin(symbols: readonly string[]): Promise<void> {
+    this.#created = (await this.#jsm.streams.info(this.#o.stream)).created;
     this.watch();
     for (const s of symbols) this.#wanted.add(s);
     await this.#start(symbols);

@@ -81,6 +81,12 @@ export class NatsServer {
     });
   }
 
+  /** Deletes the JetStream store (call while stopped): the next start has no streams. */
+  wipeStore(): void {
+    if (this.#proc) throw new Error('stop the server first');
+    rmSync(join(this.#dir, 'store'), { recursive: true, force: true });
+  }
+
   /** Stops the server and removes its store. */
   async stop(): Promise<void> {
     await this.kill9();

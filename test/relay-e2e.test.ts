@@ -111,7 +111,7 @@ describeWithBinary(natsServerBinary, 'relay over NATS JetStream (simulator -> re
     sim = new Simulator({ symbols: SYMBOLS, ratePerSymbol: 60, seed: 7 });
     const { baseUrl, credentials } = await sim.start();
     // The direct pipeline on the same simulator: what the consumers' events must equal.
-    direct = await createFeed({ ...credentials, baseUrl, symbols: SYMBOLS, fullDepth: true, worker: false, logger: silentLogger });
+    direct = await createFeed({ ...credentials, baseUrl, baseDelayMs: 50, symbols: SYMBOLS, fullDepth: true, worker: false, logger: silentLogger });
     drainTimer = setInterval(() => {
       for (const e of direct.dispatcher.poll(10_000) as FullBidOffer[]) directEvents.get(e.symbol)!.push(e);
     }, 10);
@@ -167,6 +167,9 @@ describeWithBinary(natsServerBinary, 'relay over NATS JetStream (simulator -> re
     expect(sim.faults.dropConnections()).toBeGreaterThanOrEqual(2);
     await until(() => consumers.every((c) => c.events.some((e) => e.ep === 1)), 'epoch 1 at every consumer', 15_000);
     for (const c of consumers) expect(c.reconnects).toContain(1);
+    // Enough of epoch 1 on both sessions for the comparison at the end.
+    const epoch1 = (list: readonly { connectionEpoch?: number; epoch?: number }[]): number => list.filter((e) => (e.connectionEpoch ?? e.epoch) === 1).length;
+    await until(() => SYMBOLS.every((s) => epoch1(directEvents.get(s)!) >= 30 && epoch1(received.get(s)!) >= 30), 'epoch 1 on both sessions', 15_000);
   }, 20_000);
 
   it("a late consumer with from: 'last' gets the last book of every symbol before any live message", async () => {

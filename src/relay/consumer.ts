@@ -253,7 +253,12 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
       const start = r.lastStreamSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: r.lastStreamSeq + 1 } : r.start;
       try {
         const consumer = await js.consumers.get(this.#o.stream, { filter_subjects: subjectOf(symbol), ...start });
-        const messages = await consumer.consume({ callback: (m) => this.#deliver(symbol, r, m.seq, m.headers, m.data) });
+        // A superseded reader's late messages (its client-side reset may already have moved it) are ignored.
+        const messages = await consumer.consume({
+          callback: (m) => {
+            if (r.generation === gen) this.#deliver(symbol, r, m.seq, m.headers, m.data);
+          },
+        });
         if (r.stopped || r.generation !== gen) {
           messages.stop();
           return;
@@ -325,6 +330,12 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
    * so the readers then start from its beginning instead of their old position.
    */
   async #resumeAll(): Promise<void> {
+    // Silence every reader now: until we know whether the stream is the same one, none may deliver.
+    for (const r of this.#readers.values()) {
+      r.generation++;
+      r.messages?.stop();
+      r.messages = undefined;
+    }
     const created = await this.#streamCreated();
     if (created !== undefined && this.#created !== undefined && created !== this.#created) {
       this.#logger.warn({ stream: this.#o.stream }, 'relay stream was re-created: reading it from its beginning');

@@ -195,6 +195,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   return relay;
 }
 
+const ENSURE_RETRY_MS = [100, 200, 400, 800, 1600, 2000, 2000, 2000] as const;
+
 // Follows the NATS connection: pause publishing while it is down; on reconnect
 // make sure the stream still exists (a server restarted without its store), then resume.
 async function watchNats(relay: RunningRelay, nc: NatsConnection, jsm: JetStreamManager, limits: StreamLimits, log: Logger): Promise<void> {
@@ -205,10 +207,19 @@ async function watchNats(relay: RunningRelay, nc: NatsConnection, jsm: JetStream
       const p = relay.publisher.stats();
       log.warn({ pending: p.pending, inFlight: p.inFlight }, 'relay: NATS disconnected; buffering');
     } else if (s.type === 'reconnect') {
-      try {
-        await ensureStream(jsm, limits);
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'relay: could not ensure the stream after reconnecting; publishing anyway');
+      // JetStream may still be loading right after a server restart: retry a while before resuming,
+      // so a re-created stream exists before the buffer drains into it.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await ensureStream(jsm, limits);
+          break;
+        } catch (err) {
+          if (attempt >= ENSURE_RETRY_MS.length - 1) {
+            log.error({ err: (err as Error).message }, 'relay: could not ensure the stream after reconnecting; publishing anyway');
+            break;
+          }
+          await new Promise((r) => setTimeout(r, ENSURE_RETRY_MS[attempt]));
+        }
       }
       relay.setNatsState('connected');
       relay.publisher.setOnline(true);

@@ -46,6 +46,10 @@ describeWithBinary(natsServerBinary, 'relay: nats-server loses its store', () =>
     await until(() => relay.stats().acked > acked + 100, 'relay publishing into the new stream', 10_000);
     // Everything the relay got acked after the loss reaches the consumer.
     await until(() => feed.dispatcher.stats().totalPushed + unread >= relay.stats().acked, 'consumer reading the new stream', 15_000);
+    // Quiet, and every publish settled (an in-flight one at the loss fails only after ackTimeoutMs).
+    sim.faults.stallFeed(60_000);
+    await until(() => relay.stats().inFlight === 0 && relay.stats().pending === 0, 'relay settled', 10_000);
+    await until(() => feed.dispatcher.stats().totalPushed + unread >= relay.stats().acked, 'consumer caught up', 10_000);
     const s = await feed.stats();
     const r = relay.stats();
     // Only what the relay could not publish, or what went with the store unread, can be missing.

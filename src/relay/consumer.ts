@@ -93,7 +93,9 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   // Reused meta: pushPayload reads it synchronously.
   readonly #meta: { recvTs: bigint; connectionEpoch: number } = { recvTs: 0n, connectionEpoch: 0 };
   #state: ClientState = 'CONNECTED';
-  #epoch = -1;
+  #epoch = 0;
+  // Relay run of the last message delivered (the epoch baseline belongs to it).
+  #run = '';
   #received = 0;
   #parsed = 0;
   #parseErrors = 0;
@@ -161,7 +163,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
         reconnectAttempts: 0,
         lastMessageTs: this.#lastMessageTs,
         subscribeErrors: 0,
-        reconnectEpoch: Math.max(0, this.#epoch),
+        reconnectEpoch: this.#epoch,
         lastConnectTs: this.#lastConnectTs,
         lastDisconnectTs: this.#lastDisconnectTs,
         consecutiveFailures: 0,
@@ -198,7 +200,6 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   async #start(symbols: readonly string[]): Promise<void> {
     let fresh = symbols.filter((s) => !this.#readers.has(s));
     const starts: Partial<OrderedConsumerOptions>[] = [];
-    const lastSeqs: number[] = [];
     const from = this.#o.from;
     if (from === 'last') {
       const all = await Promise.all(fresh.map((s) => this.#jsm.streams.getMessage(this.#o.stream, { last_by_subj: subjectOf(s) }).catch(notFoundAsNull)));
@@ -208,7 +209,6 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
       fresh = fresh.filter((_, i) => keep[i]);
       for (let i = 0; i < fresh.length; i++) {
         const m = lasts[i];
-        lastSeqs.push(m ? m.seq : 0);
         // Nothing stored yet for this symbol: read everything (there is nothing older), so a message stored meanwhile is not missed.
         starts.push(m ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: m.seq + 1 } : { deliver_policy: DeliverPolicy.All });
       }
@@ -291,10 +291,13 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
     const verdict = this.#seq.check(symbol, run, seq);
     if (verdict === SeqVerdict.Stale) return;
     if (verdict === SeqVerdict.Gap) this.emit('gap', { symbol, expected: this.#seq.expected, got: seq });
-    if (epoch > this.#epoch) {
-      const first = this.#epoch < 0;
+    if (run !== this.#run) {
+      // First message, or a restarted relay (its epochs start at 0 again): a new baseline, not a reconnect.
+      this.#run = run;
       this.#epoch = epoch;
-      if (!first) this.emit('reconnect', { epoch, reason: 'connection-lost', subscriptions: this.#readers.size });
+    } else if (epoch > this.#epoch) {
+      this.#epoch = epoch;
+      this.emit('reconnect', { epoch, reason: 'connection-lost', subscriptions: this.#readers.size });
     }
     const meta = this.#meta;
     meta.recvTs = BigInt(ts);

@@ -20,15 +20,17 @@ import { resolveWorkerScript, startModuleWorker } from '../util/worker-script.js
 import { BidOfferAdapter } from './adapter.js';
 import type { FeedStats, FeedWorkerData, FromWorker, SerializedError, ToWorker, WorkerClientOptions } from './feed-protocol.js';
 import { normalizeSymbol } from './symbol.js';
+import type { EventKind } from '../events/slot-layout.js';
+import { kindForDepth, type KindForDepth } from '../events/types.js';
 
 export type { FeedStats } from './feed-protocol.js';
 
-/** Options of {@link createFeed}: the client's options plus the feed's. */
-export interface FeedOptions extends SettradeClientOptions {
+/** Options of {@link createFeed}: the client's options plus the feed's. A literal `fullDepth` types the feed's events. */
+export interface FeedOptions<F extends boolean = boolean> extends SettradeClientOptions {
   /** Symbols subscribed from the start. */
   readonly symbols?: readonly string[];
   /** true: `FullBidOffer` events; false: `BestBidAsk`. */
-  readonly fullDepth: boolean;
+  readonly fullDepth: F;
   /** Dispatcher capacity in events (of each ring when sharded). */
   readonly maxSize?: number;
   /**
@@ -55,12 +57,12 @@ export interface FeedEvents {
   reconnect: (info: ReconnectInfo) => void;
 }
 
-/** A running feed. */
-export interface Feed {
+/** A running feed; `K` is its event kind ('fullBidOffer' when `fullDepth: true`). */
+export interface Feed<K extends EventKind = EventKind> {
   /** Consumer side of the ring: poll, drain or iterate events here (the first ring when sharded). */
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: Dispatcher<K>;
   /** Every ring, in shard order: `shards[shardOf(symbol, n)]` carries that symbol's events. */
-  readonly shards: readonly Dispatcher[];
+  readonly shards: readonly Dispatcher<K>[];
   /** Whether client and adapter run in a worker thread. */
   readonly inWorker: boolean;
   /** Symbols subscribed (upper-cased), sorted. */
@@ -90,17 +92,17 @@ interface FeedEngine {
 }
 
 /** The {@link Feed} both modes hand out: rings, events, and an engine that does the work. */
-class RunningFeed extends TypedEmitter<FeedEvents> implements Feed {
+class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implements Feed<K> {
   #closing: Promise<void> | undefined;
 
   constructor(
-    readonly shards: readonly Dispatcher[],
+    readonly shards: readonly Dispatcher<K>[],
     private readonly engine: FeedEngine,
   ) {
     super();
   }
 
-  get dispatcher(): Dispatcher {
+  get dispatcher(): Dispatcher<K> {
     return this.shards[0]!;
   }
 
@@ -134,7 +136,7 @@ class RunningFeed extends TypedEmitter<FeedEvents> implements Feed {
   }
 
   /** Shuts down and rethrows when the first connection fails, else returns the feed. */
-  async started(connected: Promise<unknown>): Promise<Feed> {
+  async started(connected: Promise<unknown>): Promise<Feed<K>> {
     try {
       await connected;
     } catch (err) {
@@ -162,12 +164,12 @@ function clientOptionsFor(opts: FeedOptions): SettradeClientOptions {
  * Starts a feed and resolves once the first connection is up (rejects, with
  * everything torn down, if it never comes up within the retry policy).
  */
-export async function createFeed(options: FeedOptions): Promise<Feed> {
+export async function createFeed<F extends boolean>(options: FeedOptions<F>): Promise<Feed<KindForDepth<F>>> {
   if (!options || typeof options.fullDepth !== 'boolean') throw new SettradeConfigError('fullDepth', 'must be a boolean');
   const symbols = (options.symbols ?? []).map((s) => normalizeSymbol(s));
   const rings = new ShardedDispatcher({
     shards: options.shards ?? FEED_DEFAULTS.shards,
-    kind: options.fullDepth ? 'fullBidOffer' : 'bestBidAsk',
+    kind: kindForDepth(options.fullDepth),
     maxSize: options.maxSize ?? FEED_DEFAULTS.maxSize,
     overflow: options.overflow ?? FEED_DEFAULTS.overflow,
     preTouchMemory: options.preTouchMemory,
@@ -177,7 +179,7 @@ export async function createFeed(options: FeedOptions): Promise<Feed> {
   return useWorker ? startWorkerFeed(options, symbols, rings) : startLocalFeed(options, symbols, rings);
 }
 
-async function startLocalFeed(options: FeedOptions, symbols: string[], rings: ShardedDispatcher): Promise<Feed> {
+async function startLocalFeed<K extends EventKind>(options: FeedOptions, symbols: string[], rings: ShardedDispatcher<K>): Promise<Feed<K>> {
   const client = new SettradeClient(clientOptionsFor(options));
   // The adapter resolves each symbol's ring once, at subscribe time: no routing per message.
   const adapter = new BidOfferAdapter({ client, fullDepth: options.fullDepth, dispatcher: rings, logger: options.logger });
@@ -199,7 +201,7 @@ async function startLocalFeed(options: FeedOptions, symbols: string[], rings: Sh
   return feed.started(client.connect());
 }
 
-async function startWorkerFeed(options: FeedOptions, symbols: string[], rings: ShardedDispatcher): Promise<Feed> {
+async function startWorkerFeed<K extends EventKind>(options: FeedOptions, symbols: string[], rings: ShardedDispatcher<K>): Promise<Feed<K>> {
   const clientOptions = clientOptionsFor(options);
   if (typeof clientOptions.endpoint === 'function') {
     throw new SettradeConfigError('endpoint', 'a function cannot cross into a worker: pass a URL string, or worker: false');

@@ -40,10 +40,10 @@ function loadIn(entry: string): { packages: string[]; wsServer: boolean; exports
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
-const heavy = ['aedes', 'prom-client', 'protobufjs'];
+const heavy = ['aedes', 'prom-client', 'protobufjs', '@nats-io/transport-node', '@nats-io/jetstream'];
 
 describe('package surface', () => {
-  it('importing the root loads none of aedes, prom-client, protobufjs or the ws server', () => {
+  it('importing the root loads none of aedes, prom-client, protobufjs, the NATS client or the ws server', () => {
     const { packages, wsServer, exports } = loadIn('./src/index.ts');
     for (const p of heavy) expect(packages).not.toContain(p);
     expect(wsServer).toBe(false);
@@ -53,7 +53,7 @@ describe('package surface', () => {
     expect(exports.length).toBeLessThan(60);
   });
 
-  it('the simulator and the metrics are subpath exports, with types', () => {
+  it('the simulator, the metrics and the relay are subpath exports, with types', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string; import: string }> };
     expect(pkg.exports['./sim']).toEqual({ types: './dist/sim/index.d.ts', import: './dist/sim/index.js' });
     expect(pkg.exports['./metrics']).toEqual({ types: './dist/metrics/index.d.ts', import: './dist/metrics/index.js' });
@@ -61,5 +61,7 @@ describe('package surface', () => {
     expect(sim.exports).toContain('Simulator');
     expect(sim.packages).toContain('aedes'); // the check above can see a loaded package
     expect(loadIn('./src/metrics/index.ts').exports).toContain('createMetrics');
+    expect(pkg.exports['./relay']).toEqual({ types: './dist/relay/index.d.ts', import: './dist/relay/index.js' });
+    expect(loadIn('./src/relay/index.ts').exports).toEqual(expect.arrayContaining(['createRelay', 'connectRelayFeed']));
   });
 });

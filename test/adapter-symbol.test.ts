@@ -1,6 +1,6 @@
 /** Symbol validation and rate-limited logging (no network). */
 import { describe, expect, it } from 'vitest';
-import { InvalidSymbolError, normalizeSymbol, topicOf } from '../src/adapter/symbol.js';
+import { InvalidSymbolError, normalizeSymbol, topicOf } from '../src/protocol/symbol.js';
 import { RateLimitedLog } from '../src/util/rate-limited-log.js';
 import type { Logger } from '../src/util/logger.js';
 

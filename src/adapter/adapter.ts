@@ -16,11 +16,11 @@
 import { decodeBestBidAsk, decodeFullBidOffer, ParseError } from '../codec/index.js';
 import type { BestBidAsk, FullBidOffer, ReceiveMeta } from '../events/types.js';
 import type { SettradeClient } from '../transport/client.js';
-import type { SubscribeErrorEvent } from '../transport/subscribe-error.js';
+import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
-import { BIDOFFER_TOPIC_PREFIX, normalizeSymbol, topicOf } from './symbol.js';
+import { BIDOFFER_TOPIC_PREFIX, normalizeSymbol, topicOf } from '../protocol/symbol.js';
 
 /** What the adapter needs from a dispatcher: decode a payload into a slot (throws ParseError). */
 export interface PayloadSink {

@@ -19,7 +19,7 @@ import { TypedEmitter } from '../transport/typed-emitter.js';
 import { resolveWorkerScript, startModuleWorker } from '../util/worker-script.js';
 import { BidOfferAdapter } from './adapter.js';
 import type { FeedStats, FeedWorkerData, FromWorker, SerializedError, ToWorker, WorkerClientOptions } from './feed-protocol.js';
-import { normalizeSymbol } from './symbol.js';
+import { normalizeSymbol } from '../protocol/symbol.js';
 import type { EventKind } from '../events/slot-layout.js';
 import { kindForDepth, type KindForDepth } from '../events/types.js';
 

@@ -4,7 +4,7 @@
  * flag, so each subcommand reports bad input the same way.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InvalidSymbolError, normalizeSymbol } from '../adapter/symbol.js';
+import { InvalidSymbolError, normalizeSymbol } from '../protocol/symbol.js';
 
 /** Exit code for bad command-line usage (missing variables, unknown flags). */
 export const EXIT_USAGE = 2;

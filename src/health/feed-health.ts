@@ -7,7 +7,7 @@
  * `process.hrtime.bigint()`.
  */
 import { z } from 'zod';
-import { InvalidSymbolError, normalizeSymbol } from '../adapter/symbol.js';
+import { InvalidSymbolError, normalizeSymbol } from '../protocol/symbol.js';
 import { InvalidOptionError } from '../dispatcher/errors.js';
 import { describeValue, parseOptions } from '../util/options-schema.js';
 

@@ -2,7 +2,7 @@
  * The relay's wire contract on NATS: subjects and headers. A consumer in any
  * language needs only this (and docs/scale-out.md) to read the stream.
  */
-import { InvalidSymbolError, normalizeSymbol } from '../adapter/symbol.js';
+import { InvalidSymbolError, normalizeSymbol } from '../protocol/symbol.js';
 
 /** Subject prefix: a symbol's messages go to `settrade.bidofferv3.{SYMBOL}`. */
 export const RELAY_SUBJECT_PREFIX = 'settrade.bidofferv3.';

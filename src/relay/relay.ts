@@ -10,11 +10,11 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { normalizeSymbol, topicOf } from '../adapter/symbol.js';
+import { normalizeSymbol, topicOf } from '../protocol/symbol.js';
 import { wallClockNs } from '../codec/clock.js';
 import { SettradeClient, type ClientState, type SettradeClientStats } from '../transport/client.js';
 import type { SettradeError } from '../transport/errors.js';
-import type { SubscribeErrorEvent } from '../transport/subscribe-error.js';
+import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { parseRelayOptions, type RelayOptions } from './options.js';

@@ -26,7 +26,7 @@
  * close can have lost.
  */
 import type { WebSocket } from 'ws';
-import { BIDOFFER_TOPIC_PREFIX } from '../adapter/symbol.js';
+import { BIDOFFER_TOPIC_PREFIX } from '../protocol/symbol.js';
 
 /** Bytes a connection may have queued (batched, or sent but not yet in the kernel) before feed messages are shed. */
 export const MAX_BUFFERED_BYTES = 32 << 20;

@@ -13,15 +13,16 @@
  * FastPublisher (fast-publisher.ts) straight into each connection's batched
  * outbound stream, which aedes' own writes share (see there for ordering).
  */
+import { dispatcherMqttPath } from '../protocol/paths.js';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { schemeToken } from './rest-server.js';
-import { SUBSCRIBE_ERROR_TOPIC } from '../transport/subscribe-error.js';
+import { SUBSCRIBE_ERROR_TOPIC } from '../protocol/subscribe-error.js';
 import type { TokenStore } from './token-store.js';
 import { SYMBOL_RE } from './options.js';
-import { symbolOfTopic } from '../adapter/symbol.js';
+import { symbolOfTopic } from '../protocol/symbol.js';
 import { FastPublisher, type Outbound, type PublisherAccounting } from './fast-publisher.js';
 
 /** What the gateway reports back to the simulator. */
@@ -79,7 +80,7 @@ export class MqttGateway {
     private readonly hooks: GatewayHooks,
     private readonly config: GatewayConfig,
   ) {
-    this.path = `/api/dispatcher/v3/${brokerId}/mqtt`;
+    this.path = dispatcherMqttPath(brokerId);
     this.fast = new FastPublisher({ onDelivered: (n) => this.hooks.onDelivered(n) });
   }
 

@@ -6,6 +6,7 @@
  * `{ code, message }` and never echo a secret, a token or a signature.
  * During an outage every request is answered 503.
  */
+import { dispatcherTokenPath, loginPath, refreshTokenPath } from '../protocol/paths.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import { verifyLoginSignature } from './auth-keys.js';
@@ -86,9 +87,9 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /** Builds the request listener for the REST endpoints. */
 export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res: ServerResponse) => void {
-  const loginPath = `/api/oam/v1/${ctx.brokerId}/broker-apps/${ctx.appCode}/login`;
-  const refreshPath = `/api/oam/v1/${ctx.brokerId}/broker-apps/${ctx.appCode}/refresh-token`;
-  const tokenPath = `/api/dispatcher/v3/${ctx.brokerId}/token`;
+  const loginAt = loginPath(ctx.brokerId, ctx.appCode);
+  const refreshAt = refreshTokenPath(ctx.brokerId, ctx.appCode);
+  const tokenAt = dispatcherTokenPath(ctx.brokerId);
 
   /** A new access + refresh token pair, as the login and the refresh answer it. */
   function issueSession(res: ServerResponse): void {
@@ -182,17 +183,17 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
       req.resume();
       return fail(res, 503, 'SERVICE_UNAVAILABLE', 'service unavailable');
     }
-    if (path === refreshPath) {
+    if (path === refreshAt) {
       if (req.method !== 'POST') return fail(res, 405, 'METHOD_NOT_ALLOWED', 'use POST');
       refresh(req, res).catch(internalError(res));
       return;
     }
-    if (path === loginPath) {
+    if (path === loginAt) {
       if (req.method !== 'POST') return fail(res, 405, 'METHOD_NOT_ALLOWED', 'use POST');
       login(req, res).catch(internalError(res));
       return;
     }
-    if (path === tokenPath) {
+    if (path === tokenAt) {
       if (req.method !== 'GET') return fail(res, 405, 'METHOD_NOT_ALLOWED', 'use GET');
       return dispatcherToken(req, res);
     }

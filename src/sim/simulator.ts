@@ -17,7 +17,7 @@ import { SimulatorError } from './errors.js';
 import { SimulatorFaults, StallClock } from './faults.js';
 import { MarketGenerator } from './market-generator.js';
 import { MqttGateway } from './mqtt-gateway.js';
-import { topicOf } from '../adapter/symbol.js';
+import { topicOf } from '../protocol/symbol.js';
 import { parseBurst, resolveSimulatorOptions, type BurstOptions, type MarketPhase, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
 import { encodeBook, MALFORMED_PAYLOADS, type SimBook } from './proto-encoder.js';
 import { BurstRunner, type BurstStats } from './burst.js';

@@ -6,6 +6,7 @@
  * and the signature never appear in an error message or a log line; errors
  * carry the step, the HTTP status and the server's error `code` at most.
  */
+import { dispatcherTokenPath, loginPath, refreshTokenPath } from '../protocol/paths.js';
 import { createECDH, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { sendRequest, type HttpRequest, type HttpResponse } from './http.js';
@@ -194,9 +195,7 @@ export async function login(
   const timestamp = String(now());
   const params = '';
   const signature = signLogin(key, creds.appId, params, timestamp);
-  const url =
-    `${target.baseUrl}/api/oam/v1/${encodeURIComponent(target.brokerId)}` +
-    `/broker-apps/${encodeURIComponent(creds.appCode)}/login`;
+  const url = target.baseUrl + loginPath(target.brokerId, creds.appCode);
   const body = await request(
     'login',
     url,
@@ -223,9 +222,7 @@ export async function refreshLogin(
   opts: AuthRequestOptions,
 ): Promise<LoginResult> {
   const now = opts.now ?? Date.now;
-  const url =
-    `${target.baseUrl}/api/oam/v1/${encodeURIComponent(target.brokerId)}` +
-    `/broker-apps/${encodeURIComponent(creds.appCode)}/refresh-token`;
+  const url = target.baseUrl + refreshTokenPath(target.brokerId, creds.appCode);
   const body = await request(
     'refresh',
     url,
@@ -259,7 +256,7 @@ export async function fetchDispatcherToken(
   auth: Pick<LoginResult, 'accessToken' | 'tokenType'>,
   opts: AuthRequestOptions,
 ): Promise<DispatcherToken> {
-  const url = `${target.baseUrl}/api/dispatcher/v3/${encodeURIComponent(target.brokerId)}/token`;
+  const url = target.baseUrl + dispatcherTokenPath(target.brokerId);
   const body = await request(
     'token',
     url,

@@ -27,7 +27,7 @@
  * - On every connect the client also subscribes to SUBSCRIBE_ERROR_TOPIC; its
  *   messages become `subscribeError` events, never `message` events.
  */
-import { SUBSCRIBE_ERROR_TOPIC, parseSubscribeError, type SubscribeErrorEvent } from './subscribe-error.js';
+import { SUBSCRIBE_ERROR_TOPIC, parseSubscribeError, type SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { backoffDelay } from './backoff.js';

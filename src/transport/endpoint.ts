@@ -4,6 +4,7 @@
  * against the Settrade API (login + dispatcher token each time), the embedded
  * simulator, or a plain MQTT broker (tests, the replay benchmark).
  */
+import { dispatcherMqttPath } from '../protocol/paths.js';
 import type { KeyObject } from 'node:crypto';
 import { AccessTokenCache } from './access-token.js';
 import {
@@ -87,7 +88,7 @@ export function dispatcherMqttUrl(baseUrl: string, host: string, brokerId: strin
   const hostname = m[1] ?? '';
   const port = m[2] ?? '443';
   const plain = base.protocol === 'http:' && isLoopbackHost(base.hostname) && isLoopbackHost(hostname);
-  return `${plain ? 'ws' : 'wss'}://${hostname}:${port}/api/dispatcher/v3/${encodeURIComponent(brokerId)}/mqtt`;
+  return `${plain ? 'ws' : 'wss'}://${hostname}:${port}${dispatcherMqttPath(brokerId)}`;
 }
 
 /** The `exp` claim of a JWT in ms, or undefined when the token is not a JWT. */

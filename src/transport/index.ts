@@ -31,8 +31,8 @@ export {
 export type { Credentials, LoginResult, DispatcherToken, ApiTarget } from './auth.js';
 export { settradeEndpoint, staticEndpoint, dispatcherMqttUrl, isLoopbackHost } from './endpoint.js';
 export type { Endpoint, EndpointProvider, EndpointRequest } from './endpoint.js';
-export { SUBSCRIBE_ERROR_TOPIC, parseSubscribeError } from './subscribe-error.js';
+export { SUBSCRIBE_ERROR_TOPIC, parseSubscribeError } from '../protocol/subscribe-error.js';
 export { PACKAGE_VERSION, USER_AGENT } from './version.js';
-export type { SubscribeErrorEvent } from './subscribe-error.js';
+export type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';

@@ -310,8 +310,8 @@ export class Dispatcher {
   }
 
   /**
-   * Resolves true as soon as an event is available, false after `timeoutMs`
-   * or on abort. Sleeps in Atomics.waitAsync; the producer notifies only
+   * Resolves true as soon as an event is available, false after `timeoutMs`,
+   * on abort, or once the ring is closed (`close()`) and empty. Sleeps in Atomics.waitAsync; the producer notifies only
    * while this side sleeps. Before sleeping it checks the ring for up to
    * `spinBeforeSleepUs`, but only while that pays (AdaptiveSpin: an empty
    * spin window skips the spin for the next 1, 2, 4 ... 64 waits), so
@@ -342,6 +342,7 @@ export class Dispatcher {
       for (;;) {
         if (this.pendingPos < this.pendingLen) return true;
         if (Atomics.load(i32, W.writeIndex) !== Atomics.load(i32, W.readIndex)) return true;
+        if (Atomics.load(i32, W.closed) !== 0) return false;
         if (signal?.aborted) return false;
         const remaining = deadline - performance.now();
         if (remaining <= 0) return false;
@@ -357,6 +358,9 @@ export class Dispatcher {
         // A ref'd timer both keeps the loop alive and ends the wait (notify).
         const r = waitAsync(i32, W.writeIndex, w);
         if (r.async) {
+          // close() stores the flag, then notifies. Checked after registering
+          // as a waiter: either that notify finds us, or we see the flag here.
+          if (Atomics.load(i32, W.closed) !== 0) wake();
           const timer = setTimeout(wake, Math.min(remaining, MAX_TIMER_MS));
           try {
             await r.value;
@@ -381,7 +385,8 @@ export class Dispatcher {
 
   /**
    * Async iterator over events as they arrive; sleeps while the ring is
-   * empty. Ends after `timeoutMs` without an event, or when `signal` aborts.
+   * empty. Ends after `timeoutMs` without an event, when `signal` aborts, or
+   * when the ring is closed (`close()`, from any thread) once it is drained.
    */
   async *events(options: EventsOptions = {}): AsyncGenerator<BidOfferEvent, void, undefined> {
     const { timeoutMs = Number.POSITIVE_INFINITY, signal } = options;
@@ -398,6 +403,24 @@ export class Dispatcher {
   }
 
   // ---- either side ----
+
+  /**
+   * Closes the ring for good: no producer will push again (the feed calls it
+   * when it shuts down or gives up on its worker). Consumers in every thread
+   * still get the events already queued; then `waitForEvents` resolves false
+   * and `events()` ends, a sleeping consumer woken at once. Irreversible
+   * (`clear()` keeps it); idempotent. Pushing after it is a caller bug: the
+   * events are queued but a consumer that saw the ring closed may be gone.
+   */
+  close(): void {
+    Atomics.store(this.ring.i32, W.closed, 1);
+    Atomics.notify(this.ring.i32, W.writeIndex);
+  }
+
+  /** Whether `close()` was called on this ring (by any thread). */
+  get closed(): boolean {
+    return Atomics.load(this.ring.i32, W.closed) !== 0;
+  }
 
   /** Counters (see DispatcherStats). */
   stats(): DispatcherStats {

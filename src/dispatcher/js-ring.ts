@@ -96,12 +96,16 @@ export class JsRingProducer implements RingProducer {
     const f64 = ring.f64;
     const w = Atomics.load(i32, W_WRITE);
     let result = PUSH_ACCEPTED;
-    f64[F_PUSHED] = f64[F_PUSHED]! + 1;
+    // totalPushed is bumped right next to the store that publishes the slot
+    // (or the refusal's totalDropped), with no JS call or loop edge between
+    // them: a worker terminated mid-push (V8 stops JS only at those points)
+    // leaves the counters consistent with the indices.
     while (ring.distance(w, this.readCache) >= capacity) {
       const r = Atomics.load(i32, W_READ);
       this.readCache = r;
       if (ring.distance(w, r) < capacity) break;
       if (overflow === 'reject-newest') {
+        f64[F_PUSHED] = f64[F_PUSHED]! + 1;
         f64[F_DROPPED] = f64[F_DROPPED]! + 1;
         const ema = f64[F_EMA]!;
         f64[F_EMA] = ema + emaAlpha * (1 - ema);
@@ -116,6 +120,7 @@ export class JsRingProducer implements RingProducer {
         break;
       }
     }
+    f64[F_PUSHED] = f64[F_PUSHED]! + 1;
     ring.u8.set(this.scratchU8, HEADER_BYTES + (w % capacity) * slotSize);
     Atomics.store(i32, W_WRITE, w + 1 === modulus ? 0 : w + 1);
     const ema = f64[F_EMA]!;

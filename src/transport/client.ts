@@ -128,6 +128,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   constructor(options: SettradeClientOptions) {
     super();
     this.#opts = resolveClientOptions(options);
+    this.#epoch = this.#opts.initialEpoch;
     this.#log = options.logger ?? defaultLogger();
     this.#listenerErrors = new RateLimitedLog(this.#log);
     if (typeof options.endpoint === 'string') {
@@ -151,7 +152,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     return this.#state;
   }
 
-  /** Reconnect epoch: 0 on the first connection, +1 per completed reconnection. */
+  /** Reconnect epoch: `initialEpoch` (default 0) on the first connection, +1 per completed reconnection. */
   get reconnectEpoch(): number {
     return this.#epoch;
   }

@@ -51,6 +51,8 @@ export interface SettradeClientOptions {
   readonly clientIdPrefix?: string;
   /** pino-shaped logger; default: the library logger on stderr. */
   readonly logger?: Logger;
+  /** Epoch of the first connection (integer >= 0, default 0); each reconnection adds 1. A restarted feed worker starts past the last epoch. */
+  readonly initialEpoch?: number;
 }
 
 /** Defaults of {@link SettradeClientOptions}. */
@@ -65,6 +67,7 @@ export const SETTRADE_CLIENT_DEFAULTS = {
   connectTimeoutMs: 10_000,
   httpTimeoutMs: 10_000,
   clientIdPrefix: 'settrade-feed-',
+  initialEpoch: 0,
 } as const;
 
 /** Options after defaults and validation. */
@@ -79,6 +82,7 @@ export interface ResolvedClientOptions {
   readonly connectTimeoutMs: number;
   readonly httpTimeoutMs: number;
   readonly clientIdPrefix: string;
+  readonly initialEpoch: number;
 }
 
 const finiteNonNeg = z.number().finite().nonnegative();
@@ -93,6 +97,8 @@ const Schema = z.object({
   connectTimeoutMs: z.number().finite().positive(),
   httpTimeoutMs: z.number().finite().positive(),
   clientIdPrefix: z.string().max(64).regex(/^[\w.-]*$/, 'letters, digits, _ . - only'),
+  // The slot carries the epoch as a uint32.
+  initialEpoch: z.number().int().min(0).max(0xffff_ffff),
 });
 
 /** Fills defaults and validates; a bad option throws {@link SettradeConfigError} naming it. */

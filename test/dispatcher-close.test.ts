@@ -1,0 +1,108 @@
+/**
+ * Dispatcher.close(): "the producer is gone for good". Consumers drain what
+ * is queued, then waitForEvents resolves false and events() ends, in the
+ * same thread and in another thread sleeping on the ring.
+ */
+import { once } from 'node:events';
+import type { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Dispatcher, ShardedDispatcher } from '../src/dispatcher/index.js';
+import type { BestBidAsk } from '../src/events/types.js';
+import { silentLogger } from '../src/util/logger.js';
+import { startModuleWorker } from '../src/util/worker-script.js';
+
+const workers: Worker[] = [];
+afterEach(async () => {
+  for (const w of workers.splice(0)) await w.terminate();
+});
+
+const event = (i: number): BestBidAsk => ({
+  symbol: 'AOT',
+  bid: 10 + i,
+  ask: 11 + i,
+  bidVol: i,
+  askVol: i,
+  bidFlag: 0,
+  askFlag: 0,
+  recvTs: 1n,
+  recvMonoNs: 1n,
+  connectionEpoch: 0,
+});
+
+/** Resolves with `p`'s value, or rejects naming `what` after `ms` (a bound on the wait, not a sleep). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function consumerThread(d: Dispatcher): { worker: Worker; ready: Promise<unknown>; ended: Promise<{ n: number; closed: boolean }> } {
+  const worker = startModuleWorker(new URL('./workers/shard-consumer.ts', import.meta.url), { workerData: { handle: d.handle } });
+  workers.push(worker);
+  const messages = (type: string) =>
+    new Promise<{ type: string; n: number; closed: boolean }>((resolve, reject) => {
+      worker.on('message', (m: { type: string; n: number; closed: boolean }) => m.type === type && resolve(m));
+      worker.once('error', reject);
+    });
+  return { worker, ready: messages('ready'), ended: messages('ended') };
+}
+
+describe('Dispatcher.close()', () => {
+  it('a waiting events() in this thread ends; what was queued is delivered first', async () => {
+    const d = new Dispatcher({ maxSize: 16, logger: silentLogger });
+    const seen: number[] = [];
+    const done = (async () => {
+      for await (const e of d.events()) seen.push((e as BestBidAsk).bidVol);
+    })();
+    d.push(event(1));
+    d.push(event(2));
+    await new Promise((r) => setImmediate(r)); // let the iterator take them and go to sleep
+    d.push(event(3));
+    expect(d.closed).toBe(false);
+    d.close();
+    await within(done, 2000, 'the iterator ending');
+    expect(seen).toEqual([1, 2, 3]);
+    expect(d.closed).toBe(true);
+    expect(await d.waitForEvents()).toBe(false);
+    // Closed for good: clear() keeps it, and an attached view sees it.
+    d.clear();
+    expect(Dispatcher.attach(d.handle, { logger: silentLogger }).closed).toBe(true);
+    const s = d.stats();
+    expect(s.totalPushed - s.totalDropped - s.totalPolled).toBe(s.queueLen);
+  });
+
+  it('waitForEvents: true while events remain after close, false once drained', async () => {
+    const d = new Dispatcher({ maxSize: 4, logger: silentLogger });
+    d.push(event(1));
+    d.close();
+    expect(await d.waitForEvents(10_000)).toBe(true);
+    expect(d.poll()).toHaveLength(1);
+    expect(await d.waitForEvents(10_000)).toBe(false);
+  });
+
+  it('a consumer thread sleeping on the ring wakes and ends, after draining; every shard of a ShardedDispatcher', async () => {
+    const rings = new ShardedDispatcher({ shards: 2, maxSize: 64, logger: silentLogger });
+    const consumers = rings.shards.map((d) => consumerThread(d));
+    await Promise.all(consumers.map((c) => c.ready));
+    for (let i = 0; i < 5; i++) rings.shards[0]!.push(event(i));
+    rings.close();
+    const ended = await within(Promise.all(consumers.map((c) => c.ended)), 2000, 'both consumer threads ending');
+    expect(ended).toEqual([
+      { type: 'ended', n: 5, closed: true },
+      { type: 'ended', n: 0, closed: true },
+    ]);
+  });
+
+  it('no lost wake-up: closing at any moment around the consumer going to sleep ends it (repeated)', async () => {
+    for (let round = 0; round < 6; round++) {
+      const d = new Dispatcher({ maxSize: 8, logger: silentLogger, spinBeforeSleepUs: 0 });
+      const c = consumerThread(d);
+      await c.ready;
+      // Close right away in some rounds (the consumer may be between its last check and its sleep), later in others.
+      if (round % 2 === 1) await new Promise((r) => setImmediate(r));
+      d.close();
+      expect(await within(c.ended, 2000, `round ${round}: the consumer ending`)).toMatchObject({ n: 0, closed: true });
+      await once(c.worker, 'exit');
+    }
+  });
+});

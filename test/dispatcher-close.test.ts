@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Dispatcher, ShardedDispatcher } from '../src/dispatcher/index.js';
 import type { BestBidAsk } from '../src/events/types.js';
 import { silentLogger } from '../src/util/logger.js';
-import { startModuleWorker } from '../src/util/worker-script.js';
+import { consumerThread as startConsumer, within } from './helpers/feed-checks.js';
 
 const workers: Worker[] = [];
 afterEach(async () => {
@@ -29,22 +29,10 @@ const event = (i: number): BestBidAsk => ({
   connectionEpoch: 0,
 });
 
-/** Resolves with `p`'s value, or rejects naming `what` after `ms` (a bound on the wait, not a sleep). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-function consumerThread(d: Dispatcher): { worker: Worker; ready: Promise<unknown>; ended: Promise<{ n: number; closed: boolean }> } {
-  const worker = startModuleWorker(new URL('./workers/shard-consumer.ts', import.meta.url), { workerData: { handle: d.handle } });
-  workers.push(worker);
-  const messages = (type: string) =>
-    new Promise<{ type: string; n: number; closed: boolean }>((resolve, reject) => {
-      worker.on('message', (m: { type: string; n: number; closed: boolean }) => m.type === type && resolve(m));
-      worker.once('error', reject);
-    });
-  return { worker, ready: messages('ready'), ended: messages('ended') };
+function consumerThread(d: Dispatcher): ReturnType<typeof startConsumer> {
+  const c = startConsumer(d);
+  workers.push(c.worker);
+  return c;
 }
 
 describe('Dispatcher.close()', () => {

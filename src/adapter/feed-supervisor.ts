@@ -110,8 +110,8 @@ export interface FeedEngine {
 }
 
 /**
- * Test-only access to a feed's insides, under the {@link feedInternals}
- * symbol (not exported by the package): not a public API.
+ * Test-only access to a feed's insides through {@link feedInternals} (not
+ * exported by the package): not a public API.
  */
 export interface FeedInternals {
   /** The current worker (undefined in-thread, or between a death and its restart). */
@@ -122,8 +122,19 @@ export interface FeedInternals {
   injectSubscribeError(event: SubscribeErrorEvent): void;
 }
 
-/** Key of a feed's {@link FeedInternals} (tests only). */
-export const feedInternals: unique symbol = Symbol('settrade-feed.feedInternals');
+const internalsOf = new WeakMap<object, FeedInternals>();
+
+/** Records the internals of a feed (createFeed does, for every feed). */
+export function registerFeedInternals(feed: object, internals: FeedInternals): void {
+  internalsOf.set(feed, internals);
+}
+
+/** Tests only: the {@link FeedInternals} of a feed made by createFeed. */
+export function feedInternals(feed: object): FeedInternals {
+  const internals = internalsOf.get(feed);
+  if (!internals) throw new TypeError('not a feed made by createFeed');
+  return internals;
+}
 
 export function deserializeError(e: SerializedError): SettradeError {
   const err = new SettradeError(e.code as SettradeErrorCode, e.message);

@@ -23,10 +23,9 @@ import { resolveFeedOptions, type FeedOptions, type ResolvedFeedOptions } from '
 import type { FeedStats } from './feed-protocol.js';
 import {
   WorkerFeedEngine,
-  feedInternals,
+  registerFeedInternals,
   type FeedEngine,
   type FeedHost,
-  type FeedInternals,
   type FeedReconnectInfo,
 } from './feed-supervisor.js';
 import { normalizeSymbol } from './symbol.js';
@@ -93,11 +92,7 @@ class RunningFeed extends TypedEmitter<FeedEvents> implements Feed, FeedHost {
     this.#rings = rings;
     this.shards = rings.shards;
     this.#engine = engine(this);
-  }
-
-  /** Test-only (see FeedInternals). */
-  get [feedInternals](): FeedInternals {
-    return this.#engine.internals;
+    registerFeedInternals(this, this.#engine.internals);
   }
 
   get dispatcher(): Dispatcher {

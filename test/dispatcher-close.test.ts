@@ -7,9 +7,12 @@ import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dispatcher, ShardedDispatcher } from '../src/dispatcher/index.js';
+import { W } from '../src/dispatcher/ring-layout.js';
+import { startModuleWorker } from '../src/util/worker-script.js';
 import type { BestBidAsk } from '../src/events/types.js';
 import { silentLogger } from '../src/util/logger.js';
-import { consumerThread as startConsumer, within } from './helpers/feed-checks.js';
+import { consumerThread as startConsumer, identityHolds, within } from './helpers/feed-checks.js';
+import { until } from './helpers/until.js';
 
 const workers: Worker[] = [];
 afterEach(async () => {
@@ -91,6 +94,40 @@ describe('Dispatcher.close()', () => {
       d.close();
       expect(await within(c.ended, 2000, `round ${round}: the consumer ending`)).toMatchObject({ n: 0, closed: true });
       await once(c.worker, 'exit');
+    }
+  });
+});
+
+describe('Dispatcher.settleDeadProducer()', () => {
+  it('uncounts a push counted but never published (what a producer stopped mid-push leaves), and nothing else', () => {
+    for (const overflow of ['drop-oldest', 'reject-newest'] as const) {
+      const d = new Dispatcher({ maxSize: 4, overflow, logger: silentLogger });
+      for (let i = 0; i < 6; i++) d.push(event(i)); // full: evictions or refusals
+      d.poll(1);
+      expect(d.settleDeadProducer(), overflow).toBe(false);
+      const f64 = new Float64Array(d.handle.buffer, 0, 64);
+      f64[W.pushed] = f64[W.pushed]! + 1; // counted, then stopped before the write index moved
+      expect(identityHolds(d.stats()), overflow).toBe(false);
+      expect(d.settleDeadProducer(), overflow).toBe(true);
+      expect(identityHolds(d.stats()), overflow).toBe(true);
+      expect(d.settleDeadProducer(), overflow).toBe(false);
+    }
+  });
+
+  it('a producer thread terminated while pushing flat out: after settling, the counts agree every time', async () => {
+    const backend = process.env.SETTRADE_FEED_BACKEND === 'js' ? 'js' : 'native';
+    for (let kill = 0; kill < 12; kill++) {
+      const d = new Dispatcher({ maxSize: 64, logger: silentLogger, preTouchMemory: false });
+      const done = new Int32Array(new SharedArrayBuffer(4));
+      const worker = startModuleWorker(new URL('./workers/ring-producer.ts', import.meta.url), {
+        workerData: { handle: d.handle, backend, count: Number.MAX_SAFE_INTEGER, done },
+      });
+      workers.push(worker);
+      // Past its start-up and evicting (the ring is full), killed at a different point each round.
+      await until(() => d.stats().totalPushed > 2000 + kill * 997, 'the producer pushing', 20_000);
+      await worker.terminate();
+      d.settleDeadProducer();
+      expect(identityHolds(d.stats()), `kill ${kill}`).toBe(true);
     }
   });
 });

@@ -339,6 +339,10 @@ export class WorkerFeedEngine implements FeedEngine {
   #onExit(worker: Worker, exitCode: number, cause: string | undefined): void {
     if (worker !== this.#worker) return;
     this.#worker = undefined;
+    // The worker is gone (joined): settle a push it may have been stopped in the middle of.
+    let settled = 0;
+    for (const d of this.#o.rings.shards) if (d.settleDeadProducer()) settled++;
+    if (settled > 0) this.#o.logger.warn({ exitCode, rings: settled }, 'feed worker stopped mid-push: that event is lost, counts settled');
     if (this.#closing) {
       this.#exited?.();
       return;

@@ -417,6 +417,19 @@ export class Dispatcher {
     Atomics.notify(this.ring.i32, W.writeIndex);
   }
 
+  /**
+   * Call only while no producer runs on this ring, nor will until it
+   * returns (the feed does before it restarts a worker that died): undoes
+   * the count of a push a terminated JS producer had counted but not
+   * published, so `totalPushed - totalDropped - totalPolled == queueLen`
+   * holds again. Returns whether there was one. (A native push cannot be
+   * interrupted.)
+   * @internal
+   */
+  settleDeadProducer(): boolean {
+    return this.ring.settleInterruptedPush();
+  }
+
   /** Whether `close()` was called on this ring (by any thread). */
   get closed(): boolean {
     return Atomics.load(this.ring.i32, W.closed) !== 0;

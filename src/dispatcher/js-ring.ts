@@ -61,6 +61,26 @@ export class RingMemory {
     return d < 0 ? d + this.config.modulus : d;
   }
 
+  /**
+   * Producer side, only while no producer runs (its thread died): a JS
+   * producer stopped mid-push (`Worker.terminate()` stops JS at V8's
+   * interrupt checks, and a push passes some between counting itself and
+   * publishing the slot) may have counted a push it never published. Every
+   * accepted push moves the write index by one, so between pushes
+   * `totalPushed - refusals == writeIndex (mod M)`; one push ahead of that is
+   * the interrupted one, and it is uncounted (it never reached the ring,
+   * like the messages that died in the worker's socket). Returns whether it was.
+   */
+  settleInterruptedPush(): boolean {
+    const { modulus, overflow } = this.config;
+    const refused = overflow === 'reject-newest' ? this.f64[F_DROPPED]! : 0;
+    const counted = (this.f64[F_PUSHED]! - refused) % modulus;
+    const w = Atomics.load(this.i32, W_WRITE);
+    if (counted !== (w + 1) % modulus) return false;
+    this.f64[F_PUSHED] = this.f64[F_PUSHED]! - 1;
+    return true;
+  }
+
   /** Empties the ring and zeroes counters and EMA. Only while neither side runs. */
   clear(): void {
     Atomics.store(this.i32, W_WRITE, 0);
@@ -96,10 +116,10 @@ export class JsRingProducer implements RingProducer {
     const f64 = ring.f64;
     const w = Atomics.load(i32, W_WRITE);
     let result = PUSH_ACCEPTED;
-    // totalPushed is bumped right next to the store that publishes the slot
-    // (or the refusal's totalDropped), with no JS call or loop edge between
-    // them: a worker terminated mid-push (V8 stops JS only at those points)
-    // leaves the counters consistent with the indices.
+    // totalPushed is bumped only once any eviction is done and counted, just
+    // before the slot is published (or with the refusal's totalDropped): a
+    // producer terminated between the two has then counted exactly one push
+    // too many, which settleInterruptedPush() detects and undoes.
     while (ring.distance(w, this.readCache) >= capacity) {
       const r = Atomics.load(i32, W_READ);
       this.readCache = r;

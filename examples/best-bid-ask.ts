@@ -8,7 +8,8 @@
  * Against the real API, drop the simulator and pass your own credentials:
  *   createFeed({ appId, appSecret, appCode, brokerId, symbols, fullDepth: false })
  */
-import { backend, createFeed, isAuction, Simulator, type BestBidAsk } from '../src/index.js';
+import { backend, createFeed, isAuction, type BestBidAsk } from '../src/index.js'; // 'settrade-feed'
+import { Simulator } from '../src/sim/index.js'; // 'settrade-feed/sim'
 
 const seconds = Number(process.argv[2] ?? 3);
 const symbols = ['AOT', 'PTT', 'KBANK'];

@@ -5,7 +5,8 @@
  *
  *   npx tsx examples/full-depth-health.ts
  */
-import { createFeed, FeedHealth, Simulator } from '../src/index.js';
+import { createFeed, FeedHealth } from '../src/index.js'; // 'settrade-feed'
+import { Simulator } from '../src/sim/index.js'; // 'settrade-feed/sim'
 
 const symbols = ['AOT', 'PTT', 'CPALL'];
 const sim = new Simulator({ symbols, ratePerSymbol: 20 });

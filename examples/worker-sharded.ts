@@ -11,7 +11,8 @@
  * data path crosses postMessage.
  */
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
-import { createFeed, Dispatcher, shardOf, Simulator, type DispatcherHandle } from '../src/index.js';
+import { createFeed, Dispatcher, shardOf, type DispatcherHandle } from '../src/index.js'; // 'settrade-feed'
+import { Simulator } from '../src/sim/index.js'; // 'settrade-feed/sim'
 import { startModuleWorker } from '../src/util/worker-script.js';
 
 const SHARDS = 2;

@@ -42,6 +42,9 @@ npm install --no-audit --no-fund "$tgz" >install.log 2>&1 || { echo "FAIL (a): i
 out=$(node --input-type=module -e "$smoke" "$vector_hex")
 grep -q '"backend":"native"' <<<"$out" || { echo "FAIL (a): expected the native backend, got $out"; exit 1; }
 echo "ok (a): prebuild used, nothing compiled: $out"
+sub=$(node --input-type=module -e 'const s = await import("settrade-feed/sim"); const m = await import("settrade-feed/metrics"); console.log(typeof s.Simulator, typeof m.createMetrics)')
+[ "$sub" = "function function" ] || { echo "FAIL (a): subpaths settrade-feed/sim and /metrics: $sub"; exit 1; }
+echo "ok (a): subpath exports settrade-feed/sim and settrade-feed/metrics load"
 
 # (b) no prebuild and no compiler: strip prebuilds from the tarball, hide make/cc/g++ from PATH.
 mkdir -p "$work/b/unpacked" && tar -xzf "$tgz" -C "$work/b/unpacked"

@@ -1,14 +1,70 @@
 /**
  * settrade-feed: Settrade Open API BidOfferV3 ingestion for Node.js.
- * See README.md for the guide and DESIGN notes.
+ *
+ * The root is the consumer's API and nothing more: importing it loads no
+ * simulator (aedes, ws server, protobufjs) and no metrics (prom-client).
+ * Those are subpath exports: `settrade-feed/sim`, `settrade-feed/metrics`.
  */
+
+// Backend
 export { backend, nativeLoadError } from './native.js';
 export type { Backend } from './native.js';
-export * from './events/index.js';
-export * from './codec/index.js';
-export * from './dispatcher/index.js';
-export * from './health/index.js';
-export * from './transport/index.js';
-export * from './adapter/index.js';
-export * from './sim/index.js';
-export * from './metrics/index.js';
+
+// Events
+export { BidAskFlag, isAuction } from './events/types.js';
+export type { BestBidAsk, FullBidOffer, BidOfferEvent, ReceiveMeta } from './events/types.js';
+export type { EventKind } from './events/slot-layout.js';
+export type { SlotView } from './events/slot-reader.js';
+
+// Decoding
+export { decodeBestBidAsk, decodeFullBidOffer, ParseError, parseErrorCode } from './codec/index.js';
+export type { ParseErrorCode } from './codec/index.js';
+export { wallClockNs, monoNs } from './codec/clock.js';
+
+// Dispatcher
+export { Dispatcher, ShardedDispatcher, shardOf, DISPATCHER_DEFAULTS, InvalidOptionError, RingHeaderError } from './dispatcher/index.js';
+export type {
+  AttachOptions,
+  DispatcherHandle,
+  DispatcherHealth,
+  DispatcherOptions,
+  DispatcherStats,
+  EventsOptions,
+  OverflowPolicy,
+  RingBackend,
+  ShardedDispatcherOptions,
+} from './dispatcher/index.js';
+
+// Feed health
+export { FeedHealth, FEED_HEALTH_DEFAULTS } from './health/index.js';
+export type { FeedHealthOptions, MonoNs } from './health/index.js';
+
+// Transport
+export {
+  SettradeClient,
+  SETTRADE_CLIENT_DEFAULTS,
+  SettradeError,
+  SettradeAuthError,
+  SettradeConfigError,
+  SettradeConnectionError,
+  SUBSCRIBE_ERROR_TOPIC,
+  PRODUCTION_BASE_URL,
+  UAT_BASE_URL,
+} from './transport/index.js';
+export type {
+  ClientState,
+  ReconnectInfo,
+  ReconnectReason,
+  SettradeClientEvents,
+  SettradeClientOptions,
+  SettradeClientStats,
+  SettradeErrorCode,
+  SubscribeErrorEvent,
+} from './transport/index.js';
+
+// Adapter and feed
+export { BidOfferAdapter, AdapterConfigError, InvalidSymbolError, normalizeSymbol, createFeed, FEED_DEFAULTS } from './adapter/index.js';
+export type { BidOfferAdapterEvents, BidOfferAdapterOptions, BidOfferAdapterStats, Feed, FeedEvents, FeedOptions, FeedStats } from './adapter/index.js';
+
+// Logging
+export type { Logger } from './util/logger.js';

@@ -85,20 +85,31 @@ for (const worker of [true, false]) {
       expect((await feed.stats()).client.reconnectEpoch).toBe(42);
     });
 
-    it('subscribeError: the client\'s event is re-emitted by the feed, counted in stats and in the metrics', async () => {
+    it('subscribeError: a symbol the service does not know is reported by the feed, counted in stats and in the metrics', async () => {
       const { baseUrl, credentials } = await startSim();
       const feed = await started({ ...credentials, baseUrl, ...fast, symbols: ['AOT'], fullDepth: false, worker, logger: silentLogger });
       const seen: SubscribeErrorEvent[] = [];
       feed.on('subscribeError', (e) => seen.push(e));
-      const rejected: SubscribeErrorEvent = { symbol: 'NOPE', topic: 'proto/topic/bidofferv3/NOPE', message: 'symbol not found', raw: '{"message":"symbol not found"}' };
-      // Test-only path: the client emits its own subscribeError event, as its subscribe-error handling does.
-      feedInternals(feed).injectSubscribeError(rejected);
+      // Outside the simulator's universe: the service grants the SUBSCRIBE, then reports it on the error topic.
+      feed.subscribe('ZZZNOPE');
       await until(() => seen.length === 1, 'the subscribeError event', 10_000);
-      expect(seen).toEqual([rejected]);
-      expect((await feed.stats()).subscribeErrors).toBe(1);
+      expect(seen[0]).toMatchObject({ symbol: 'ZZZNOPE', topic: 'proto/topic/bidofferv3/ZZZNOPE' });
+      const stats = await feed.stats();
+      expect(stats.subscribeErrors).toBe(1);
+      expect(stats.adapter.subscribeErrors).toBe(1);
       const text = await createMetrics({ feed }).metrics();
       expect(text).toMatch(/^settrade_feed_subscribe_errors_total 1$/m);
       expect(text).toMatch(/^settrade_feed_worker_restarts_total 0$/m);
+      if (!worker) return;
+      // The feed's count survives a worker restart (the new worker's adapter starts from 0).
+      const restarted = new Promise<void>((resolve) => feed.on('reconnect', (i) => i.reason === 'worker-restart' && resolve()));
+      feedInternals(feed).crash({ exitCode: 4 });
+      await restarted;
+      // Resubscribed by the new worker, so rejected again.
+      await until(() => seen.length === 2, 'the rejection again after the restart', 10_000);
+      const after = await feed.stats();
+      expect(after).toMatchObject({ subscribeErrors: 2, workerRestarts: 1 });
+      expect(after.adapter.subscribeErrors).toBe(1);
     });
 
     it('shutdown() ends every shard\'s events() once drained, and later subscribes throw', async () => {

@@ -18,8 +18,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startSim() {
-  const sim = new Simulator({ symbols: [], ratePerSymbol: 200 });
+/** `symbols`: published whether or not anyone subscribes (the default publishes subscribed symbols only). */
+async function startSim(symbols: string[] = []) {
+  const sim = new Simulator({ symbols, ratePerSymbol: 200 });
   const info = await sim.start();
   cleanups.push(() => sim.stop());
   const published = new Map<string, PublishedMessage[]>();
@@ -32,7 +33,7 @@ const view = (e: FullBidOffer) => ({ bidPrices: [...e.bidPrices], askPrices: [..
 for (const worker of [true, false]) {
   describe(`createFeed({ worker: ${worker} })`, () => {
     it('delivers the published books, forwards state and reconnects, reports stats, and shuts down', async () => {
-      const { sim, published, baseUrl, credentials } = await startSim();
+      const { sim, published, baseUrl, credentials } = await startSim(['AOT']);
       const states: ClientState[] = [];
       const feed: Feed = await createFeed({ ...credentials, baseUrl, ...fast, symbols: ['aot', 'PTT'], fullDepth: true, maxSize: 8192, worker, logger: silentLogger });
       cleanups.push(() => feed.shutdown());
@@ -77,9 +78,11 @@ for (const worker of [true, false]) {
       await feed.shutdown();
       if (worker) await expect(feed.stats()).rejects.toMatchObject({ code: 'SHUTDOWN' });
       else expect((await feed.stats()).client.state).toBe('SHUTDOWN');
+      // Nothing is produced after shutdown, while the simulator goes on publishing.
       const pushed = feed.dispatcher.stats().totalPushed;
-      await new Promise((r) => setTimeout(r, 100));
-      expect(feed.dispatcher.stats().totalPushed).toBe(pushed); // nothing produced after shutdown
+      const publishedAtShutdown = sim.stats().totalPublished;
+      await until(() => sim.stats().totalPublished >= publishedAtShutdown + 40, 'the simulator to publish 40 more books');
+      expect(feed.dispatcher.stats().totalPushed).toBe(pushed);
     });
 
     it('shards: each symbol lands on its own ring (shardOf), complete and in publish order', async () => {
@@ -146,7 +149,8 @@ for (const worker of [true, false]) {
       const err = (await createFeed({ ...credentials, appSecret, baseUrl, ...fast, maxRetries: 1, fullDepth: false, worker, logger: silentLogger }).catch(
         (e: unknown) => e,
       )) as SettradeError;
-      expect(err).toMatchObject({ code: 'RETRIES_EXHAUSTED' });
+      // Wrong credentials on the first connect fail fast with their own code (no retries).
+      expect(err).toMatchObject({ code: 'AUTH_REJECTED' });
       expect(err.message).toMatch(/login rejected: HTTP 401/);
       expect(err.message).not.toContain(appSecret);
       expect(errors).toEqual([]);

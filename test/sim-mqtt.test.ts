@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { Simulator, onGrid, type SimulatorStartInfo } from '../src/sim/index.js';
-import { collect, connectMqtt, decode, login, mqttTarget, upgradeStatus, type DecodedBook } from './helpers/sim-client.js';
+import { collect, connectMqtt, decode, login, loginBody, mqttTarget, postLogin, upgradeStatus, type DecodedBook } from './helpers/sim-client.js';
+import { until } from './helpers/until.js';
 
 const clients: MqttClient[] = [];
 async function connect(url: string, token: string): Promise<MqttClient> {
@@ -112,6 +113,94 @@ describe('simulator MQTT gateway', () => {
       expect(await upgradeStatus(url, { Authorization: `Bearer ${token}` })).toBe(401);
     } finally {
       sim.setTokenLifetimeSec(3600);
+    }
+  });
+});
+
+describe('simulator universe, token type and outages', () => {
+  const ERROR_TOPIC = '$sys/u/_broker/_uref/error/subscribe';
+
+  it('a SUBSCRIBE outside the universe: granted, one JSON message on the error topic, no data; the others flow', async () => {
+    const sim = new Simulator({ ratePerSymbol: 200, universe: ['AOT', 'PTT'], symbols: ['SCB'] });
+    const info = await sim.start();
+    try {
+      expect([...sim.universe].sort()).toEqual(['AOT', 'PTT', 'SCB']); // configured symbols are always known
+      const { url, token } = await mqttTarget(info);
+      const c = await connect(url, token);
+      const errors: string[] = [];
+      const dataTopics = new Set<string>();
+      c.on('message', (topic, payload) => {
+        if (topic === ERROR_TOPIC) errors.push(payload.toString('utf8'));
+        else dataTopics.add(topic);
+      });
+      const granted = await c.subscribeAsync([ERROR_TOPIC, 'proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/KBANK']);
+      expect(granted.map((g) => g.qos)).toEqual([0, 0, 0]);
+      await collect(c, 30, (t) => t.endsWith('/AOT'));
+      expect(errors).toHaveLength(1);
+      expect(JSON.parse(errors[0]!)).toEqual({ topic: 'proto/topic/bidofferv3/KBANK', message: expect.stringContaining('KBANK') });
+      expect(dataTopics).toEqual(new Set(['proto/topic/bidofferv3/AOT']));
+      expect(sim.stats().publishedBySymbol.KBANK ?? 0).toBe(0);
+      expect(sim.stats().rejectedSubscriptions).toBe(1);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('the default universe holds ~50 real SET names', () => {
+    const sim = new Simulator();
+    for (const s of ['AOT', 'PTT', 'KBANK', 'SCB', 'BBL', 'CPALL', 'ADVANC', 'DELTA', 'GULF', 'BDMS']) expect(sim.universe.has(s), s).toBe(true);
+    expect(sim.universe.size).toBeGreaterThanOrEqual(45);
+    expect(sim.universe.has('NOPE')).toBe(false);
+  });
+
+  it("the login's token_type is the scheme the token request and the upgrade must use", async () => {
+    const sim = new Simulator({ tokenType: 'Token' });
+    const info = await sim.start();
+    try {
+      const { json } = await postLogin(info, loginBody(info));
+      expect(json.token_type).toBe('Token');
+      const access = json.access_token as string;
+      const tokenUrl = `${info.baseUrl}/api/dispatcher/v3/SIM/token`;
+      expect((await fetch(tokenUrl, { headers: { authorization: `Bearer ${access}` } })).status).toBe(401);
+      const res = await fetch(tokenUrl, { headers: { authorization: `Token ${access}` } });
+      expect(res.status).toBe(200);
+      const { hosts, token } = (await res.json()) as { hosts: string[]; token: string };
+      const url = `ws://${hosts[0]}/api/dispatcher/v3/SIM/mqtt`;
+      expect(await upgradeStatus(url, { Authorization: `Bearer ${token}` })).toBe(401);
+      expect(await upgradeStatus(url, { Authorization: `Token ${token}` })).toBe(101);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('an outage cuts live connections and refuses upgrades and REST calls with 503 until it ends', async () => {
+    const sim = new Simulator({ symbols: ['AOT'] });
+    const info = await sim.start();
+    try {
+      const { url, token } = await mqttTarget(info);
+      const c = await connect(url, token);
+      const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+      sim.faults.outage(60_000);
+      await closed;
+      expect(await upgradeStatus(url, { Authorization: `Bearer ${token}` })).toBe(503);
+      expect((await postLogin(info, loginBody(info))).status).toBe(503);
+      expect(sim.stats()).toMatchObject({ outages: 1, outageActive: true, connections: 0 });
+      expect(() => sim.faults.outage(-1)).toThrow(/ms: must be/);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('the outage ends by itself', async () => {
+    const sim = new Simulator({ symbols: ['AOT'] });
+    const info = await sim.start();
+    try {
+      sim.faults.outage(100);
+      expect((await postLogin(info, loginBody(info))).status).toBe(503);
+      await until(() => !sim.stats().outageActive, 'the end of the outage');
+      expect((await postLogin(info, loginBody(info))).status).toBe(200);
+    } finally {
+      await sim.stop();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { Simulator, SimulatorError, type SimulatorStartInfo } from '../src/sim/index.js';
 import { getDispatcher, login, loginBody, postLogin } from './helpers/sim-client.js';
@@ -77,6 +77,36 @@ describe('simulator REST', () => {
     expect(typeof json.token).toBe('string');
   });
 
+  async function postRefresh(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    const res = await fetch(`${info.baseUrl}/api/oam/v1/SIM/broker-apps/ALGO/refresh-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  }
+
+  it('refresh-token: a refresh token buys a new session once; a second use is 401', async () => {
+    const { json: first } = await postLogin(info, loginBody(info));
+    const apiKey = info.credentials.appId;
+    const before = sim.stats().refreshes;
+    const ok = await postRefresh({ apiKey, refreshToken: first.refresh_token });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toMatchObject({ token_type: 'Bearer', expires_in: 600 });
+    expect(ok.json.access_token).not.toBe(first.access_token);
+    expect(ok.json.refresh_token).not.toBe(first.refresh_token);
+    expect((await getDispatcher(info, ok.json.access_token as string)).status).toBe(200);
+    const again = await postRefresh({ apiKey, refreshToken: first.refresh_token });
+    expect(again).toMatchObject({ status: 401, json: { code: 'REFRESH_TOKEN_USED' } });
+    expect((await postRefresh({ apiKey, refreshToken: 'made-up' })).status).toBe(401);
+    expect((await postRefresh({ apiKey: 'other', refreshToken: ok.json.refresh_token })).status).toBe(403);
+    expect((await postRefresh({ apiKey })).status).toBe(400);
+    // An access token is not a refresh token.
+    expect((await postRefresh({ apiKey, refreshToken: ok.json.access_token })).status).toBe(401);
+    expect(sim.stats().refreshes).toBe(before + 1);
+    expect(sim.stats().rejectedRefreshes).toBeGreaterThanOrEqual(5);
+  });
+
   it('unknown paths are 404', async () => {
     const res = await fetch(`${info.baseUrl}/api/oam/v1/OTHER/broker-apps/ALGO/login`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(404);
@@ -92,19 +122,51 @@ describe('simulator options and lifecycle', () => {
     expect(() => new Simulator({ nope: 1 } as never)).toThrow(/nope|unrecognized/i);
   });
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('access tokens expire after tokenLifetimeSec', async () => {
     const sim = new Simulator({ tokenLifetimeSec: 0.2 });
     const info = await sim.start();
     try {
       const token = await login(info);
       expect((await getDispatcher(info, token)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 250));
+      // Only Date is faked: the token store reads Date.now(), the sockets keep their real timers.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 250);
       const { status, json } = await getDispatcher(info, token);
       expect(status).toBe(401);
       expect(json.code).toBe('TOKEN_EXPIRED');
     } finally {
+      vi.useRealTimers();
       await sim.stop();
     }
+  });
+
+  it('refresh tokens expire too (after twice the access token lifetime)', async () => {
+    const sim = new Simulator({ tokenLifetimeSec: 10 });
+    const info = await sim.start();
+    try {
+      const { json } = await postLogin(info, loginBody(info));
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 20_001);
+      const res = await fetch(`${info.baseUrl}/api/oam/v1/SIM/broker-apps/ALGO/refresh-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apiKey: info.credentials.appId, refreshToken: json.refresh_token }),
+      });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { code: string }).code).toBe('REFRESH_TOKEN_EXPIRED');
+    } finally {
+      vi.useRealTimers();
+      await sim.stop();
+    }
+  });
+
+  it('rejects a bad universe or token type naming the field', () => {
+    expect(() => new Simulator({ universe: ['AOT', 'bad symbol'] })).toThrow(/universe\.1/);
+    expect(() => new Simulator({ tokenType: 'Bad Type' })).toThrow(/tokenType/);
   });
 
   it('stop() is idempotent, closes the port and leaves no timers', async () => {

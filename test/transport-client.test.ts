@@ -5,7 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Simulator } from '../src/sim/index.js';
-import { SettradeClient, SettradeError, type SettradeClientOptions } from '../src/transport/index.js';
+import { SettradeClient, SettradeError, staticEndpoint, type SettradeClientOptions } from '../src/transport/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import { until } from './helpers/until.js';
 
@@ -131,7 +131,8 @@ describe('SettradeClient with the simulator', () => {
     expect(states.slice(-2)).toEqual(['RECONNECTING', 'CONNECTED']);
     expect(client.stats()).toMatchObject({ reconnectEpoch: 1, reconnectCount: 1, state: 'CONNECTED' });
     expect(client.stats().lastDisconnectTs).toBeGreaterThan(0);
-    expect(sim.stats().logins).toBe(2); // a fresh login and token for the new connection
+    // The access token is still valid: no new login, only a new dispatcher token.
+    expect(sim.stats()).toMatchObject({ logins: 1, refreshes: 0 });
 
     await until(() => symbols.every((s) => msgs.some((m) => m.epoch === 1 && m.topic.endsWith(`/${s}`))), 'every symbol on epoch 1');
     const firstNew = msgs.findIndex((m) => m.epoch === 1);
@@ -139,8 +140,10 @@ describe('SettradeClient with the simulator', () => {
     expect(msgs.slice(firstNew).every((m) => m.epoch === 1)).toBe(true);
   });
 
-  it('refreshes the token by a controlled reconnect before it expires', async () => {
+  it('refreshes the token (refresh-token endpoint) by a controlled reconnect before it expires', async () => {
     const { sim, baseUrl, credentials } = await startSim({ symbols: ['AOT'], tokenLifetimeSec: 1.2 });
+    const cutOff: string[] = [];
+    sim.on('clientDisconnected', (reason) => cutOff.push(reason));
     const client = makeClient({ ...credentials, baseUrl, ...fast, tokenRefreshBeforeExpSec: 0.5 });
     const reasons: string[] = [];
     const lostStates: string[] = [];
@@ -152,8 +155,11 @@ describe('SettradeClient with the simulator', () => {
     await until(() => reasons.length >= 2, 'two token refreshes');
     expect(reasons.slice(0, 2)).toEqual(['token-refresh', 'token-refresh']);
     expect(client.stats().reconnectEpoch).toBeGreaterThanOrEqual(2);
-    expect(sim.stats().logins).toBeGreaterThanOrEqual(3);
+    // One signed login; every renewal went through the refresh-token endpoint.
+    expect(sim.stats()).toMatchObject({ logins: 1, rejectedRefreshes: 0 });
+    expect(sim.stats().refreshes).toBeGreaterThanOrEqual(2);
     // Refreshed before expiry: the simulator never had to cut us off, nothing was refused.
+    expect(cutOff).not.toContain('token-expired');
     expect(sim.stats().rejectedUpgrades).toBe(rejectedBefore);
     expect(client.stats().consecutiveFailures).toBe(0);
   });
@@ -172,42 +178,56 @@ describe('SettradeClient with the simulator', () => {
     expect(sim.stats().logins).toBe(2);
   });
 
-  it('wrong credentials: a clear error, a bounded number of attempts, then SHUTDOWN', async () => {
+  it('wrong credentials on the first connect: fails fast with AUTH_REJECTED, no retry, SHUTDOWN', async () => {
     const { sim, baseUrl, credentials } = await startSim({ symbols: ['AOT'] });
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const wrongSecret = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url').toString('base64');
-    const client = makeClient({ ...credentials, appSecret: wrongSecret, baseUrl, ...fast, maxRetries: 3 });
+    const client = makeClient({ ...credentials, appSecret: wrongSecret, baseUrl, ...fast });
     const errors: SettradeError[] = [];
     client.on('error', (e) => errors.push(e));
-    const err = (await client.connect().catch((e: unknown) => e)) as SettradeError & { cause: SettradeError };
+    const err = (await client.connect().catch((e: unknown) => e)) as SettradeError;
     expect(err).toBeInstanceOf(SettradeError);
-    expect(err.code).toBe('RETRIES_EXHAUSTED');
-    expect(err.message).toMatch(/credentials rejected.*login rejected: HTTP 401/);
-    expect(err.cause).toMatchObject({ code: 'AUTH_REJECTED', status: 401, step: 'login' });
+    expect(err).toMatchObject({ code: 'AUTH_REJECTED', status: 401, step: 'login' });
+    expect(err.message).toMatch(/login rejected: HTTP 401 \(INVALID_SIGNATURE\)/);
     expect(client.stats()).toMatchObject({ state: 'SHUTDOWN', failed: true, connected: false });
-    expect(sim.stats().rejectedLogins).toBe(4); // the first attempt + maxRetries
-    expect(errors.map((e) => e.code)).toEqual(['AUTH_REJECTED', 'AUTH_REJECTED', 'AUTH_REJECTED', 'AUTH_REJECTED', 'RETRIES_EXHAUSTED']);
+    expect(sim.stats().rejectedLogins).toBe(1);
+    expect(errors).toEqual([err]); // surfaced once, and it is what connect() rejected with
     for (const e of errors) {
       expect(e.message).not.toContain(wrongSecret);
       expect(e.message).not.toContain(credentials.appSecret);
     }
-    await new Promise((r) => setTimeout(r, 300));
-    expect(sim.stats().rejectedLogins).toBe(4); // and nothing after giving up
   });
 
-  it('with unlimited retries, auth failures back off instead of storming', async () => {
-    const { sim, baseUrl, credentials } = await startSim({ symbols: [] });
-    const client = makeClient({ ...credentials, appId: 'unknown-app', baseUrl, ...fast, maxRetries: Infinity });
+  it('a bounded maxRetries (the tuning guide\'s 5) still gives up with RETRIES_EXHAUSTED', async () => {
+    const { sim, baseUrl } = await startSim({ symbols: [] });
+    const url = `${baseUrl.replace('http:', 'ws:')}/api/dispatcher/v3/SIM/mqtt`;
+    const client = makeClient({ endpoint: staticEndpoint(url, { Authorization: 'Bearer wrong' }), ...fast, baseDelayMs: 5, maxDelayMs: 20, maxRetries: 5 });
+    const err = (await client.connect().catch((e: unknown) => e)) as SettradeError & { cause: SettradeError };
+    expect(err.code).toBe('RETRIES_EXHAUSTED');
+    expect(err.message).toMatch(/gave up after 6 failed attempts \(credentials rejected\)/);
+    expect(err.cause.code).toBe('MQTT_AUTH_REJECTED');
+    expect(sim.stats().rejectedUpgrades).toBe(6); // the first attempt + maxRetries
+    expect(client.stats()).toMatchObject({ state: 'SHUTDOWN', failed: true });
+  });
+
+  it('by default never gives up: refused upgrades back off (50, 100, 200, 400, 400 ms) instead of storming', async () => {
+    const { sim, baseUrl } = await startSim({ symbols: [] });
+    const url = `${baseUrl.replace('http:', 'ws:')}/api/dispatcher/v3/SIM/mqtt`;
+    const client = makeClient({ endpoint: staticEndpoint(url, { Authorization: 'Bearer wrong' }), ...fast, jitter: 0 });
+    const at: number[] = [];
+    sim.on('upgradeRejected', () => at.push(performance.now()));
     let errors = 0;
     client.on('error', () => errors++);
     void client.connect().catch(() => {});
-    await new Promise((r) => setTimeout(r, 1000));
-    // Delays 50, 100, 200, 400, 400...: at most 6 attempts fit in a second.
-    const attempts = sim.stats().rejectedLogins;
-    expect(attempts).toBeGreaterThanOrEqual(2);
-    expect(attempts).toBeLessThanOrEqual(6);
-    expect(errors).toBe(attempts);
+    await until(() => at.length >= 7, 'seven refused attempts');
+    const gaps = at.slice(1, 7).map((t, i) => t - at[i]!);
+    const expected = [50, 100, 200, 400, 400, 400];
+    // Timers never fire early (2 ms of clock rounding allowed): the attempts are spaced at least by the backoff.
+    gaps.forEach((g, i) => expect(g, `gap ${i}`).toBeGreaterThanOrEqual(expected[i]! - 2));
+    expect(errors).toBeGreaterThanOrEqual(7);
     expect(client.state).toBe('CONNECTING');
+    expect(client.stats().failed).toBe(false);
+    expect(client.stats().reconnectAttempts).toBeGreaterThanOrEqual(7);
   });
 
   it('isolates a throwing message listener and counts it', async () => {

@@ -7,10 +7,17 @@
  * `messagesParsed`, `parseErrors` (the payload did not decode) or
  * `callbackErrors` (the consumer callback or the sink threw). Errors are
  * logged through {@link RateLimitedLog} (first 10 of each kind, then every 1000th).
+ *
+ * Rejected subscriptions (the client's `subscribeError`, from the service's
+ * error topic) never reach the decoder: the adapter re-emits those about its
+ * own symbols (or naming no symbol) as its own `subscribeError` event and
+ * counts them in `subscribeErrors`.
  */
 import { decodeBestBidAsk, decodeFullBidOffer, ParseError } from '../codec/index.js';
 import type { BestBidAsk, FullBidOffer, ReceiveMeta } from '../events/types.js';
 import type { SettradeClient } from '../transport/client.js';
+import type { SubscribeErrorEvent } from '../transport/subscribe-error.js';
+import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { BIDOFFER_TOPIC_PREFIX, normalizeSymbol, topicOf } from './symbol.js';
@@ -57,9 +64,17 @@ export interface BidOfferAdapterStats {
   readonly messagesParsed: number;
   readonly parseErrors: number;
   readonly callbackErrors: number;
+  /** Subscriptions the service rejected (each one a `subscribeError` event). */
+  readonly subscribeErrors: number;
   /** Symbols subscribed, sorted. */
   readonly subscribedSymbols: readonly string[];
   readonly fullDepth: boolean;
+}
+
+/** Events of {@link BidOfferAdapter}. */
+export interface BidOfferAdapterEvents {
+  /** The service rejected one of this adapter's subscriptions (e.g. an unknown symbol). */
+  subscribeError: (event: SubscribeErrorEvent) => void;
 }
 
 /** Configuration error of the adapter. */
@@ -78,7 +93,7 @@ function isSharded(sink: PayloadSink | ShardedPayloadSink): sink is ShardedPaylo
 }
 
 /** Maps the Settrade BidOfferV3 feed to typed events. */
-export class BidOfferAdapter<Full extends boolean = boolean> {
+export class BidOfferAdapter<Full extends boolean = boolean> extends TypedEmitter<BidOfferAdapterEvents> {
   /** Whether events are full depth. */
   readonly fullDepth: Full;
   readonly #client: MessageSource;
@@ -96,9 +111,11 @@ export class BidOfferAdapter<Full extends boolean = boolean> {
   #parsed = 0;
   #parseErrors = 0;
   #callbackErrors = 0;
+  #subscribeErrors = 0;
   #closed = false;
 
   constructor(options: BidOfferAdapterOptions<Full>) {
+    super();
     if (!options || typeof options !== 'object') throw new AdapterConfigError('options', 'required');
     const { client, fullDepth, dispatcher, onEvent } = options;
     if (!client || typeof client.on !== 'function' || typeof client.subscribe !== 'function') {
@@ -123,6 +140,7 @@ export class BidOfferAdapter<Full extends boolean = boolean> {
     this.#decode = fullDepth ? decodeFullBidOffer : decodeBestBidAsk;
     this.#log = new RateLimitedLog(options.logger ?? defaultLogger());
     client.on('message', this.#onMessage);
+    client.on('subscribeError', this.#onSubscribeError);
   }
 
   /** Subscribes to a symbol (upper-cased, validated; duplicates ignored). Returns the normalized symbol. */
@@ -157,6 +175,7 @@ export class BidOfferAdapter<Full extends boolean = boolean> {
       messagesParsed: this.#parsed,
       parseErrors: this.#parseErrors,
       callbackErrors: this.#callbackErrors,
+      subscribeErrors: this.#subscribeErrors,
       subscribedSymbols: this.subscribedSymbols,
       fullDepth: this.fullDepth,
     };
@@ -167,10 +186,23 @@ export class BidOfferAdapter<Full extends boolean = boolean> {
     if (this.#closed) return;
     this.#closed = true;
     this.#client.off('message', this.#onMessage);
+    this.#client.off('subscribeError', this.#onSubscribeError);
     for (const t of this.#topics.keys()) this.#client.unsubscribe(t);
     this.#topics.clear();
     this.#symbols.clear();
   }
+
+  protected override onListenerError(_event: keyof BidOfferAdapterEvents, err: unknown): void {
+    this.#callbackErrors++;
+    this.#log.error('callback', () => ({ err: describe(err) }), 'subscribeError listener threw');
+  }
+
+  readonly #onSubscribeError = (event: SubscribeErrorEvent): void => {
+    // Another adapter's symbol on the same client is that adapter's to report.
+    if (event.symbol !== undefined && !this.#symbols.has(event.symbol)) return;
+    this.#subscribeErrors++;
+    this.emit('subscribeError', event);
+  };
 
   #assertOpen(): void {
     if (this.#closed) throw new AdapterConfigError('adapter', 'closed');

@@ -1,13 +1,12 @@
 /**
  * Options of `createFeed`: one zod schema for the feed's own keys (the type,
- * the defaults and the checks), plus the SettradeClient's keys, which are
- * accepted here and validated by the client itself.
+ * the defaults and the checks), extended with the SettradeClient's schema.
  */
 import { z } from 'zod';
 import { MAX_RING_CAPACITY } from '../dispatcher/ring-layout.js';
 import { SettradeConfigError } from '../transport/errors.js';
-import type { SettradeClientOptions } from '../transport/options.js';
-import { loggerSchema, msSchema, parseOptions } from '../util/options-schema.js';
+import { settradeClientOptionsSchema, type SettradeClientOptions } from '../transport/options.js';
+import { msSchema, parseOptions } from '../util/options-schema.js';
 
 /** Defaults of {@link FeedOptions}. */
 export const FEED_DEFAULTS = {
@@ -49,34 +48,8 @@ export const feedOwnOptionsSchema = z.object({
   workerRestartWindowMs: msSchema.min(1).default(FEED_DEFAULTS.workerRestartWindowMs),
 });
 
-// The client validates its own keys; the feed only needs to know them so it
-// can reject anything that is neither. options.ts exports no key list (yet):
-// this one is checked against SettradeClientOptions by the compiler, so a key
-// added there fails the build here until it is listed.
-const clientKey = z.unknown().optional();
-const clientKeys = {
-  appId: clientKey,
-  appSecret: clientKey,
-  appCode: clientKey,
-  brokerId: clientKey,
-  baseUrl: clientKey,
-  endpoint: clientKey,
-  baseDelayMs: clientKey,
-  multiplier: clientKey,
-  maxDelayMs: clientKey,
-  maxRetries: clientKey,
-  jitter: clientKey,
-  tokenRefreshBeforeExpSec: clientKey,
-  keepaliveSec: clientKey,
-  connectTimeoutMs: clientKey,
-  httpTimeoutMs: clientKey,
-  clientIdPrefix: clientKey,
-  // The feed logs too (worker restarts), so it checks the logger's shape itself.
-  logger: loggerSchema.optional(),
-  initialEpoch: clientKey,
-} satisfies Record<keyof Required<SettradeClientOptions>, z.ZodType>;
-
-const feedOptionsSchema = feedOwnOptionsSchema.extend(clientKeys);
+// The client's own schema checks its keys here too, so one pass names any bad or unknown key.
+const feedOptionsSchema = feedOwnOptionsSchema.extend(settradeClientOptionsSchema.shape);
 
 /** Options of `createFeed`: the client's options plus the feed's (see {@link feedOwnOptionsSchema}). */
 export type FeedOptions = z.input<typeof feedOwnOptionsSchema> & SettradeClientOptions;

@@ -22,7 +22,7 @@ export interface FeedWorkerData {
   /** Forward log records to the caller's logger (else the worker logs on its own stderr). */
   readonly forwardLogs: boolean;
   /**
-   * One Uint32 where the worker stores its client's epoch whenever a session
+   * One BigInt64 where the worker stores its client's epoch whenever a session
    * comes up, before any message of it is pushed: the feed reads it after the
    * worker died (its last messages may never arrive) to start the next one past it.
    */

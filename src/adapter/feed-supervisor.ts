@@ -174,7 +174,8 @@ export class WorkerFeedEngine implements FeedEngine {
   readonly #plainClient: WorkerClientOptions;
   readonly #subscribed: Set<string>;
   readonly #pending = new Map<number, PendingStats>();
-  readonly #epochCell = new Uint32Array(new SharedArrayBuffer(4));
+  readonly #epochBuffer = new SharedArrayBuffer(8);
+  readonly #epochCell = new BigInt64Array(this.#epochBuffer);
   #nextId = 1;
   #worker: Worker | undefined;
   #epoch: number;
@@ -196,7 +197,7 @@ export class WorkerFeedEngine implements FeedEngine {
     this.#plainClient = plain as WorkerClientOptions;
     this.#subscribed = new Set(options.symbols);
     this.#epoch = options.client.initialEpoch ?? 0;
-    Atomics.store(this.#epochCell, 0, this.#epoch);
+    Atomics.store(this.#epochCell, 0, BigInt(this.#epoch));
     this.#script = resolveWorkerScript(import.meta.url, 'feed-worker');
     this.started = new Promise<void>((resolve, reject) => (this.#settleStart = { resolve, reject }));
     this.internals = {
@@ -267,14 +268,14 @@ export class WorkerFeedEngine implements FeedEngine {
   }
 
   #spawn(): void {
-    const initialEpoch = this.#restartOf ? Math.max(this.#epoch, Atomics.load(this.#epochCell, 0)) + 1 : this.#epoch;
+    const initialEpoch = this.#restartOf ? Math.max(this.#epoch, Number(Atomics.load(this.#epochCell, 0))) + 1 : this.#epoch;
     const data: FeedWorkerData = {
       clientOptions: { ...this.#plainClient, initialEpoch },
       fullDepth: this.#o.fullDepth,
       symbols: [...this.#subscribed],
       handles: this.#o.rings.handles,
       forwardLogs: this.#o.userLogger !== undefined,
-      epochCell: this.#epochCell.buffer as SharedArrayBuffer,
+      epochCell: this.#epochBuffer,
     };
     const worker = startModuleWorker(this.#script, { workerData: data });
     this.#worker = worker;
@@ -347,7 +348,7 @@ export class WorkerFeedEngine implements FeedEngine {
       this.#exited?.();
       return;
     }
-    this.#epoch = Math.max(this.#epoch, Atomics.load(this.#epochCell, 0));
+    this.#epoch = Math.max(this.#epoch, Number(Atomics.load(this.#epochCell, 0)));
     const now = performance.now();
     const windowMs = this.#o.workerRestartWindowMs;
     this.#recentRestarts = this.#recentRestarts.filter((t) => now - t < windowMs);

@@ -31,17 +31,18 @@ const logger: Logger = data.forwardLogs
 const dispatcher = ShardedDispatcher.attach(data.handles, { logger });
 const client = new SettradeClient({ ...(data.clientOptions as SettradeClientOptions), logger });
 const adapter = new BidOfferAdapter({ client, fullDepth: data.fullDepth, dispatcher, logger });
-const epochCell = new Uint32Array(data.epochCell);
+const epochCell = new BigInt64Array(data.epochCell);
 
 client.on('state', (state, previous) => {
   // Emitted inside the CONNACK step, after the epoch moved and before any
   // message of the session: the cell is never behind an event in the ring.
-  if (state === 'CONNECTED') Atomics.store(epochCell, 0, client.reconnectEpoch);
+  if (state === 'CONNECTED') Atomics.store(epochCell, 0, BigInt(client.reconnectEpoch));
   post({ type: 'state', state, previous });
 });
 client.on('error', (err) => post({ type: 'error', error: serializeError(err) }));
 client.on('reconnect', (info) => post({ type: 'reconnect', info }));
-client.on('subscribeError', (event) => post({ type: 'subscribeError', event }));
+// The adapter re-emits the client's rejections that concern its symbols.
+adapter.on('subscribeError', (event) => post({ type: 'subscribeError', event }));
 
 let closing = false;
 async function shutdown(): Promise<void> {

@@ -222,7 +222,8 @@ function startLocalFeed(opts: ResolvedFeedOptions, clientOptions: SettradeClient
     client.on('state', (s) => host.reportState(s));
     client.on('error', (e) => host.reportError(e));
     client.on('reconnect', (i) => host.reportReconnect(i));
-    client.on('subscribeError', (e) => host.reportSubscribeError(e));
+    // The adapter re-emits the client's rejections that concern its symbols.
+    adapter.on('subscribeError', (e) => host.reportSubscribeError(e));
     for (const s of symbols) adapter.subscribe(s);
     return {
       inWorker: false,

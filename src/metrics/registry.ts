@@ -124,18 +124,23 @@ export function createMetrics(options: MetricsOptions = {}): Registry {
     counter('client_callback_errors_total', 'Exceptions thrown by message callbacks.', (s) => s.client?.callbackErrors);
     counter('client_reconnects_total', 'Reconnects performed.', (s) => s.client?.reconnectCount);
     gauge('client_reconnect_epoch', 'Connection epoch (0 on the first connection).', (s) => s.client?.reconnectEpoch);
+    gauge('client_reconnect_attempts', 'Connection attempts since the last successful connection (0 while connected).', (s) => s.client?.reconnectAttempts);
+    gauge('client_seconds_since_last_message', 'Seconds since the last message (absent before the first).', (s) =>
+      s.client?.lastMessageTs ? Math.max(0, Date.now() - s.client.lastMessageTs) / 1000 : undefined,
+    );
   }
   if (options.adapter || options.feed) {
     counter('adapter_messages_parsed_total', 'Payloads decoded into events.', (s) => s.adapter?.messagesParsed);
     counter('adapter_parse_errors_total', 'Payloads rejected by the decoder.', (s) => s.adapter?.parseErrors);
     counter('adapter_callback_errors_total', 'Exceptions thrown by event callbacks.', (s) => s.adapter?.callbackErrors);
+    counter('adapter_subscribe_errors_total', 'Subscriptions the service rejected.', (s) => s.adapter?.subscribeErrors);
     gauge('adapter_subscribed_symbols', 'Symbols subscribed.', (s) => {
       const subs = s.adapter?.subscribedSymbols;
       return subs === undefined ? undefined : typeof subs === 'number' ? subs : subs.length;
     });
   }
   if (options.feed) {
-    counter('subscribe_errors_total', 'Subscriptions the service rejected (subscribeError events).', (s) => s.feed?.subscribeErrors);
+    counter('subscribe_errors_total', "Subscriptions the service rejected (the feed's subscribeError events; survives worker restarts).", (s) => s.feed?.subscribeErrors);
     counter('worker_restarts_total', 'Times the feed restarted its worker thread after it died.', (s) => s.feed?.workerRestarts);
   }
   if (rings.length > 0) {

@@ -12,6 +12,10 @@ export interface ClientStatsLike {
   readonly callbackErrors: number;
   readonly reconnectCount: number;
   readonly reconnectEpoch: number;
+  /** Attempts since the last successful connection (0 while connected). */
+  readonly reconnectAttempts?: number;
+  /** Wall clock (ms) of the last message, 0 if never. */
+  readonly lastMessageTs?: number;
 }
 
 /** What `BidOfferAdapter.stats()` reports. */
@@ -19,6 +23,8 @@ export interface AdapterStatsLike {
   readonly messagesParsed: number;
   readonly parseErrors: number;
   readonly callbackErrors: number;
+  /** Subscriptions the service rejected. */
+  readonly subscribeErrors?: number;
   /** A count or the list of symbols. */
   readonly subscribedSymbols: number | readonly string[];
 }

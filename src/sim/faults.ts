@@ -11,6 +11,7 @@ export interface FaultHost {
   dropConnections(): number;
   expireTokens(): void;
   publishMalformed(count: number): number;
+  outage(ms: number): void;
   readonly stalls: StallClock;
 }
 
@@ -88,6 +89,16 @@ export class SimulatorFaults {
   stallFeed(ms: number): void {
     checkMs('ms', ms);
     this.host.stalls.stallFeed(performance.now() + ms);
+  }
+
+  /**
+   * A network outage of `ms` milliseconds: every live MQTT connection is cut
+   * now, and until it ends WebSocket upgrades and REST calls are answered
+   * 503. Counted in `stats().outages`. A second call extends the outage.
+   */
+  outage(ms: number): void {
+    checkMs('ms', ms);
+    this.host.outage(ms);
   }
 
   /**

@@ -11,7 +11,7 @@ export {
 } from './simulator.js';
 export { SimulatorFaults } from './faults.js';
 export { SimulatorError } from './errors.js';
-export { SIMULATOR_DEFAULTS, type SimulatorOptions, type MarketPhase, type PhaseStep, type BurstOptions } from './options.js';
+export { SIMULATOR_DEFAULTS, DEFAULT_UNIVERSE, type SimulatorOptions, type MarketPhase, type PhaseStep, type BurstOptions } from './options.js';
 export type { BurstStats } from './burst.js';
 export { tickFor, onGrid } from './tick-size.js';
 export { bidOfferType, protoPath, MALFORMED_PAYLOADS } from './proto-encoder.js';

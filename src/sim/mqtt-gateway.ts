@@ -1,15 +1,20 @@
 /**
  * The MQTT side: an aedes broker behind a `ws` WebSocketServer that shares the
  * simulator's HTTP server. The upgrade is accepted only at the dispatcher path
- * and only with `Authorization: Bearer <valid, unexpired dispatcher token>`;
- * a connection is cut when its token expires. Tracks which symbols have
- * subscribers so the generator publishes only what someone listens to.
+ * and only with `Authorization: {token type} <valid, unexpired dispatcher
+ * token>`, and never during an outage (503); a connection is cut when its
+ * token expires. Tracks which symbols have subscribers so the generator
+ * publishes only what someone listens to. A SUBSCRIBE to a BidOfferV3 topic
+ * outside the universe is granted (as the service does) but gets no data:
+ * instead one JSON `{ topic, message }` on the subscribe-error topic, sent to
+ * that client if it subscribed to the error topic.
  */
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
-import { bearerToken } from './rest-server.js';
+import { schemeToken } from './rest-server.js';
+import { SUBSCRIBE_ERROR_TOPIC } from '../transport/subscribe-error.js';
 import type { TokenStore } from './token-store.js';
 import { SYMBOL_RE } from './options.js';
 import { symbolOfTopic } from '../adapter/symbol.js';
@@ -24,6 +29,18 @@ export interface GatewayHooks {
   onClientDisconnected(reason: 'closed' | 'token-expired' | 'dropped'): void;
   onSymbolSubscribed(symbol: string): void;
   onDelivered(): void;
+  /** A SUBSCRIBE named a symbol outside the universe. */
+  onSubscribeRejected(symbol: string): void;
+  /** True during an outage: upgrades are refused with 503. */
+  unavailable(): boolean;
+}
+
+/** What the gateway accepts. */
+export interface GatewayConfig {
+  /** Symbols the service knows. */
+  readonly universe: ReadonlySet<string>;
+  /** The scheme of the upgrade's Authorization header. */
+  readonly tokenType: string;
 }
 
 interface Connection {
@@ -43,6 +60,8 @@ export class MqttGateway {
   private readonly connections = new Set<Connection>();
   /** symbol -> clients subscribed to it. */
   private readonly subscribers = new Map<string, Set<Client>>();
+  /** Clients subscribed to the subscribe-error topic. */
+  private readonly errorListeners = new Set<Client>();
   private readonly path: string;
   private pending = 0;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => this.upgrade(req, socket, head);
@@ -51,6 +70,7 @@ export class MqttGateway {
     brokerId: string,
     private readonly tokens: TokenStore,
     private readonly hooks: GatewayHooks,
+    private readonly config: GatewayConfig,
   ) {
     this.path = `/api/dispatcher/v3/${brokerId}/mqtt`;
   }
@@ -65,9 +85,15 @@ export class MqttGateway {
       concurrency: MAX_IN_FLIGHT,
     });
     broker.on('subscribe', (subs, client) => {
+      // The error topic first: a packet naming it and a bad symbol hears about the symbol.
+      if (subs.some((s) => s.topic === SUBSCRIBE_ERROR_TOPIC && (s.qos as number) !== 128)) this.errorListeners.add(client);
       for (const s of subs) {
         const symbol = symbolOf(s.topic);
         if (symbol === undefined || (s.qos as number) === 128) continue;
+        if (!this.config.universe.has(symbol)) {
+          this.rejectSubscription(client, s.topic, symbol);
+          continue;
+        }
         let set = this.subscribers.get(symbol);
         if (set === undefined) this.subscribers.set(symbol, (set = new Set()));
         const first = set.size === 0;
@@ -77,11 +103,13 @@ export class MqttGateway {
     });
     broker.on('unsubscribe', (topics, client) => {
       for (const t of topics) {
+        if (t === SUBSCRIBE_ERROR_TOPIC) this.errorListeners.delete(client);
         const symbol = symbolOf(t);
         if (symbol !== undefined) this.forget(symbol, client);
       }
     });
     broker.on('clientDisconnect', (client) => {
+      this.errorListeners.delete(client);
       for (const symbol of [...this.subscribers.keys()]) this.forget(symbol, client);
     });
     broker.on('clientError', noop);
@@ -144,12 +172,20 @@ export class MqttGateway {
     for (const c of this.connections) clearTimeout(c.timer);
     this.connections.clear();
     this.subscribers.clear();
+    this.errorListeners.clear();
     const wss = this.wss;
     this.wss = undefined;
     if (wss !== undefined) await new Promise<void>((resolve) => wss.close(() => resolve()));
     const broker = this.broker;
     this.broker = undefined;
     if (broker !== undefined && !broker.closed) await new Promise<void>((resolve) => broker.close(() => resolve()));
+  }
+
+  private rejectSubscription(client: Client, topic: string, symbol: string): void {
+    this.hooks.onSubscribeRejected(symbol);
+    if (!this.errorListeners.has(client)) return;
+    const payload = Buffer.from(JSON.stringify({ topic, message: `unknown symbol ${symbol}: subscription rejected` }), 'utf8');
+    client.publish({ cmd: 'publish', topic: SUBSCRIBE_ERROR_TOPIC, payload, qos: 0, retain: false, dup: false }, noop);
   }
 
   private forget(symbol: string, client: Client): void {
@@ -174,9 +210,10 @@ export class MqttGateway {
     const wss = this.wss;
     const path = (req.url ?? '/').split('?')[0];
     if (wss === undefined) return this.reject(socket, 503, 'UNAVAILABLE', 'simulator is stopping');
+    if (this.hooks.unavailable()) return this.reject(socket, 503, 'SERVICE_UNAVAILABLE', 'service unavailable');
     if (path !== this.path) return this.reject(socket, 404, 'NOT_FOUND', 'no such endpoint');
-    const token = bearerToken(req.headers.authorization);
-    if (token === undefined) return this.reject(socket, 401, 'UNAUTHORIZED', 'missing Bearer dispatcher token');
+    const token = schemeToken(req.headers.authorization, this.config.tokenType);
+    if (token === undefined) return this.reject(socket, 401, 'UNAUTHORIZED', `missing ${this.config.tokenType} dispatcher token`);
     const check = this.tokens.check(token, 'dispatcher');
     if (check === 'expired') return this.reject(socket, 401, 'TOKEN_EXPIRED', 'dispatcher token expired');
     if (check !== 'ok') return this.reject(socket, 401, 'INVALID_TOKEN', 'invalid dispatcher token');

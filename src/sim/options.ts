@@ -41,6 +41,14 @@ export interface SimulatorOptions {
   appCode?: string;
   /** Symbols always published, subscribed or not. */
   symbols?: string[];
+  /**
+   * The symbols the simulated service knows (default: {@link DEFAULT_UNIVERSE},
+   * ~50 SET names); `symbols` are always added. A SUBSCRIBE to a BidOfferV3
+   * topic outside it gets one message on the subscribe-error topic and no data.
+   */
+  universe?: string[];
+  /** `token_type` of the login; the scheme the token request and the upgrade must use. */
+  tokenType?: string;
   /** Messages per second per active symbol. */
   ratePerSymbol?: number;
   /** Lifetime of access (and so dispatcher) tokens, seconds; may be fractional. */
@@ -63,6 +71,19 @@ export interface SimulatorOptions {
   logger?: Logger;
 }
 
+/**
+ * The symbols the simulator knows by default: SET50-style large caps and a
+ * few others, a warrant among them (a '-' in a symbol), so the names the
+ * examples, tests and benchmarks use are real-looking and a typo is not.
+ */
+export const DEFAULT_UNIVERSE: readonly string[] = Object.freeze([
+  'ADVANC', 'AOT', 'AWC', 'BANPU', 'BANPU-W5', 'BBL', 'BDMS', 'BEM', 'BGRIM', 'BH',
+  'BJC', 'BTS', 'CBG', 'CENTEL', 'COM7', 'CPALL', 'CPF', 'CPN', 'CRC', 'DELTA',
+  'EA', 'EGCO', 'GLOBAL', 'GPSC', 'GULF', 'HMPRO', 'INTUCH', 'IVL', 'KBANK', 'KCE',
+  'KTB', 'KTC', 'LH', 'MINT', 'MTC', 'OR', 'OSP', 'PTT', 'PTTEP', 'PTTGC',
+  'RATCH', 'SAWAD', 'SCB', 'SCC', 'SCGP', 'TIDLOR', 'TISCO', 'TOP', 'TRUE', 'TTB', 'WHA',
+]);
+
 /** Default values of {@link SimulatorOptions}. */
 export const SIMULATOR_DEFAULTS = {
   port: 0,
@@ -71,6 +92,7 @@ export const SIMULATOR_DEFAULTS = {
   symbols: [] as string[],
   ratePerSymbol: 10,
   tokenLifetimeSec: 3600,
+  tokenType: 'Bearer',
   clockSkewSec: 300,
   seed: 1,
   phase: 'NORMAL' as MarketPhase,
@@ -97,6 +119,8 @@ const schema = z.strictObject({
   brokerId: z.string().regex(PATH_ID_RE, 'must be 1-32 characters of A-Z a-z 0-9 _ -').optional(),
   appCode: z.string().regex(PATH_ID_RE, 'must be 1-32 characters of A-Z a-z 0-9 _ -').optional(),
   symbols: z.array(z.string().regex(SYMBOL_RE, 'must be an upper-case SET symbol')).max(10_000).optional(),
+  universe: z.array(z.string().regex(SYMBOL_RE, 'must be an upper-case SET symbol')).max(100_000).optional(),
+  tokenType: z.string().regex(/^[A-Za-z][A-Za-z0-9._~+-]{0,31}$/, 'must be an HTTP auth scheme such as Bearer').optional(),
   ratePerSymbol: z.number().min(0).max(1_000_000).optional(),
   tokenLifetimeSec: z.number().positive().max(2_000_000).optional(),
   clockSkewSec: z.number().min(0).max(86_400).optional(),
@@ -119,8 +143,8 @@ const schema = z.strictObject({
 
 /** Options after validation and defaults. */
 export type ResolvedSimulatorOptions = Required<
-  Omit<SimulatorOptions, 'phaseSchedule' | 'initialPrices' | 'burst' | 'logger'>
-> &
+  Omit<SimulatorOptions, 'phaseSchedule' | 'initialPrices' | 'burst' | 'logger' | 'universe'>
+> & { readonly universe: ReadonlySet<string> } &
   Pick<SimulatorOptions, 'phaseSchedule' | 'initialPrices' | 'burst' | 'logger'>;
 
 function describe(error: z.ZodError): string {
@@ -142,6 +166,8 @@ export function resolveSimulatorOptions(opts: SimulatorOptions = {}): ResolvedSi
     brokerId: o.brokerId ?? SIMULATOR_DEFAULTS.brokerId,
     appCode: o.appCode ?? SIMULATOR_DEFAULTS.appCode,
     symbols: [...new Set(o.symbols ?? SIMULATOR_DEFAULTS.symbols)],
+    universe: new Set([...(o.universe ?? DEFAULT_UNIVERSE), ...(o.symbols ?? [])]),
+    tokenType: o.tokenType ?? SIMULATOR_DEFAULTS.tokenType,
     ratePerSymbol: o.ratePerSymbol ?? SIMULATOR_DEFAULTS.ratePerSymbol,
     tokenLifetimeSec: o.tokenLifetimeSec ?? SIMULATOR_DEFAULTS.tokenLifetimeSec,
     clockSkewSec: o.clockSkewSec ?? SIMULATOR_DEFAULTS.clockSkewSec,

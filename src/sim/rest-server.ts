@@ -1,7 +1,10 @@
 /**
- * The two REST endpoints of the Settrade Open API that a market-data client
- * needs: login (ECDSA-signed) and the dispatcher (MQTT) token. Errors are JSON
+ * The REST endpoints of the Settrade Open API that a market-data client
+ * needs: login (ECDSA-signed), refresh-token (single-use refresh tokens) and
+ * the dispatcher (MQTT) token, which wants `Authorization: {token_type}
+ * {access token}` with the login's token type. Errors are JSON
  * `{ code, message }` and never echo a secret, a token or a signature.
+ * During an outage every request is answered 503.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyObject } from 'node:crypto';
@@ -15,12 +18,27 @@ export interface RestContext {
   readonly appId: string;
   readonly publicKey: KeyObject;
   readonly tokens: TokenStore;
+  /** The login's `token_type`, and the scheme the token request must use. */
+  readonly tokenType: string;
+  /** True during an outage (every request: 503). */
+  unavailable(): boolean;
   /** Current token lifetime (s), read per login so it can change at run time. */
   tokenLifetimeSec(): number;
   readonly clockSkewSec: number;
   /** `host:port` handed out in the dispatcher response. */
   mqttHost(): string;
   onLogin(ok: boolean, reason: string): void;
+  onRefresh(ok: boolean, reason: string): void;
+  /** Every request, before it is handled (the headers a client sends). */
+  onRequest(info: RestRequestInfo): void;
+}
+
+/** What {@link RestContext.onRequest} reports. */
+export interface RestRequestInfo {
+  readonly method: string;
+  readonly path: string;
+  readonly userAgent: string | undefined;
+  readonly contentType: string | undefined;
 }
 
 const MAX_BODY = 16 * 1024;
@@ -53,33 +71,77 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
+/** Extracts the token of an `Authorization: <scheme> <token>` header (the scheme compared case-insensitively). */
+export function schemeToken(header: string | undefined, scheme: string): string | undefined {
+  if (header === undefined) return undefined;
+  const m = /^(\S+)\s+(\S+)\s*$/.exec(header);
+  if (m === null || m[1]?.toLowerCase() !== scheme.toLowerCase()) return undefined;
+  return m[2];
+}
+
 /** Extracts the token of an `Authorization: Bearer <token>` header. */
 export function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m?.[1];
+  return schemeToken(header, 'Bearer');
 }
 
 /** Builds the request listener for the REST endpoints. */
 export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res: ServerResponse) => void {
   const loginPath = `/api/oam/v1/${ctx.brokerId}/broker-apps/${ctx.appCode}/login`;
+  const refreshPath = `/api/oam/v1/${ctx.brokerId}/broker-apps/${ctx.appCode}/refresh-token`;
   const tokenPath = `/api/dispatcher/v3/${ctx.brokerId}/token`;
+
+  /** A new access + refresh token pair, as the login and the refresh answer it. */
+  function issueSession(res: ServerResponse): void {
+    const lifetimeSec = ctx.tokenLifetimeSec();
+    const expiresAt = Date.now() + lifetimeSec * 1000;
+    const accessToken = ctx.tokens.issue('access', expiresAt);
+    const refreshToken = ctx.tokens.issue('refresh', expiresAt + lifetimeSec * 1000);
+    send(res, 200, { access_token: accessToken, token_type: ctx.tokenType, refresh_token: refreshToken, expires_in: lifetimeSec });
+  }
+
+  async function jsonBody(req: IncomingMessage): Promise<{ body: Record<string, unknown> } | { status: number; code: string; message: string }> {
+    const text = await readBody(req);
+    if (text === undefined) return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' };
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return { status: 400, code: 'INVALID_JSON', message: 'request body is not valid JSON' };
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return { status: 400, code: 'INVALID_REQUEST', message: 'request body must be a JSON object' };
+    }
+    return { body: body as Record<string, unknown> };
+  }
+
+  async function refresh(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reject = (status: number, code: string, message: string): void => {
+      ctx.onRefresh(false, code);
+      fail(res, status, code, message);
+    };
+    const parsed = await jsonBody(req);
+    if (!('body' in parsed)) return reject(parsed.status, parsed.code, parsed.message);
+    const { apiKey, refreshToken } = parsed.body;
+    for (const [name, v] of [['apiKey', apiKey], ['refreshToken', refreshToken]] as const) {
+      if (typeof v !== 'string' || v.length === 0) return reject(400, 'INVALID_REQUEST', `field "${name}" must be a non-empty string`);
+    }
+    if (apiKey !== ctx.appId) return reject(403, 'UNKNOWN_APP', 'unknown apiKey');
+    const check = ctx.tokens.consumeRefresh(refreshToken as string);
+    if (check === 'expired') return reject(401, 'REFRESH_TOKEN_EXPIRED', 'refresh token expired');
+    if (check === 'used') return reject(401, 'REFRESH_TOKEN_USED', 'refresh token already used');
+    if (check !== 'ok') return reject(401, 'INVALID_REFRESH_TOKEN', 'invalid refresh token');
+    ctx.onRefresh(true, 'OK');
+    issueSession(res);
+  }
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const reject = (status: number, code: string, message: string): void => {
       ctx.onLogin(false, code);
       fail(res, status, code, message);
     };
-    const text = await readBody(req);
-    if (text === undefined) return reject(413, 'PAYLOAD_TOO_LARGE', 'request body too large');
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return reject(400, 'INVALID_JSON', 'request body is not valid JSON');
-    }
-    if (typeof body !== 'object' || body === null) return reject(400, 'INVALID_REQUEST', 'request body must be a JSON object');
-    const { apiKey, params, signature, timestamp } = body as Record<string, unknown>;
+    const parsed = await jsonBody(req);
+    if (!('body' in parsed)) return reject(parsed.status, parsed.code, parsed.message);
+    const { apiKey, params, signature, timestamp } = parsed.body;
     for (const [name, v] of [['apiKey', apiKey], ['signature', signature], ['timestamp', timestamp]] as const) {
       if (typeof v !== 'string' || v.length === 0) return reject(400, 'INVALID_REQUEST', `field "${name}" must be a non-empty string`);
     }
@@ -93,17 +155,13 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
     if (!verifyLoginSignature(ctx.publicKey, apiKey, params ?? '', ts, signature as string)) {
       return reject(401, 'INVALID_SIGNATURE', 'signature verification failed');
     }
-    const lifetimeSec = ctx.tokenLifetimeSec();
-    const expiresAt = Date.now() + lifetimeSec * 1000;
-    const accessToken = ctx.tokens.issue('access', expiresAt);
-    const refreshToken = ctx.tokens.issue('refresh', expiresAt + lifetimeSec * 1000);
     ctx.onLogin(true, 'OK');
-    send(res, 200, { access_token: accessToken, token_type: 'Bearer', refresh_token: refreshToken, expires_in: lifetimeSec });
+    issueSession(res);
   }
 
   function dispatcherToken(req: IncomingMessage, res: ServerResponse): void {
-    const token = bearerToken(req.headers.authorization);
-    if (token === undefined) return fail(res, 401, 'UNAUTHORIZED', 'missing Bearer access token');
+    const token = schemeToken(req.headers.authorization, ctx.tokenType);
+    if (token === undefined) return fail(res, 401, 'UNAUTHORIZED', `missing ${ctx.tokenType} access token`);
     const check = ctx.tokens.check(token, 'access');
     if (check === 'expired') return fail(res, 401, 'TOKEN_EXPIRED', 'access token expired');
     if (check !== 'ok') return fail(res, 401, 'INVALID_TOKEN', 'invalid access token');
@@ -112,14 +170,26 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
     send(res, 200, { hosts: [ctx.mqttHost()], token: ctx.tokens.issue('dispatcher', expiresAt) });
   }
 
+  const internalError = (res: ServerResponse) => (): void => {
+    if (!res.headersSent) fail(res, 500, 'INTERNAL', 'internal error');
+    else res.destroy();
+  };
+
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    ctx.onRequest({ method: req.method ?? '', path, userAgent: req.headers['user-agent'], contentType: req.headers['content-type'] });
+    if (ctx.unavailable()) {
+      req.resume();
+      return fail(res, 503, 'SERVICE_UNAVAILABLE', 'service unavailable');
+    }
+    if (path === refreshPath) {
+      if (req.method !== 'POST') return fail(res, 405, 'METHOD_NOT_ALLOWED', 'use POST');
+      refresh(req, res).catch(internalError(res));
+      return;
+    }
     if (path === loginPath) {
       if (req.method !== 'POST') return fail(res, 405, 'METHOD_NOT_ALLOWED', 'use POST');
-      login(req, res).catch(() => {
-        if (!res.headersSent) fail(res, 500, 'INTERNAL', 'internal error');
-        else res.destroy();
-      });
+      login(req, res).catch(internalError(res));
       return;
     }
     if (path === tokenPath) {

@@ -21,7 +21,7 @@ import { topicOf } from '../adapter/symbol.js';
 import { parseBurst, resolveSimulatorOptions, type BurstOptions, type MarketPhase, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
 import { encodeBook, MALFORMED_PAYLOADS, type SimBook } from './proto-encoder.js';
 import { BurstRunner, type BurstStats } from './burst.js';
-import { createRestHandler } from './rest-server.js';
+import { createRestHandler, type RestRequestInfo } from './rest-server.js';
 import { TokenStore } from './token-store.js';
 
 /** Credentials of the simulator's one app. `appSecret` is a secret: do not log it. */
@@ -84,6 +84,16 @@ export interface SimulatorStats {
   logins: number;
   /** Refused logins. */
   rejectedLogins: number;
+  /** Successful refresh-token calls. */
+  refreshes: number;
+  /** Refused refresh-token calls (used, expired or unknown refresh tokens). */
+  rejectedRefreshes: number;
+  /** SUBSCRIBEs to a symbol outside the universe (each answered on the subscribe-error topic). */
+  rejectedSubscriptions: number;
+  /** Outages started by `faults.outage()`. */
+  outages: number;
+  /** True while an outage lasts. */
+  outageActive: boolean;
   /** Current market phase. */
   phase: MarketPhase;
   /** The current or last burst, if any. */
@@ -104,6 +114,12 @@ export interface SimulatorEvents {
   upgradeRejected: [info: { status: number; code: string }];
   /** A login attempt finished. */
   login: [info: { ok: boolean; code: string }];
+  /** A refresh-token call finished. */
+  refresh: [info: { ok: boolean; code: string }];
+  /** A REST request arrived (method, path and the client's User-Agent and Content-Type). */
+  request: [info: RestRequestInfo];
+  /** A SUBSCRIBE named a symbol outside the universe. */
+  subscribeRejected: [symbol: string];
   /** The phase changed. */
   phase: [phase: MarketPhase];
   /** A burst finished. */
@@ -143,7 +159,21 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
   private malformedIndex = 0;
   /** Round-robin position over the subscribed topics, kept across calls. */
   private malformedTopicIndex = 0;
-  private counters = { shed: 0, malformed: 0, totalPublished: 0, totalConnections: 0, rejectedUpgrades: 0, logins: 0, rejectedLogins: 0 };
+  /** End of the current outage (performance.now() ms); 0 when none. */
+  private outageUntil = 0;
+  private counters = {
+    shed: 0,
+    malformed: 0,
+    totalPublished: 0,
+    totalConnections: 0,
+    rejectedUpgrades: 0,
+    logins: 0,
+    rejectedLogins: 0,
+    refreshes: 0,
+    rejectedRefreshes: 0,
+    rejectedSubscriptions: 0,
+    outages: 0,
+  };
 
   /** Validates options (throws SimulatorError naming the field) and generates the app key pair. */
   constructor(options: SimulatorOptions = {}) {
@@ -167,7 +197,13 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       onClientDisconnected: (reason) => this.emit('clientDisconnected', reason),
       onSymbolSubscribed: (symbol) => this.emit('subscribed', symbol),
       onDelivered: () => this.burstRunner.delivered(performance.now()),
-    });
+      onSubscribeRejected: (symbol) => {
+        this.counters.rejectedSubscriptions++;
+        this.log.info({ symbol }, 'sim: subscription outside the universe rejected');
+        this.emit('subscribeRejected', symbol);
+      },
+      unavailable: () => this.inOutage(),
+    }, { universe: this.opts.universe, tokenType: this.opts.tokenType });
     this.burstRunner = new BurstRunner((symbol, payload) => this.gateway.publish(topicOf(symbol), payload), (s) =>
       this.emit('burstEnd', s),
     );
@@ -178,6 +214,12 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
         this.gateway.dropConnections('token-expired');
       },
       publishMalformed: (count) => this.publishMalformed(count),
+      outage: (ms) => {
+        this.outageUntil = Math.max(this.outageUntil, performance.now() + ms);
+        this.counters.outages++;
+        this.log.info({ ms }, 'sim: outage');
+        this.gateway.dropConnections();
+      },
       stalls: this.stalls,
     });
   }
@@ -209,6 +251,8 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
         appId: this.appId,
         publicKey: this.keys.publicKey,
         tokens: this.tokens,
+        tokenType: this.opts.tokenType,
+        unavailable: () => this.inOutage(),
         tokenLifetimeSec: () => this.tokenLifetimeSec,
         clockSkewSec: this.opts.clockSkewSec,
         mqttHost: () => `127.0.0.1:${this.port}`,
@@ -216,6 +260,14 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
           if (ok) this.counters.logins++;
           else this.counters.rejectedLogins++;
           this.emit('login', { ok, code });
+        },
+        onRefresh: (ok, code) => {
+          if (ok) this.counters.refreshes++;
+          else this.counters.rejectedRefreshes++;
+          this.emit('refresh', { ok, code });
+        },
+        onRequest: (info) => {
+          if (this.listenerCount('request') > 0) this.emit('request', info);
         },
       }),
     );
@@ -321,9 +373,26 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       rejectedUpgrades: this.counters.rejectedUpgrades,
       logins: this.counters.logins,
       rejectedLogins: this.counters.rejectedLogins,
+      refreshes: this.counters.refreshes,
+      rejectedRefreshes: this.counters.rejectedRefreshes,
+      rejectedSubscriptions: this.counters.rejectedSubscriptions,
+      outages: this.counters.outages,
+      outageActive: this.inOutage(),
       phase: this.currentPhase,
       burst: this.burstRunner.stats(),
     };
+  }
+
+  /** The symbols this simulator knows (a SUBSCRIBE outside them is rejected). */
+  get universe(): ReadonlySet<string> {
+    return this.opts.universe;
+  }
+
+  private inOutage(): boolean {
+    if (this.outageUntil === 0) return false;
+    if (performance.now() < this.outageUntil) return true;
+    this.outageUntil = 0;
+    return false;
   }
 
   private activeSymbols(): Set<string> {

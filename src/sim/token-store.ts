@@ -1,6 +1,7 @@
 /**
  * Access, refresh and dispatcher tokens with expiry. A dispatcher token
- * expires with the access token it was issued for.
+ * expires with the access token it was issued for; a refresh token can be
+ * used once.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -10,10 +11,11 @@ export type TokenKind = 'access' | 'refresh' | 'dispatcher';
 interface TokenRecord {
   readonly kind: TokenKind;
   expiresAt: number;
+  used: boolean;
 }
 
 /** Why a token check failed. */
-export type TokenCheck = 'ok' | 'unknown' | 'expired';
+export type TokenCheck = 'ok' | 'unknown' | 'expired' | 'used';
 
 /** In-memory token registry; times are `Date.now()` milliseconds. */
 export class TokenStore {
@@ -24,7 +26,7 @@ export class TokenStore {
   issue(kind: TokenKind, expiresAt: number): string {
     if (++this.issuedSinceSweep >= 256) this.sweep(Date.now());
     const token = randomBytes(32).toString('base64url');
-    this.tokens.set(token, { kind, expiresAt });
+    this.tokens.set(token, { kind, expiresAt, used: false });
     return token;
   }
 
@@ -33,6 +35,16 @@ export class TokenStore {
     const rec = this.tokens.get(token);
     if (rec === undefined || rec.kind !== kind) return 'unknown';
     return now < rec.expiresAt ? 'ok' : 'expired';
+  }
+
+  /** Checks a refresh token and, when valid, marks it used (a second use answers 'used'). */
+  consumeRefresh(token: string, now = Date.now()): TokenCheck {
+    const rec = this.tokens.get(token);
+    if (rec === undefined || rec.kind !== 'refresh') return 'unknown';
+    if (rec.used) return 'used';
+    if (now >= rec.expiresAt) return 'expired';
+    rec.used = true;
+    return 'ok';
   }
 
   /** Expiry (ms) of a known token, or undefined. */

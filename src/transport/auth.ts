@@ -8,7 +8,9 @@
  */
 import { createECDH, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { SettradeAuthError, SettradeConfigError, SettradeError } from './errors.js';
+import { sendRequest, type HttpRequest, type HttpResponse } from './http.js';
+import { SettradeAuthError, SettradeConfigError, SettradeError, type AuthStep } from './errors.js';
+import { USER_AGENT } from './version.js';
 
 /** Production REST base URL. */
 export const PRODUCTION_BASE_URL = 'https://open-api.settrade.com';
@@ -113,7 +115,8 @@ export interface DispatcherToken {
 
 const LoginResponse = z.object({
   access_token: z.string().min(1),
-  token_type: z.string().min(1).optional(),
+  // A header token (RFC 7230 tchar): it goes into an Authorization header as is.
+  token_type: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/).optional(),
   refresh_token: z.string().optional(),
   expires_in: z.number().positive(),
 });
@@ -123,15 +126,17 @@ const TokenResponse = z.object({
   token: z.string().min(1),
 });
 
-async function request(
-  step: 'login' | 'token',
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-): Promise<unknown> {
-  let res: Response;
+/** Headers of every REST request (the official SDK sends a JSON content type and a User-Agent on all of them). */
+function headers(authorization?: string): Record<string, string> {
+  const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT };
+  if (authorization !== undefined) h.authorization = authorization;
+  return h;
+}
+
+async function request(step: AuthStep, url: string, req: HttpRequest, timeoutMs: number): Promise<unknown> {
+  let res: HttpResponse;
   try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+    res = await sendRequest(url, req, timeoutMs);
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
     throw new SettradeAuthError(
@@ -142,8 +147,8 @@ async function request(
         : `${step} request to ${new URL(url).origin} failed: ${err instanceof Error ? err.message : 'network error'}`,
     );
   }
-  const text = await res.text().catch(() => '');
-  if (!res.ok) {
+  const { status, text } = res;
+  if (status < 200 || status > 299) {
     // Only the server's error code is kept: its body could echo what we sent.
     let serverCode = '';
     try {
@@ -152,18 +157,18 @@ async function request(
     } catch {
       /* not JSON */
     }
-    const rejected = res.status === 401 || res.status === 403;
+    const rejected = status === 401 || status === 403;
     throw new SettradeAuthError(
       rejected ? 'AUTH_REJECTED' : 'HTTP_ERROR',
       step,
-      `${step} ${rejected ? 'rejected' : 'failed'}: HTTP ${res.status}${serverCode}`,
-      res.status,
+      `${step} ${rejected ? 'rejected' : 'failed'}: HTTP ${status}${serverCode}`,
+      status,
     );
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response is not JSON (HTTP ${res.status})`, res.status);
+    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response is not JSON (HTTP ${status})`, status);
   }
 }
 
@@ -197,21 +202,55 @@ export async function login(
     url,
     {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: headers(),
       body: JSON.stringify({ apiKey: creds.appId, params, signature, timestamp }),
     },
     opts.httpTimeoutMs,
   );
+  return toLoginResult('login', body, now());
+}
+
+/**
+ * `POST {base}/api/oam/v1/{brokerId}/broker-apps/{appCode}/refresh-token`
+ * with `{ apiKey, refreshToken }` (what the official SDK does when 100 s or
+ * less remain). Answers like the login. Throws {@link SettradeAuthError}
+ * (`AUTH_REJECTED` on 401/403: the refresh token is used up or expired).
+ */
+export async function refreshLogin(
+  target: ApiTarget,
+  creds: Pick<Credentials, 'appId' | 'appCode'>,
+  refreshToken: string,
+  opts: AuthRequestOptions,
+): Promise<LoginResult> {
+  const now = opts.now ?? Date.now;
+  const url =
+    `${target.baseUrl}/api/oam/v1/${encodeURIComponent(target.brokerId)}` +
+    `/broker-apps/${encodeURIComponent(creds.appCode)}/refresh-token`;
+  const body = await request(
+    'refresh',
+    url,
+    { method: 'POST', headers: headers(), body: JSON.stringify({ apiKey: creds.appId, refreshToken }) },
+    opts.httpTimeoutMs,
+  );
+  return toLoginResult('refresh', body, now());
+}
+
+function toLoginResult(step: AuthStep, body: unknown, nowMs: number): LoginResult {
   const parsed = LoginResponse.safeParse(body);
   if (!parsed.success) {
-    throw new SettradeAuthError('RESPONSE_INVALID', 'login', 'login response lacks access_token/expires_in');
+    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response lacks a valid access_token, token_type or expires_in`);
   }
   return {
     accessToken: parsed.data.access_token,
     tokenType: parsed.data.token_type ?? 'Bearer',
     refreshToken: parsed.data.refresh_token,
-    expiresAtMs: now() + parsed.data.expires_in * 1000,
+    expiresAtMs: nowMs + parsed.data.expires_in * 1000,
   };
+}
+
+/** The `Authorization` value for a token: `{token_type} {token}` (the login's type, e.g. 'Bearer'). */
+export function authorizationHeader(tokenType: string, token: string): string {
+  return `${tokenType} ${token}`;
 }
 
 /** `GET {base}/api/dispatcher/v3/{brokerId}/token` with the access token. */
@@ -224,7 +263,7 @@ export async function fetchDispatcherToken(
   const body = await request(
     'token',
     url,
-    { method: 'GET', headers: { authorization: `${auth.tokenType} ${auth.accessToken}`, accept: 'application/json' } },
+    { method: 'GET', headers: headers(authorizationHeader(auth.tokenType, auth.accessToken)) },
     opts.httpTimeoutMs,
   );
   const parsed = TokenResponse.safeParse(body);

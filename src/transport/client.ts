@@ -13,22 +13,29 @@
  * - On every CONNACK all subscriptions are replayed, then (from the second
  *   connection on) `reconnectEpoch` is incremented: every message of the new
  *   session carries the new epoch.
- * - Failures back off exponentially with jitter; after `maxRetries`
- *   consecutive failed retries the client emits `error` (RETRIES_EXHAUSTED)
- *   and ends in SHUTDOWN with `stats().failed` set. Auth rejections follow
- *   the same backoff (never a storm) and each one is surfaced as `error`.
- * - Tokens are refreshed by a controlled reconnect `tokenRefreshBeforeExpSec`
- *   before they expire.
+ * - Failures back off exponentially with jitter up to `maxDelayMs`, and by
+ *   default never stop (`maxRetries: Infinity`): the state stays
+ *   RECONNECTING and `stats()` shows the attempt in progress and the time of
+ *   the last message. With a finite `maxRetries`, after that many consecutive
+ *   failed retries the client emits `error` (RETRIES_EXHAUSTED) and ends in
+ *   SHUTDOWN with `stats().failed` set. Auth rejections follow the same
+ *   backoff (never a storm) and each one is surfaced as `error`; only a login
+ *   refused before the first connection ever succeeded ends the client at
+ *   once (AUTH_REJECTED: wrong credentials do not fix themselves).
+ * - Tokens are renewed (refresh-token endpoint, else a login) by a controlled
+ *   reconnect `tokenRefreshBeforeExpSec` before they expire.
+ * - On every connect the client also subscribes to SUBSCRIBE_ERROR_TOPIC; its
+ *   messages become `subscribeError` events, never `message` events.
  */
-import type { SubscribeErrorEvent } from './subscribe-error.js';
+import { SUBSCRIBE_ERROR_TOPIC, parseSubscribeError, type SubscribeErrorEvent } from './subscribe-error.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { backoffDelay } from './backoff.js';
 import { requireField } from './auth.js';
 import { assertSafeUrl, settradeEndpoint, staticEndpoint, type Endpoint, type EndpointProvider } from './endpoint.js';
-import { SettradeConnectionError, SettradeError, isAuthRejection, type SettradeErrorCode } from './errors.js';
+import { SettradeAuthError, SettradeConnectionError, SettradeError, isAuthRejection, type SettradeErrorCode } from './errors.js';
 import { resolveClientOptions, type ResolvedClientOptions, type SettradeClientOptions } from './options.js';
-import { MqttSession } from './session.js';
+import { loadMqtt, MqttSession } from './session.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 /** Errors no retry can fix (bad configuration): the client gives up at once. */
@@ -76,7 +83,13 @@ export interface SettradeClientStats {
   readonly callbackErrors: number;
   /** Reconnection attempts started after a connection was lost or refreshed. */
   readonly reconnectCount: number;
-  /** Completed reconnections: 0 on the first connection. */
+  /** Attempts started since the last successful connection (the one in progress included); 0 while connected. */
+  readonly reconnectAttempts: number;
+  /** Wall clock (ms) of the last message delivered (or subscribe error), 0 if never. */
+  readonly lastMessageTs: number;
+  /** Messages received on SUBSCRIBE_ERROR_TOPIC (each one a `subscribeError` event). */
+  readonly subscribeErrors: number;
+  /** `initialEpoch` (0) on the first connection, +1 per completed reconnection. */
   readonly reconnectEpoch: number;
   /** Wall clock (ms) of the last CONNACK, 0 if never. */
   readonly lastConnectTs: number;
@@ -110,6 +123,9 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   #refreshTimer: NodeJS.Timeout | null = null;
   #failures = 0;
   #retries = 0;
+  #attempts = 0;
+  #lastMessageTs = 0;
+  #subscribeErrors = 0;
   #connectedOnce = false;
   #pendingReason: ReconnectReason = 'connection-lost';
   #waiters: Waiter[] = [];
@@ -124,25 +140,31 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   #lastDisconnectTs = 0;
   #failed = false;
 
-  /** Validates the options (throws {@link SettradeConfigError} naming the field); does not connect. */
+  /**
+   * Validates the options (throws {@link SettradeConfigError}, code
+   * CONFIG_INVALID, naming the field: unknown keys, bad values, missing
+   * credentials); does not connect.
+   */
   constructor(options: SettradeClientOptions) {
     super();
-    this.#opts = resolveClientOptions(options);
-    this.#epoch = this.#opts.initialEpoch;
-    this.#log = options.logger ?? defaultLogger();
+    const opts = resolveClientOptions(options);
+    this.#opts = opts;
+    this.#epoch = opts.initialEpoch;
+    this.#log = opts.logger ?? defaultLogger();
     this.#listenerErrors = new RateLimitedLog(this.#log);
-    if (typeof options.endpoint === 'string') {
-      this.#endpoint = staticEndpoint(options.endpoint);
-    } else if (typeof options.endpoint === 'function') {
-      this.#endpoint = options.endpoint;
+    if (typeof opts.endpoint === 'string') {
+      this.#endpoint = staticEndpoint(opts.endpoint);
+    } else if (typeof opts.endpoint === 'function') {
+      this.#endpoint = opts.endpoint;
     } else {
       this.#endpoint = settradeEndpoint({
-        appId: requireField('appId', options.appId),
-        appSecret: requireField('appSecret', options.appSecret),
-        appCode: requireField('appCode', options.appCode),
-        brokerId: requireField('brokerId', options.brokerId),
-        baseUrl: options.baseUrl,
-        httpTimeoutMs: this.#opts.httpTimeoutMs,
+        appId: requireField('appId', opts.appId),
+        appSecret: requireField('appSecret', opts.appSecret),
+        appCode: requireField('appCode', opts.appCode),
+        brokerId: requireField('brokerId', opts.brokerId),
+        baseUrl: opts.baseUrl,
+        httpTimeoutMs: opts.httpTimeoutMs,
+        refreshMarginMs: opts.tokenRefreshBeforeExpSec * 1000,
       });
     }
   }
@@ -152,7 +174,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     return this.#state;
   }
 
-  /** Reconnect epoch: `initialEpoch` (default 0) on the first connection, +1 per completed reconnection. */
+  /** Reconnect epoch: `initialEpoch` (0) on the first connection, +1 per completed reconnection. */
   get reconnectEpoch(): number {
     return this.#epoch;
   }
@@ -163,9 +185,11 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   }
 
   /**
-   * Starts connecting (if not yet) and resolves once CONNECTED. Rejects if the
-   * client gives up (RETRIES_EXHAUSTED, with the last failure as `cause`) or is
-   * shut down first.
+   * Starts connecting (if not yet) and resolves once CONNECTED. By default it
+   * waits through any outage. Rejects if the login is refused before any
+   * connection succeeded (AUTH_REJECTED), if a finite `maxRetries` runs out
+   * (RETRIES_EXHAUSTED, with the last failure as `cause`), on a configuration
+   * error, or if the client is shut down first.
    */
   connect(): Promise<void> {
     if (this.#state === 'CONNECTED') return Promise.resolve();
@@ -204,6 +228,9 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
       messagesReceived: this.#messages,
       callbackErrors: this.#callbackErrors,
       reconnectCount: this.#reconnects,
+      reconnectAttempts: this.#attempts,
+      lastMessageTs: this.#lastMessageTs,
+      subscribeErrors: this.#subscribeErrors,
       reconnectEpoch: this.#epoch,
       lastConnectTs: this.#lastConnectTs,
       lastDisconnectTs: this.#lastDisconnectTs,
@@ -233,12 +260,14 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     this.emit('state', next, prev);
   }
 
-  async #attempt(): Promise<void> {
+  async #attempt(renewToken = false): Promise<void> {
     const gen = ++this.#gen;
+    this.#attempts++;
     let endpoint: Endpoint;
     try {
-      endpoint = await this.#endpoint();
+      endpoint = await this.#endpoint({ renewToken });
       assertSafeUrl('endpoint.url', endpoint.url, ['wss', 'ws', 'mqtts', 'mqtt']);
+      await loadMqtt();
     } catch (err) {
       if (gen !== this.#gen || this.#state === 'SHUTDOWN') return;
       this.#attemptFailed(gen, err);
@@ -265,11 +294,14 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   #connected(endpoint: Endpoint): void {
     this.#failures = 0;
     this.#retries = 0;
+    this.#attempts = 0;
     this.#lastConnectTs = Date.now();
     // Replay first, then bump the epoch: nothing of this session can arrive
     // before this synchronous block returns, so all of it carries the new epoch.
+    // The service's error topic goes first, so rejections of the replay are heard.
     const topics = [...this.#subs];
-    this.#session?.subscribe(topics, (e) => this.#subscribeFailed(topics.join(','), e));
+    const packet = [SUBSCRIBE_ERROR_TOPIC, ...topics.filter((t) => t !== SUBSCRIBE_ERROR_TOPIC)];
+    this.#session?.subscribe(packet, (e) => this.#subscribeFailed(packet.join(','), e));
     const reconnected = this.#connectedOnce;
     if (reconnected) this.#epoch++;
     this.#connectedOnce = true;
@@ -282,6 +314,11 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   }
 
   #deliver(topic: string, payload: Uint8Array): void {
+    this.#lastMessageTs = this.#session?.receivedAt ?? this.#lastMessageTs;
+    if (topic === SUBSCRIBE_ERROR_TOPIC) {
+      this.#subscribeRejected(payload);
+      return;
+    }
     this.#messages++;
     const list = this.listenersOf('message');
     if (!list) return;
@@ -304,11 +341,16 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     this.#log.warn({ code: error.code, attempt: this.#failures }, `connection attempt failed: ${error.message}`);
     this.#emitError(error);
     if (gen !== this.#gen || this.#state === 'SHUTDOWN') return; // an error listener shut us down
-    if (FATAL_CODES.has(error.code)) {
+    if (FATAL_CODES.has(error.code) || this.#credentialsRejected(error)) {
       this.#giveUp(error);
       return;
     }
     this.#scheduleRetry(error);
+  }
+
+  /** A login refused before any connection succeeded: the credentials are wrong, retrying cannot help. */
+  #credentialsRejected(err: SettradeError): boolean {
+    return !this.#connectedOnce && err instanceof SettradeAuthError && err.step === 'login' && err.code === 'AUTH_REJECTED';
   }
 
   #connectionLost(reason: string): void {
@@ -358,7 +400,14 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
     this.#pendingReason = 'token-refresh';
     this.#reconnects++;
     this.#setState('RECONNECTING');
-    void this.#attempt();
+    void this.#attempt(true);
+  }
+
+  #subscribeRejected(payload: Uint8Array): void {
+    this.#subscribeErrors++;
+    const event = parseSubscribeError(payload);
+    this.#log.warn({ symbol: event.symbol, topic: event.topic, reason: event.message }, 'subscription rejected by the service');
+    this.emit('subscribeError', event);
   }
 
   #subscribeFailed(topic: string, err: Error): void {
@@ -374,7 +423,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   #giveUp(lastError: SettradeError): void {
     const attempts = this.#failures;
     const err =
-      FATAL_CODES.has(lastError.code)
+      FATAL_CODES.has(lastError.code) || this.#credentialsRejected(lastError)
         ? lastError
         : new SettradeConnectionError(
             'RETRIES_EXHAUSTED',
@@ -384,7 +433,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
           );
     this.#failed = true;
     this.#log.error({ code: err.code }, err.message);
-    this.#emitError(err);
+    if (err !== lastError) this.#emitError(err); // a fatal failure was emitted as it happened
     this.#shutdownPromise ??= this.#teardown(err);
   }
 

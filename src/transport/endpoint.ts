@@ -5,15 +5,18 @@
  * simulator, or a plain MQTT broker (tests, the replay benchmark).
  */
 import type { KeyObject } from 'node:crypto';
+import { AccessTokenCache } from './access-token.js';
 import {
+  authorizationHeader,
   fetchDispatcherToken,
-  login,
   privateKeyFromSecret,
   resolveApiTarget,
   type AuthRequestOptions,
   type Credentials,
+  type DispatcherToken,
+  type LoginResult,
 } from './auth.js';
-import { SettradeConfigError } from './errors.js';
+import { SettradeConfigError, isAuthRejection } from './errors.js';
 
 /** Where one MQTT connection attempt goes. */
 export interface Endpoint {
@@ -25,8 +28,14 @@ export interface Endpoint {
   readonly expiresAtMs?: number;
 }
 
+/** What the client asks of a provider for one attempt. */
+export interface EndpointRequest {
+  /** The attempt is a token refresh: renew the access token even if it still looks valid. */
+  readonly renewToken: boolean;
+}
+
 /** Called before every connection attempt; must return a fresh target. */
-export type EndpointProvider = () => Promise<Endpoint>;
+export type EndpointProvider = (request?: EndpointRequest) => Promise<Endpoint>;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
 
@@ -97,28 +106,46 @@ function jwtExpiryMs(token: string): number | undefined {
 export interface SettradeEndpointOptions extends Credentials, AuthRequestOptions {
   /** Overrides the REST base URL (the simulator's `http://127.0.0.1:PORT`). */
   readonly baseUrl?: string;
+  /** Renew the access token when this many ms or fewer remain (default 100 s, as the official SDK). */
+  readonly refreshMarginMs?: number;
 }
 
 /**
- * The default provider: login (ECDSA-signed), then a dispatcher token, then
- * the first host. The private key is built once; tokens are fetched fresh on
- * every call.
+ * The default provider: an access token (kept between attempts and renewed
+ * through the refresh-token endpoint, or a signed login, when
+ * `refreshMarginMs` or less remain), then a fresh dispatcher token, then the
+ * first host. The WebSocket upgrade and the token request both send
+ * `Authorization: {token_type} {token}` with the login's token type. A cached
+ * or refreshed token the dispatcher refuses is replaced by a login at once.
  */
 export function settradeEndpoint(opts: SettradeEndpointOptions): EndpointProvider {
   const target = resolveApiTarget(opts.brokerId, opts.baseUrl);
   assertSafeUrl('baseUrl', target.baseUrl, ['https', 'http']);
   const key: KeyObject = privateKeyFromSecret(opts.appSecret);
   const reqOpts: AuthRequestOptions = { httpTimeoutMs: opts.httpTimeoutMs, now: opts.now };
-  return async () => {
-    const session = await login(target, opts, key, reqOpts);
-    const dispatcher = await fetchDispatcherToken(target, session, reqOpts);
-    const url = dispatcherMqttUrl(target.baseUrl, dispatcher.hosts[0] ?? '', target.brokerId);
-    const jwtExp = jwtExpiryMs(dispatcher.token);
-    return {
-      url,
-      wsHeaders: { Authorization: `Bearer ${dispatcher.token}` },
-      expiresAtMs: jwtExp === undefined ? session.expiresAtMs : Math.min(jwtExp, session.expiresAtMs),
-    };
+  const tokens = new AccessTokenCache(target, opts, key, { ...reqOpts, marginMs: opts.refreshMarginMs ?? 100_000 });
+  return async (request) => {
+    let { token: session, source } = await tokens.get(request?.renewToken === true);
+    let dispatcher: DispatcherToken;
+    try {
+      dispatcher = await fetchDispatcherToken(target, session, reqOpts);
+    } catch (err) {
+      if (source === 'login' || !isAuthRejection(err)) throw err;
+      tokens.invalidate(); // revoked or expired early on the server: log in again now
+      session = await tokens.login();
+      dispatcher = await fetchDispatcherToken(target, session, reqOpts);
+    }
+    return endpointFor(target.baseUrl, target.brokerId, session, dispatcher);
+  };
+}
+
+function endpointFor(baseUrl: string, brokerId: string, session: LoginResult, dispatcher: DispatcherToken): Endpoint {
+  const url = dispatcherMqttUrl(baseUrl, dispatcher.hosts[0] ?? '', brokerId);
+  const jwtExp = jwtExpiryMs(dispatcher.token);
+  return {
+    url,
+    wsHeaders: { Authorization: authorizationHeader(session.tokenType, dispatcher.token) },
+    expiresAtMs: jwtExp === undefined ? session.expiresAtMs : Math.min(jwtExp, session.expiresAtMs),
   };
 }
 

@@ -46,16 +46,19 @@ export class SettradeConfigError extends SettradeError {
   }
 }
 
-/** The REST API refused or failed a request (login or dispatcher token). */
+/** The REST requests of the login flow. */
+export type AuthStep = 'login' | 'refresh' | 'token';
+
+/** The REST API refused or failed a request (login, refresh or dispatcher token). */
 export class SettradeAuthError extends SettradeError {
   /** HTTP status when the server answered, else undefined. */
   readonly status: number | undefined;
-  /** Which request: 'login' or 'token'. */
-  readonly step: 'login' | 'token';
+  /** Which request: 'login', 'refresh' (refresh-token) or 'token' (dispatcher token). */
+  readonly step: AuthStep;
 
   constructor(
     code: SettradeErrorCode,
-    step: 'login' | 'token',
+    step: AuthStep,
     message: string,
     status?: number,
     options?: { cause?: unknown },

@@ -1,68 +1,27 @@
 /**
- * SettradeClient options: the interface, its defaults and their validation.
- * The reconnect defaults are the seed's (base 1 s, multiplier 2, 5 retries:
- * 1 s, 2 s, 4 s, 8 s, 16 s), plus a cap and jitter.
+ * SettradeClient options: one zod schema is the type, the defaults and the
+ * checks (see src/util/options-schema.ts). Unknown keys are rejected by name;
+ * every millisecond value fits a Node timer; errors are SettradeConfigError
+ * (code CONFIG_INVALID) naming the field and never echoing a string value.
+ *
+ * Reconnect defaults: base 1 s, multiplier 2, cap 30 s, jitter 0.2, and
+ * unlimited retries (the delay grows to the cap and stays there). The tuning
+ * guide's "5 retries" (1 + 2 + 4 + 8 + 16 s) is `maxRetries: 5`.
  */
 import { z } from 'zod';
 import type { Logger } from '../util/logger.js';
+import { loggerSchema, msSchema, parseOptions } from '../util/options-schema.js';
 import type { EndpointProvider } from './endpoint.js';
 import { SettradeConfigError } from './errors.js';
-
-/** Options of {@link SettradeClient}. Give either the four credentials or `endpoint`. */
-export interface SettradeClientOptions {
-  /** API key (app id) from the Settrade console. */
-  readonly appId?: string;
-  /** Base64 P-256 private scalar from the console (missing `=` padding is fine). Never logged. */
-  readonly appSecret?: string;
-  /** Application code, e.g. 'ALGO'. */
-  readonly appCode?: string;
-  /** Broker id; `SANDBOX` selects the UAT environment and broker `098`. */
-  readonly brokerId?: string;
-  /** REST base URL override (the simulator's `http://127.0.0.1:PORT`); plain http only on loopback. */
-  readonly baseUrl?: string;
-  /**
-   * Where to connect instead of the Settrade login flow: a provider called
-   * before every attempt, or a fixed URL (`mqtt://127.0.0.1:1883`; plain only on loopback).
-   */
-  readonly endpoint?: EndpointProvider | string;
-  /** First reconnect delay in ms. */
-  readonly baseDelayMs?: number;
-  /** Growth factor of the delay per failed attempt. */
-  readonly multiplier?: number;
-  /** Cap on a single delay in ms. */
-  readonly maxDelayMs?: number;
-  /**
-   * Retries after a failed attempt or a lost connection before giving up
-   * (then: `error` RETRIES_EXHAUSTED, state SHUTDOWN, `stats().failed`); the
-   * count resets on every successful CONNACK. `Infinity` never gives up.
-   */
-  readonly maxRetries?: number;
-  /** Jitter ratio in [0, 1]: each delay is scaled by a random factor in [1 - jitter, 1 + jitter]. */
-  readonly jitter?: number;
-  /** Refresh the token (controlled reconnect) this many seconds before it expires. */
-  readonly tokenRefreshBeforeExpSec?: number;
-  /** MQTT keepalive in seconds. */
-  readonly keepaliveSec?: number;
-  /** Time allowed for the transport to open and the CONNACK to arrive, in ms. */
-  readonly connectTimeoutMs?: number;
-  /** Timeout of each REST call (login, token) in ms. */
-  readonly httpTimeoutMs?: number;
-  /** Prefix of the random MQTT client id. */
-  readonly clientIdPrefix?: string;
-  /** pino-shaped logger; default: the library logger on stderr. */
-  readonly logger?: Logger;
-  /** Epoch of the first connection (integer >= 0, default 0); each reconnection adds 1. A restarted feed worker starts past the last epoch. */
-  readonly initialEpoch?: number;
-}
 
 /** Defaults of {@link SettradeClientOptions}. */
 export const SETTRADE_CLIENT_DEFAULTS = {
   baseDelayMs: 1000,
   multiplier: 2,
   maxDelayMs: 30_000,
-  maxRetries: 5,
+  maxRetries: Number.POSITIVE_INFINITY,
   jitter: 0.2,
-  tokenRefreshBeforeExpSec: 60,
+  tokenRefreshBeforeExpSec: 100,
   keepaliveSec: 30,
   connectTimeoutMs: 10_000,
   httpTimeoutMs: 10_000,
@@ -70,52 +29,88 @@ export const SETTRADE_CLIENT_DEFAULTS = {
   initialEpoch: 0,
 } as const;
 
-/** Options after defaults and validation. */
-export interface ResolvedClientOptions {
-  readonly baseDelayMs: number;
-  readonly multiplier: number;
-  readonly maxDelayMs: number;
-  readonly maxRetries: number;
-  readonly jitter: number;
-  readonly tokenRefreshBeforeExpSec: number;
-  readonly keepaliveSec: number;
-  readonly connectTimeoutMs: number;
-  readonly httpTimeoutMs: number;
-  readonly clientIdPrefix: string;
-  readonly initialEpoch: number;
-}
+const D = SETTRADE_CLIENT_DEFAULTS;
+const credential = z.string().trim().min(1, 'must be a non-empty string');
+const endpointProvider = z.custom<EndpointProvider>((v) => typeof v === 'function');
 
-const finiteNonNeg = z.number().finite().nonnegative();
-const Schema = z.object({
-  baseDelayMs: finiteNonNeg,
-  multiplier: z.number().finite().min(1),
-  maxDelayMs: finiteNonNeg,
-  maxRetries: z.union([z.number().int().nonnegative(), z.literal(Number.POSITIVE_INFINITY)]),
-  jitter: z.number().min(0).max(1),
-  tokenRefreshBeforeExpSec: finiteNonNeg,
-  keepaliveSec: z.number().int().min(0).max(65_535),
-  connectTimeoutMs: z.number().finite().positive(),
-  httpTimeoutMs: z.number().finite().positive(),
-  clientIdPrefix: z.string().max(64).regex(/^[\w.-]*$/, 'letters, digits, _ . - only'),
-  // The slot carries the epoch as a uint32.
-  initialEpoch: z.number().int().min(0).max(0xffff_ffff),
+/** The schema of {@link SettradeClientOptions}. */
+export const settradeClientOptionsSchema = z.object({
+  /** API key (app id) from the Settrade console. */
+  appId: credential.optional(),
+  /** Base64 P-256 private scalar from the console (missing `=` padding is fine). Never logged. */
+  appSecret: credential.optional(),
+  /** Application code, e.g. 'ALGO'. */
+  appCode: credential.optional(),
+  /** Broker id; `SANDBOX` selects the UAT environment and broker `098`. */
+  brokerId: credential.optional(),
+  /** REST base URL override (the simulator's `http://127.0.0.1:PORT`); plain http only on loopback. */
+  baseUrl: z.string().min(1, 'must be a non-empty URL').optional(),
+  /**
+   * Where to connect instead of the Settrade login flow: a provider called
+   * before every attempt, or a fixed URL (`mqtt://127.0.0.1:1883`; plain only on loopback).
+   */
+  endpoint: z.union([z.string().min(1), endpointProvider], { error: 'must be a non-empty URL string or a function' }).optional(),
+  /** First reconnect delay in ms. */
+  baseDelayMs: msSchema.default(D.baseDelayMs),
+  /** Growth factor of the delay per failed attempt (1 to 100). */
+  multiplier: z.number().min(1).max(100).default(D.multiplier),
+  /** Cap on a single delay in ms; the delay stays there once reached. */
+  maxDelayMs: msSchema.default(D.maxDelayMs),
+  /**
+   * Retries after a failed attempt or a lost connection before giving up
+   * (then: `error` RETRIES_EXHAUSTED, state SHUTDOWN, `stats().failed`); the
+   * count resets on every successful CONNACK. Default `Infinity`: never give
+   * up. The tuning guide's bounded policy is `5`.
+   */
+  maxRetries: z.union([z.number().int().nonnegative(), z.literal(Number.POSITIVE_INFINITY)]).default(D.maxRetries),
+  /** Jitter ratio in [0, 1]: each delay is scaled by a random factor in [1 - jitter, 1 + jitter]. */
+  jitter: z.number().min(0).max(1).default(D.jitter),
+  /**
+   * Renew the access token (refresh-token endpoint, else a signed login) and
+   * reconnect this many seconds before it expires (the official SDK: 100 s).
+   */
+  tokenRefreshBeforeExpSec: z.number().min(0).max(2_147_483).default(D.tokenRefreshBeforeExpSec),
+  /** MQTT keepalive in seconds (0 disables). */
+  keepaliveSec: z.number().int().min(0).max(65_535).default(D.keepaliveSec),
+  /** Time allowed for the transport to open and the CONNACK to arrive, in ms. */
+  connectTimeoutMs: msSchema.min(1).default(D.connectTimeoutMs),
+  /** Timeout of each REST call (login, refresh, token) in ms. */
+  httpTimeoutMs: msSchema.min(1).default(D.httpTimeoutMs),
+  /** Prefix of the random MQTT client id. */
+  clientIdPrefix: z.string().max(64).regex(/^[\w.-]*$/, 'letters, digits, _ . - only').default(D.clientIdPrefix),
+  /** `reconnectEpoch` of the first connection (each reconnection adds 1). */
+  initialEpoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(D.initialEpoch),
+  /** pino-shaped logger (debug, info, warn, error); default: the library logger on stderr. */
+  logger: loggerSchema.optional(),
 });
 
+/** Options of {@link SettradeClient}. Give either the four credentials or `endpoint`. */
+export type SettradeClientOptions = z.input<typeof settradeClientOptionsSchema>;
+
+/** Every key {@link SettradeClientOptions} accepts (createFeed tells client keys from unknown ones with it). */
+export const SETTRADE_CLIENT_OPTION_KEYS: readonly (keyof SettradeClientOptions)[] = Object.freeze(
+  Object.keys(settradeClientOptionsSchema.shape) as (keyof SettradeClientOptions)[],
+);
+
+/** Options after defaults and validation. */
+export type ResolvedClientOptions = z.output<typeof settradeClientOptionsSchema> & { readonly logger?: Logger };
+
+const CREDENTIALS = ['appId', 'appSecret', 'appCode', 'brokerId'] as const;
+
 /** Fills defaults and validates; a bad option throws {@link SettradeConfigError} naming it. */
-export function resolveClientOptions(opts: SettradeClientOptions): ResolvedClientOptions {
-  const merged: Record<string, unknown> = { ...SETTRADE_CLIENT_DEFAULTS };
-  for (const k of Object.keys(SETTRADE_CLIENT_DEFAULTS)) {
-    const v = (opts as Record<string, unknown>)[k];
-    if (v !== undefined) merged[k] = v;
+export function resolveClientOptions(opts: unknown): ResolvedClientOptions {
+  const o = parseOptions(settradeClientOptionsSchema, opts, (field, msg) => new SettradeConfigError(field, msg));
+  if (o.endpoint === undefined) {
+    const missing = CREDENTIALS.filter((k) => o[k] === undefined);
+    if (missing.length > 0) {
+      throw new SettradeConfigError(
+        missing[0]!,
+        `required (non-empty string); missing ${missing.join(', ')}: give appId, appSecret, appCode and brokerId, or endpoint`,
+      );
+    }
   }
-  const r = Schema.safeParse(merged);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const field = issue?.path.join('.') || 'options';
-    throw new SettradeConfigError(field, issue?.message ?? 'invalid');
+  if (o.maxDelayMs < o.baseDelayMs) {
+    throw new SettradeConfigError('maxDelayMs', `must be >= baseDelayMs (${o.baseDelayMs})`);
   }
-  if (r.data.maxDelayMs < r.data.baseDelayMs) {
-    throw new SettradeConfigError('maxDelayMs', `must be >= baseDelayMs (${r.data.baseDelayMs})`);
-  }
-  return r.data;
+  return o;
 }

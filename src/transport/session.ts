@@ -5,12 +5,24 @@
  * events into three callbacks and tags nothing: the caller binds the
  * generation in the closures it passes.
  */
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Endpoint } from './endpoint.js';
 import { SettradeConnectionError } from './errors.js';
 import { PublishFastPath } from './publish-fast-path.js';
+
+type MqttModule = typeof import('mqtt');
+let mqttModule: MqttModule | undefined;
+
+/**
+ * Loads MQTT.js (once). It is imported on the first connection attempt, not
+ * with the package: a process that consumes a worker feed never connects on
+ * its own thread and so never pays for it (about 17 MB of RSS).
+ */
+export async function loadMqtt(): Promise<void> {
+  mqttModule ??= await import('mqtt');
+}
 
 /** Callbacks of a session. `onFailed` and `onClosed` fire at most once, and never both. */
 export interface SessionHandlers {
@@ -53,15 +65,19 @@ function toConnectError(err: unknown): SettradeConnectionError {
  * chunk first; everything it does not take reaches MQTT.js's parser as before
  * (with the same backpressure). Error, close, write and end stay MQTT.js's.
  */
-function readThrough(client: MqttClient, fast: PublishFastPath): void {
+function readThrough(client: MqttClient, fast: PublishFastPath, onStreamError: (err: Error) => void, onData: () => void): void {
   // `streamBuilder` is private in MQTT.js's typings but is the documented
   // constructor argument; with manualConnect nothing has been built yet.
   const holder = client as unknown as { streamBuilder: (c: MqttClient) => Duplex };
   const build = holder.streamBuilder;
   holder.streamBuilder = (c) => {
     const stream = build(c);
+    // MQTT.js does not re-emit every transport error (a refused WebSocket
+    // upgrade, 'Unexpected server response: 401', only shows up here).
+    stream.on('error', onStreamError);
     stream.pipe = <T extends NodeJS.WritableStream>(dest: T): T => {
       stream.on('data', (chunk: Buffer | Uint8Array) => {
+        onData();
         const rest = fast.process(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if (rest !== null && !dest.write(rest)) {
           stream.pause();
@@ -79,6 +95,7 @@ export class MqttSession {
   readonly #client: MqttClient;
   readonly #fast: PublishFastPath;
   #phase: 'connecting' | 'open' | 'done' = 'connecting';
+  #receivedAt = 0;
 
   constructor(endpoint: Endpoint, params: SessionParams, handlers: SessionHandlers) {
     const opts: IClientOptions = {
@@ -93,12 +110,24 @@ export class MqttSession {
       // TLS stays verified: rejectUnauthorized is MQTT.js's/ws's default (true) and is never overridden.
       wsOptions: endpoint.wsHeaders ? { headers: { ...endpoint.wsHeaders } } : {},
     };
-    const client = connect(endpoint.url, { ...opts, manualConnect: true });
+    if (mqttModule === undefined) throw new Error('MqttSession: loadMqtt() must resolve first');
+    const client = mqttModule.connect(endpoint.url, { ...opts, manualConnect: true });
     this.#client = client;
     this.#fast = new PublishFastPath((topic, payload) => {
       if (this.#phase === 'open') handlers.onMessage(topic, payload);
     });
-    readThrough(client, this.#fast);
+    let lastError: unknown;
+    readThrough(
+      client,
+      this.#fast,
+      (err) => {
+        lastError ??= err;
+      },
+      // One clock read per chunk read, not per message (Date.now() costs ~100 ns here).
+      () => {
+        this.#receivedAt = Date.now();
+      },
+    );
     client.on('connect', () => {
       if (this.#phase !== 'connecting') return;
       this.#phase = 'open';
@@ -108,7 +137,6 @@ export class MqttSession {
     client.on('message', (topic: string, payload: Buffer) => {
       if (this.#phase === 'open') handlers.onMessage(topic, payload);
     });
-    let lastError: unknown;
     client.on('error', (err: unknown) => {
       lastError = err;
       if (this.#phase === 'connecting') {
@@ -132,6 +160,11 @@ export class MqttSession {
       }
     });
     client.connect();
+  }
+
+  /** Wall clock (ms) when the last chunk of bytes arrived: the arrival time of the message being delivered. */
+  get receivedAt(): number {
+    return this.#receivedAt;
   }
 
   /** SUBSCRIBE (QoS 0) to every topic in one packet. */

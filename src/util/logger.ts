@@ -4,7 +4,13 @@
  * as is. The default is a pino logger on stderr (stdout stays free for the
  * user's own output), level from SETTRADE_FEED_LOG_LEVEL (default 'info').
  */
-import { pino } from 'pino';
+import { createRequire } from 'node:module';
+import type * as PinoModule from 'pino';
+
+// pino is loaded when the default logger first logs, not at import: a
+// process that passes its own logger (or never logs) does not pay for it
+// (about 7 MB of RSS).
+const requirePino = (): typeof PinoModule => createRequire(import.meta.url)('pino') as typeof PinoModule;
 
 export interface Logger {
   debug(obj: object, msg?: string): void;
@@ -13,15 +19,27 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-let shared: Logger | undefined;
+let pinoLogger: Logger | undefined;
 
-/** The library's default logger (created on first use, shared). */
+function pinoInstance(): Logger {
+  if (pinoLogger === undefined) {
+    const { pino } = requirePino();
+    pinoLogger = pino({ name: 'settrade-feed', level: process.env.SETTRADE_FEED_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  }
+  return pinoLogger;
+}
+
+// Forwards to pino, created by the first record actually logged.
+const lazyDefault: Logger = {
+  debug: (obj, msg) => pinoInstance().debug(obj, msg),
+  info: (obj, msg) => pinoInstance().info(obj, msg),
+  warn: (obj, msg) => pinoInstance().warn(obj, msg),
+  error: (obj, msg) => pinoInstance().error(obj, msg),
+};
+
+/** The library's default logger (shared; pino is loaded when it first logs). */
 export function defaultLogger(): Logger {
-  shared ??= pino(
-    { name: 'settrade-feed', level: process.env.SETTRADE_FEED_LOG_LEVEL ?? 'info' },
-    pino.destination(2),
-  );
-  return shared;
+  return lazyDefault;
 }
 
 /** A logger that drops everything (tests, benchmarks). */

@@ -56,14 +56,10 @@ export interface FeedStats extends ProducerStats {
   readonly workerRestarts: number;
 }
 
-/**
- * Test-only hooks (not part of the public API): make the worker die the way
- * a bug would, or make its client report a rejected subscription.
- */
+/** Test-only hook (not part of the public API): make the worker die the way a bug would. */
 export type WorkerTestHook =
   | { readonly action: 'crash'; readonly how: 'throw' }
-  | { readonly action: 'crash'; readonly how: 'exit'; readonly exitCode: number }
-  | { readonly action: 'subscribeError'; readonly event: SubscribeErrorEvent };
+  | { readonly action: 'crash'; readonly how: 'exit'; readonly exitCode: number };
 
 export type ToWorker =
   | { readonly type: 'subscribe'; readonly symbol: string }

@@ -118,8 +118,6 @@ export interface FeedInternals {
   worker(): Worker | undefined;
   /** Makes the worker die (worker mode only). */
   crash(how: 'throw' | { exitCode: number }): void;
-  /** Makes the client emit `subscribeError` as if the service had rejected a subscription. */
-  injectSubscribeError(event: SubscribeErrorEvent): void;
 }
 
 const internalsOf = new WeakMap<object, FeedInternals>();
@@ -203,7 +201,6 @@ export class WorkerFeedEngine implements FeedEngine {
     this.internals = {
       worker: () => this.#worker,
       crash: (how) => this.#testHook(how === 'throw' ? { action: 'crash', how } : { action: 'crash', how: 'exit', exitCode: how.exitCode }),
-      injectSubscribeError: (event) => this.#testHook({ action: 'subscribeError', event }),
     };
     this.#spawn();
   }

@@ -54,21 +54,13 @@ async function shutdown(): Promise<void> {
   port?.close();
 }
 
-// Test-only (ToWorker 'testHook', see feed-protocol.ts): die as a bug would, or report a rejected subscription.
+// Test-only (ToWorker 'testHook', see feed-protocol.ts): die as a bug would.
 function runTestHook(hook: WorkerTestHook): void {
-  switch (hook.action) {
-    case 'crash':
-      if (hook.how === 'exit') process.exit(hook.exitCode);
-      // Outside the message handler, as an uncaught exception from a callback would be.
-      setImmediate(() => {
-        throw new Error('feed worker test hook: crash');
-      });
-      break;
-    case 'subscribeError':
-      // Through the client's own event, as its subscribe-error handling emits it.
-      client['emit']('subscribeError', hook.event);
-      break;
-  }
+  if (hook.how === 'exit') process.exit(hook.exitCode);
+  // Outside the message handler, as an uncaught exception from a callback would be.
+  setImmediate(() => {
+    throw new Error('feed worker test hook: crash');
+  });
 }
 
 port.on('message', (m: ToWorker) => {

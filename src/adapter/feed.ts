@@ -242,8 +242,6 @@ function startLocalFeed(opts: ResolvedFeedOptions, clientOptions: SettradeClient
         crash: () => {
           throw new Error('no worker in-thread');
         },
-        // Through the client's own event, as its subscribe-error handling emits it.
-        injectSubscribeError: (event) => void client['emit']('subscribeError', event),
       },
     };
   });

@@ -311,7 +311,9 @@ export class Dispatcher {
 
   /**
    * Resolves true as soon as an event is available, false after `timeoutMs`,
-   * on abort, or once the ring is closed (`close()`) and empty. Sleeps in Atomics.waitAsync; the producer notifies only
+   * on abort, or once the ring is closed (`close()`) and empty (then on the
+   * next turn of the event loop, so a loop that ignores the result still
+   * lets timers and messages run; check `closed` to stop it). Sleeps in Atomics.waitAsync; the producer notifies only
    * while this side sleeps. Before sleeping it checks the ring for up to
    * `spinBeforeSleepUs`, but only while that pays (AdaptiveSpin: an empty
    * spin window skips the spin for the next 1, 2, 4 ... 64 waits), so
@@ -342,7 +344,11 @@ export class Dispatcher {
       for (;;) {
         if (this.pendingPos < this.pendingLen) return true;
         if (Atomics.load(i32, W.writeIndex) !== Atomics.load(i32, W.readIndex)) return true;
-        if (Atomics.load(i32, W.closed) !== 0) return false;
+        if (Atomics.load(i32, W.closed) !== 0) {
+          // Through a macrotask: a loop that ignores the result must not starve its event loop.
+          await new Promise((resolve) => setImmediate(resolve));
+          return false;
+        }
         if (signal?.aborted) return false;
         const remaining = deadline - performance.now();
         if (remaining <= 0) return false;

@@ -77,7 +77,7 @@ export interface Feed {
 }
 
 /** The {@link Feed} both modes hand out: rings, events, state, and an engine that does the work. */
-class RunningFeed extends TypedEmitter<FeedEvents> implements Feed, FeedHost {
+class RunningFeed extends TypedEmitter<FeedEvents> implements Feed {
   readonly shards: readonly Dispatcher[];
   readonly #rings: ShardedDispatcher;
   readonly #engine: FeedEngine;
@@ -91,7 +91,18 @@ class RunningFeed extends TypedEmitter<FeedEvents> implements Feed, FeedHost {
     super();
     this.#rings = rings;
     this.shards = rings.shards;
-    this.#engine = engine(this);
+    // The engine reports through this object, not through methods of the feed its users hold.
+    const host: FeedHost = {
+      reportState: (next) => this.#reportState(next),
+      reportError: (err) => this.emit('error', err),
+      reportReconnect: (info) => this.emit('reconnect', info),
+      reportSubscribeError: (event) => {
+        this.#subscribeErrors++;
+        this.emit('subscribeError', event);
+      },
+      fail: (err) => this.#fail(err),
+    };
+    this.#engine = engine(host);
     registerFeedInternals(this, this.#engine.internals);
   }
 
@@ -139,13 +150,11 @@ class RunningFeed extends TypedEmitter<FeedEvents> implements Feed, FeedHost {
       await this.#engine.close();
     } finally {
       this.#rings.close();
-      this.reportState('SHUTDOWN');
+      this.#reportState('SHUTDOWN');
     }
   }
 
-  // ---- FeedHost: what the engine reports ----
-
-  reportState(next: ClientState): void {
+  #reportState(next: ClientState): void {
     const previous = this.#state;
     if (next === previous) return;
     this.#state = next;
@@ -154,26 +163,14 @@ class RunningFeed extends TypedEmitter<FeedEvents> implements Feed, FeedHost {
     if (next === 'SHUTDOWN') void this.shutdown();
   }
 
-  reportError(err: SettradeError): void {
-    this.emit('error', err);
-  }
-
-  reportReconnect(info: FeedReconnectInfo): void {
-    this.emit('reconnect', info);
-  }
-
-  reportSubscribeError(event: SubscribeErrorEvent): void {
-    this.#subscribeErrors++;
-    this.emit('subscribeError', event);
-  }
-
-  fail(err: SettradeError): void {
+  /** The producer side is gone for good (the worker kept dying): end loudly. */
+  #fail(err: SettradeError): void {
     if (this.#closing) return;
     this.#ended = err;
     this.#closing = Promise.resolve();
     this.#rings.close();
     this.emit('error', err);
-    this.reportState('SHUTDOWN');
+    this.#reportState('SHUTDOWN');
   }
 
   /** Shuts down and rethrows when the first connection fails, else returns the feed. */

@@ -5,6 +5,7 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/codec_binding.cc",
+        "native/src/contract_binding.cc",
         "native/src/ring_binding.cc"
       ],
       "include_dirs": [

@@ -1,5 +1,8 @@
 /**
- * Dispatcher benchmark: `npx tsx bench/dispatcher.ts [--quick] [--backend native|js] [--out file.json]`.
+ * Dispatcher benchmark: `npx tsx bench/dispatcher.ts [--quick] [--backend native|js] [--out file.json]
+ * [--only throughput,same,latency,idle] [--kind bestBidAsk|fullBidOffer] [--variants poll,pollBook,drain,lossless,payload,slot]
+ * [--repeats n]`. E.g. FullBidOffer push(event) + poll() against postMessage only:
+ * `--only throughput --kind fullBidOffer --variants poll`.
  *
  * 1. worker -> main events/s through the ring (consumer: poll() objects and drain() views)
  *    vs the same events sent with postMessage, both kinds: lossless (reject-newest, the
@@ -36,7 +39,7 @@ import { Dispatcher, type DispatcherHandle } from '../src/dispatcher/index.js';
 import type { EventKind, SlotMemory } from '../src/events/slot-layout.js';
 import { SlotLayout as L, slotMemory, slotSize } from '../src/events/slot-layout.js';
 import { writeEvent } from '../src/events/slot-writer.js';
-import type { BestBidAsk, BidOfferEvent, FullBidOffer } from '../src/events/types.js';
+import type { BidOfferEvent } from '../src/events/types.js';
 import { backend as loadedBackend } from '../src/native.js';
 import { monoNsNumber } from '../src/codec/clock.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -73,11 +76,18 @@ interface WorkerJob {
   readonly lossless?: boolean;
 }
 
-function sampleEvent(kind: EventKind): BestBidAsk | FullBidOffer {
+// The event the producer sends over and over, and how it changes it each time
+// (bid volume 1 carries the sequence number: one level of one side changes).
+function sampleEvent(kind: EventKind): { readonly event: BidOfferEvent; setSeq(seq: number): void } {
   const base = { symbol: 'PTT', bidFlag: 1, askFlag: 1, recvTs: 1_700_000_000_000_000_000n, recvMonoNs: 1n, connectionEpoch: 0 };
-  if (kind === 'bestBidAsk') return { ...base, bid: 33.25, ask: 33.5, bidVol: 0, askVol: 120_000 };
+  if (kind === 'bestBidAsk') {
+    const event = { ...base, bid: 33.25, ask: 33.5, bidVol: 0, askVol: 120_000 };
+    return { event, setSeq: (seq) => void (event.bidVol = seq) };
+  }
   const lv = (f: (k: number) => number): number[] => Array.from({ length: 10 }, (_, k) => f(k));
-  return { ...base, bidPrices: lv((k) => 33.25 - k / 4), askPrices: lv((k) => 33.5 + k / 4), bidVolumes: lv((k) => k), askVolumes: lv((k) => 1000 * k) };
+  const bidVolumes = lv((k) => k);
+  const event = { ...base, bidPrices: lv((k) => 33.25 - k / 4), askPrices: lv((k) => 33.5 + k / 4), bidVolumes, askVolumes: lv((k) => 1000 * k) };
+  return { event, setSeq: (seq) => void (bidVolumes[0] = seq) };
 }
 
 // Encoded BidOfferV3 books as the feed receives them: one level of one side
@@ -101,11 +111,7 @@ function samplePayloads(): Uint8Array[] {
 
 // ---------------- worker side ----------------
 function runWorker(job: WorkerJob): void {
-  const ev = sampleEvent(job.kind) as { bidVol?: number; bidVolumes?: number[] };
-  const setSeq = (i: number): void => {
-    if (job.kind === 'bestBidAsk') ev.bidVol = i;
-    else ev.bidVolumes![0] = i;
-  };
+  const { event: ev, setSeq } = sampleEvent(job.kind);
   if (job.mode === 'post') {
     for (let i = 0; i < job.count; i++) {
       setSeq(i);
@@ -124,7 +130,7 @@ function runWorker(job: WorkerJob): void {
   } else if (job.mode === 'ring' && job.producer === 'slot') {
     // The pipeline's shape: the event is already a slot (pushPayload decodes straight into one).
     const template = slotMemory(new ArrayBuffer(slotSize(job.kind)));
-    writeEvent(job.kind, ev as BidOfferEvent, template, 0);
+    writeEvent(job.kind, ev, template, 0);
     let seq = 0;
     const volIndex = (job.kind === 'bestBidAsk' ? L.bbaBidVolOffset : L.fboBidVolumesOffset) >> 2;
     const fill = (mem: SlotMemory): void => {
@@ -135,14 +141,14 @@ function runWorker(job: WorkerJob): void {
   } else if (job.mode === 'ring' && job.lossless) {
     for (let i = 0; i < job.count; i++) {
       setSeq(i);
-      while (!d.tryPush(ev as BidOfferEvent)) {
+      while (!d.tryPush(ev)) {
         /* full: the consumer is behind; retry (backpressure instead of loss) */
       }
     }
   } else if (job.mode === 'ring') {
     for (let i = 0; i < job.count; i++) {
       setSeq(i);
-      d.push(ev as BidOfferEvent);
+      d.push(ev);
     }
   } else {
     // Paced at `rate`/s; the push stamps recvMonoNs (hrtime, same clock in every thread).
@@ -179,11 +185,19 @@ const quick = args.includes('--quick');
 const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : undefined;
 const ringBackend: 'native' | 'js' = backendArg === 'js' || backendArg === 'native' ? backendArg : loadedBackend;
 const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
-const REPEATS = quick ? 2 : 3;
+const REPEATS = args.includes('--repeats') ? Number(args[args.indexOf('--repeats') + 1]) : quick ? 2 : 3;
 const WARMUP_SECONDS = 0.25;
 // --only throughput,same,latency,idle (default: all)
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
 const want = (part: string): boolean => only === undefined || only.has(part);
+// Throughput part only: --kind bestBidAsk|fullBidOffer (default both), and
+// --variants poll,pollBook,drain,lossless,payload,slot (default all but pollBook:
+// poll() with the consumer reading every level array; postMessage always runs,
+// each round back to back with the ring variants, for the per-round ratios).
+const kindArg = args.includes('--kind') ? args[args.indexOf('--kind') + 1] : undefined;
+const kinds = (['bestBidAsk', 'fullBidOffer'] as const).filter((k) => kindArg === undefined || k === kindArg);
+const variantSet = args.includes('--variants') ? new Set(args[args.indexOf('--variants') + 1]!.split(',')) : undefined;
+const variant = (v: string): boolean => (variantSet === undefined ? v !== 'pollBook' : variantSet.has(v));
 
 function spawn(job: WorkerJob): { exited: Promise<void> } & ReturnType<typeof startWorker> {
   const w = startWorker(new URL(import.meta.url), { workerData: job });
@@ -197,7 +211,7 @@ function spawn(job: WorkerJob): { exited: Promise<void> } & ReturnType<typeof st
 async function ringThroughput(
   kind: EventKind,
   count: number,
-  consumer: 'poll' | 'drain',
+  consumer: 'poll' | 'pollBook' | 'drain',
   producer: 'event' | 'slot' | 'payload' = 'event',
   lossless = false,
 ): Promise<{ eps: number; dropped: number }> {
@@ -223,7 +237,12 @@ async function ringThroughput(
   for (;;) {
     let n: number;
     if (consumer === 'drain') n = d.drain(onView, 4096);
-    else {
+    else if (consumer === 'pollBook') {
+      // A consumer that reads the whole book (FullBidOffer) or every field (BestBidAsk).
+      const batch = d.poll(1024);
+      n = batch.length;
+      for (let k = 0; k < n; k++) sink += bookSum(batch[k]!);
+    } else {
       const batch = d.poll(1024);
       n = batch.length;
       for (let k = 0; k < n; k++) sink += (batch[k] as { symbol: string }).symbol.length;
@@ -244,6 +263,14 @@ async function ringThroughput(
   if (lossless && received !== count) throw new Error(`lossless run delivered ${received} of ${count}`);
   // reject-newest counts each refused attempt as a drop; lossless runs retried every one.
   return { eps: received / secs, dropped: lossless ? 0 : d.stats().totalDropped };
+}
+
+// Touches every number of an event (a consumer that reads the book).
+function bookSum(e: BidOfferEvent): number {
+  if (!('bidPrices' in e)) return e.bid + e.ask + e.bidVol + e.askVol;
+  let s = 0;
+  for (let i = 0; i < 10; i++) s += e.bidPrices[i]! + e.askPrices[i]! + e.bidVolumes[i]! + e.askVolumes[i]!;
+  return s;
 }
 
 async function postThroughput(kind: EventKind, count: number): Promise<number> {
@@ -323,7 +350,7 @@ async function latency(
 
 function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): Record<string, number> {
   const d = new Dispatcher({ kind, maxSize: 4096, backend, logger: silentLogger, pollBatchSize: 256 });
-  const ev = sampleEvent(kind);
+  const { event: ev, setSeq } = sampleEvent(kind);
   let sink = 0;
   const onView = (v: { bidVol: number }): void => {
     sink += v.bidVol;
@@ -334,25 +361,40 @@ function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): 
   const fill = (mem: SlotMemory): void => {
     mem.u8.set(template.u8, 0);
   };
+  // CPU time of this thread's process as well as wall time: on a shared,
+  // oversubscribed machine the wall clock also counts the time the vCPU ran
+  // something else; CPU time (ns/event) compares builds far more steadily.
+  let cpuNs = 0;
   const run = (drain: boolean, slot = false): number => {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < events; i += 256) {
       if (slot) for (let k = 0; k < 256; k++) d.pushSlot(fill);
-      else for (let k = 0; k < 256; k++) d.push(ev);
+      else {
+        // One level changes from one event to the next, as in the worker -> main runs.
+        for (let k = 0; k < 256; k++) {
+          setSeq(i + k);
+          d.push(ev);
+        }
+      }
       if (drain) d.drain(onView, 256);
       else sink += d.poll(256).length;
     }
+    const c = process.cpuUsage(c0);
+    cpuNs = ((c.user + c.system) * 1000) / events;
     return Number(process.hrtime.bigint() - t0) / events;
   };
   run(false);
   run(true); // warm-up
   const pushPollNs = run(false);
+  const pushPollCpuNs = cpuNs;
   const pushDrainNs = run(true);
   run(true, true);
   const slotDrainNs = run(true, true);
   if (sink < 0) console.log(sink);
   return {
     pushPollNs: Number(pushPollNs.toFixed(1)),
+    pushPollCpuNs: Number(pushPollCpuNs.toFixed(1)),
     pushDrainNs: Number(pushDrainNs.toFixed(1)),
     slotPushDrainNs: Number(slotDrainNs.toFixed(1)),
   };
@@ -415,11 +457,12 @@ async function idleCpu(seconds: number): Promise<{ cpuMsPerSec: number }> {
 async function main(): Promise<void> {
   const result: Record<string, unknown> = { bench: 'dispatcher', backend: ringBackend, node: process.version, quick, date: new Date().toISOString() };
   const throughput: Record<string, unknown> = {};
-  for (const kind of want('throughput') ? (['bestBidAsk', 'fullBidOffer'] as const) : []) {
+  for (const kind of want('throughput') ? kinds : []) {
     const ringN = quick ? 500_000 : kind === 'bestBidAsk' ? 2_000_000 : 1_000_000;
     const postN = quick ? 50_000 : 200_000;
     const poll: number[] = [];
     const drain: number[] = [];
+    const pollBook: number[] = [];
     const post: number[] = [];
     const slot: number[] = [];
     let dropped = 0;
@@ -428,17 +471,30 @@ async function main(): Promise<void> {
     const payloadPoll: number[] = [];
     const payloadDrain: number[] = [];
     for (let r = 0; r < REPEATS; r++) {
-      const a = await ringThroughput(kind, ringN, 'poll');
-      const b = await ringThroughput(kind, ringN, 'drain');
-      poll.push(a.eps);
-      drain.push(b.eps);
-      losslessPoll.push((await ringThroughput(kind, ringN, 'poll', 'event', true)).eps);
-      losslessDrain.push((await ringThroughput(kind, ringN, 'drain', 'event', true)).eps);
-      payloadPoll.push((await ringThroughput(kind, ringN, 'poll', 'payload', true)).eps);
-      payloadDrain.push((await ringThroughput(kind, ringN, 'drain', 'payload', true)).eps);
-      const c = await ringThroughput(kind, ringN, 'drain', 'slot');
-      slot.push(c.eps);
-      dropped += a.dropped + b.dropped + c.dropped;
+      if (variant('poll')) {
+        const a = await ringThroughput(kind, ringN, 'poll');
+        poll.push(a.eps);
+        dropped += a.dropped;
+      }
+      if (variant('pollBook')) pollBook.push((await ringThroughput(kind, ringN, 'pollBook')).eps);
+      if (variant('drain')) {
+        const b = await ringThroughput(kind, ringN, 'drain');
+        drain.push(b.eps);
+        dropped += b.dropped;
+      }
+      if (variant('lossless')) {
+        losslessPoll.push((await ringThroughput(kind, ringN, 'poll', 'event', true)).eps);
+        losslessDrain.push((await ringThroughput(kind, ringN, 'drain', 'event', true)).eps);
+      }
+      if (variant('payload')) {
+        payloadPoll.push((await ringThroughput(kind, ringN, 'poll', 'payload', true)).eps);
+        payloadDrain.push((await ringThroughput(kind, ringN, 'drain', 'payload', true)).eps);
+      }
+      if (variant('slot')) {
+        const c = await ringThroughput(kind, ringN, 'drain', 'slot');
+        slot.push(c.eps);
+        dropped += c.dropped;
+      }
       post.push(await postThroughput(kind, postN));
     }
     // Each round ran the ring variants and postMessage back to back: the median
@@ -458,7 +514,7 @@ async function main(): Promise<void> {
     const ld = summarize(losslessDrain);
     const pp = summarize(payloadPoll);
     const pd = summarize(payloadDrain);
-    throughput[kind] = {
+    const entries = Object.entries({
       payloadPollEventsPerSec: pp,
       payloadDrainEventsPerSec: pd,
       speedupPayloadPollVsPostMessage: perRoundRatio(payloadPoll),
@@ -475,7 +531,11 @@ async function main(): Promise<void> {
       speedupDrainVsPostMessage: perRoundRatio(drain),
       ringSlotProducerDrainEventsPerSec: sl,
       speedupSlotDrainVsPostMessage: perRoundRatio(slot),
-    };
+      ringPollBookEventsPerSec: summarize(pollBook),
+      speedupPollBookVsPostMessage: perRoundRatio(pollBook),
+    });
+    // Variants left out (--variants) have no runs: not reported.
+    throughput[kind] = Object.fromEntries(entries.filter(([, v]) => typeof v === 'number' ? !Number.isNaN(v) : v.runs.length > 0));
     console.error(`throughput ${kind}:`, JSON.stringify(throughput[kind]));
   }
   result.workerToMain = throughput;

@@ -8,7 +8,7 @@
  * Against the real API, drop the simulator and pass your own credentials:
  *   createFeed({ appId, appSecret, appCode, brokerId, symbols, fullDepth: false })
  */
-import { backend, createFeed, isAuction, type BestBidAsk } from '../src/index.js'; // 'settrade-feed'
+import { backend, createFeed, isAuction } from '../src/index.js'; // 'settrade-feed'
 import { Simulator } from '../src/sim/index.js'; // 'settrade-feed/sim'
 
 const seconds = Number(process.argv[2] ?? 3);
@@ -22,8 +22,8 @@ console.log(`connected to ${baseUrl} (backend ${backend}); streaming ${symbols.j
 const stop = AbortSignal.timeout(seconds * 1000);
 const counts = new Map<string, number>();
 let printed = 0;
-for await (const event of feed.dispatcher.events({ signal: stop })) {
-  const e = event as BestBidAsk; // fullDepth: false, so every event is a BestBidAsk
+// fullDepth: false makes feed.dispatcher a Dispatcher<'bestBidAsk'>: every event is typed BestBidAsk.
+for await (const e of feed.dispatcher.events({ signal: stop })) {
   counts.set(e.symbol, (counts.get(e.symbol) ?? 0) + 1);
   // Print the first few and then one in fifty, so the terminal stays readable.
   if (printed < 10 || counts.get(e.symbol)! % 50 === 0) {

@@ -17,8 +17,25 @@ import { fileURLToPath } from 'node:url';
 import type { CodecBinding } from './codec/native-binding.js';
 import type { RingBinding } from './dispatcher/native-binding.js';
 
+/**
+ * Every constant the addon shares with the TypeScript side, read from the C++
+ * headers (native/src/contract_binding.cc); test/contract.test.ts compares it
+ * with the TS mirrors.
+ */
+export interface NativeContract {
+  /** slot_layout.h: offsets and sizes of both slot kinds. */
+  readonly slot: Readonly<Record<string, number>>;
+  /** spsc_ring.h: header offsets, magic, version, limits, overflow codes. */
+  readonly ring: Readonly<Record<string, number>>;
+  /** spsc_ring.h: push result bits. */
+  readonly push: Readonly<Record<string, number>>;
+  /** bidoffer_decoder.h: DecodeStatus name -> value. */
+  readonly decodeStatus: Readonly<Record<string, number>>;
+}
+
 export interface LayoutBinding {
   readonly layout: Readonly<Record<string, number>>;
+  readonly contract: NativeContract;
 }
 
 /** Everything the addon exports. */

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BidOfferAdapter } from '../src/adapter/adapter.js';
 import { Dispatcher } from '../src/dispatcher/index.js';
-import type { BestBidAsk, FullBidOffer } from '../src/events/types.js';
+import { isBestBidAsk, isFullBidOffer, type BestBidAsk, type FullBidOffer } from '../src/events/types.js';
 import { Simulator, type PublishedMessage } from '../src/sim/index.js';
 import { SettradeClient } from '../src/transport/index.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -88,13 +88,14 @@ describe('BidOfferAdapter with the simulator', () => {
       await until(() => events.filter((e) => e.symbol === 'PTT').length >= 60 && events.filter((e) => e.symbol === 'AOT').length >= 60, 'events');
       for (const sym of ['AOT', 'PTT']) {
         const mine = events.filter((e) => e.symbol === sym);
-        if (fullDepth) expectMatchesPublished(mine as FullBidOffer[], published.get(sym) ?? [], asFull, (m) => m.book);
-        else expectMatchesPublished(mine as BestBidAsk[], published.get(sym) ?? [], asBest, bestOf);
+        expect(mine.every(fullDepth ? isFullBidOffer : isBestBidAsk)).toBe(true);
+        if (fullDepth) expectMatchesPublished(mine.filter(isFullBidOffer), published.get(sym) ?? [], asFull, (m) => m.book);
+        else expectMatchesPublished(mine.filter(isBestBidAsk), published.get(sym) ?? [], asBest, bestOf);
       }
       // Auction events (zero prices, ATO flags) and normal ones both came through.
       expect(events.some((e) => e.bidFlag === 2)).toBe(true);
       expect(events.some((e) => e.bidFlag === 1)).toBe(true);
-      const e = events[events.length - 1] as BestBidAsk;
+      const e = events[events.length - 1]!;
       expect(Object.isFrozen(e)).toBe(true);
       expect(e.connectionEpoch).toBe(0);
       expect(typeof e.recvTs).toBe('bigint');
@@ -113,11 +114,12 @@ describe('BidOfferAdapter with the simulator', () => {
       await client.connect();
       const events: (BestBidAsk | FullBidOffer)[] = [];
       await until(() => {
-        events.push(...(d.poll(1000) as (BestBidAsk | FullBidOffer)[]));
+        events.push(...d.poll(1000));
         return events.length >= 80;
       }, 'events through the ring');
-      if (fullDepth) expectMatchesPublished(events as FullBidOffer[], published.get('KBANK') ?? [], asFull, (m) => m.book);
-      else expectMatchesPublished(events as BestBidAsk[], published.get('KBANK') ?? [], asBest, bestOf);
+      expect(events.every(fullDepth ? isFullBidOffer : isBestBidAsk)).toBe(true);
+      if (fullDepth) expectMatchesPublished(events.filter(isFullBidOffer), published.get('KBANK') ?? [], asFull, (m) => m.book);
+      else expectMatchesPublished(events.filter(isBestBidAsk), published.get('KBANK') ?? [], asBest, bestOf);
       expect(events.every((e) => e.symbol === 'KBANK' && e.connectionEpoch === 0 && e.recvTs > 0n && e.recvMonoNs > 0n)).toBe(true);
       expect(adapter.stats().messagesParsed).toBe(d.stats().totalPushed);
     });
@@ -207,7 +209,7 @@ describe('BidOfferAdapter with the simulator', () => {
     adapter.subscribe('PTT');
     await client.connect();
     const events: BestBidAsk[] = [];
-    const collect = () => events.push(...(d.poll(1000) as BestBidAsk[]));
+    const collect = () => events.push(...d.poll(1000));
     await until(() => (collect(), events.length > 20), 'epoch 0 events');
     sim.faults.dropConnections();
     await until(() => (collect(), events.filter((e) => e.connectionEpoch === 1).length > 40), 'epoch 1 events');

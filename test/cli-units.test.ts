@@ -1,10 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliUsageError, numberFlag, parseCommandArgs, symbolList } from '../src/cli/args.js';
 import { CREDENTIAL_VARIABLES, loadEnvCredentials, MissingCredentialsError } from '../src/cli/env-credentials.js';
 import { LatencyWindow } from '../src/cli/latency.js';
+import { envWithoutCredentials, runCli } from './helpers/cli.js';
 
 describe('args', () => {
   const options = { rate: { type: 'string' }, json: { type: 'boolean' }, worker: { type: 'boolean', default: true } } as const;
@@ -45,6 +47,74 @@ describe('args', () => {
     expect(() => symbolList('symbols', 'A/B')).toThrow("--symbols: 'A/B' is not a valid symbol");
     expect(() => symbolList('symbols', 'A#')).toThrow(CliUsageError);
     expect(() => symbolList('symbols', ' , ')).toThrow('--symbols needs at least one symbol');
+  });
+
+  it.each<[string, string | string[], string]>([
+    ['topic separator', 'AOT,A/B', "--symbols: 'A/B' is not a valid symbol"],
+    ['single-level wildcard', 'A+B', "'A+B' is not a valid symbol (invalid symbol \"A+B\": contains MQTT topic character '+')"],
+    ['multi-level wildcard', 'PTT,#', "'#' is not a valid symbol"],
+    ['control character', 'A\u0000B', "'A\u0000B' is not a valid symbol"],
+    ['33 bytes', 'X'.repeat(33), `'${'X'.repeat(33)}' is not a valid symbol (invalid symbol "${'X'.repeat(33)}": longer than 32 bytes)`],
+    ['45 UTF-8 bytes', 'ทดสอบทดสอบทดสอบ', "'ทดสอบทดสอบทดสอบ' is not a valid symbol"],
+    ['lower case, named as typed', 'aot,a/b', "'a/b' is not a valid symbol"],
+    ['only separators', ', ,', '--symbols needs at least one symbol'],
+    ['empty', '', '--symbols needs at least one symbol'],
+  ])('symbol list: %s is a usage error naming it', (_what, raw, message) => {
+    let err: unknown;
+    try {
+      symbolList('symbols', raw);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CliUsageError);
+    expect((err as CliUsageError).exitCode).toBe(2);
+    expect((err as Error).message).toContain(message);
+  });
+
+  it('names positionals by the command, not a flag', () => {
+    expect(() => symbolList('symbols', ['AOT', 'A+B'], 'watch')).toThrow("watch: 'A+B' is not a valid symbol");
+    expect(() => symbolList('symbols', [''], 'watch')).toThrow('watch needs at least one symbol');
+    expect(symbolList('symbols', ['aot', 'Ptt'], 'watch')).toEqual(['AOT', 'PTT']);
+  });
+});
+
+describe('the CLI refuses invalid symbols with exit 2 before connecting', () => {
+  // A TCP server standing in for the Settrade API: it must see no connection.
+  let server: Server;
+  let connections = 0;
+  let baseUrl = '';
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const credentials = (): NodeJS.ProcessEnv => ({
+    ...envWithoutCredentials(),
+    SETTRADE_APP_ID: 'id',
+    SETTRADE_APP_SECRET: 'c2VjcmV0LXZhbHVlLXRoYXQtbXVzdC1ub3QtbGVhaw',
+    SETTRADE_APP_CODE: 'ALGO',
+    SETTRADE_BROKER_ID: 'SANDBOX',
+    SETTRADE_BASE_URL: baseUrl,
+  });
+
+  it.each<[string[], string]>([
+    [['demo', '--symbols', 'A/B'], "settrade-feed: --symbols: 'A/B' is not a valid symbol"],
+    [['demo', '--symbols', `AOT,${'X'.repeat(33)}`], `--symbols: '${'X'.repeat(33)}' is not a valid symbol`],
+    [['demo', '--symbols', ''], '--symbols needs at least one symbol'],
+    [['watch', 'AOT', 'A+B'], "settrade-feed: watch: 'A+B' is not a valid symbol"],
+    [['watch', ''], 'watch needs at least one symbol'],
+  ])('%j exits 2 naming the symbol', async (argv, message) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'stf-sym-'));
+    const r = await runCli(argv, { cwd, env: credentials() });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+    expect(connections).toBe(0);
   });
 });
 

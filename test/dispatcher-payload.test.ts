@@ -33,7 +33,7 @@ describe.each(backends)('pushPayload, %s ring backend', (backend) => {
     const wall0 = BigInt(Date.now()) * 1_000_000n;
     d.pushPayload(valid[0]!.payload);
     const mono1 = process.hrtime.bigint();
-    const [e] = d.poll(1) as FullBidOffer[];
+    const [e] = d.poll(1);
     expect(e!.recvMonoNs >= mono0 && e!.recvMonoNs <= mono1).toBe(true);
     expect(e!.recvTs >= wall0 - 50_000_000n && e!.recvTs <= wall0 + 5_000_000_000n).toBe(true);
     expect(e!.connectionEpoch).toBe(0);

@@ -18,11 +18,11 @@ function ev(symbol: string, seq: number): BestBidAsk {
 
 describe('ShardedDispatcher', () => {
   it('routes each symbol to one stable shard (FNV-1a) and keeps its events in order', () => {
-    const sd = new ShardedDispatcher({ shards: 3, maxSize: 1000, logger: silentLogger });
+    const sd = new ShardedDispatcher({ shards: 3, kind: 'bestBidAsk', maxSize: 1000, logger: silentLogger });
     for (let i = 0; i < 300; i++) sd.push(ev(SYMBOLS[i % SYMBOLS.length]!, i));
     const seen = new Map<string, number[]>();
     sd.shards.forEach((d, shard) => {
-      for (const e of d.poll(1000) as BestBidAsk[]) {
+      for (const e of d.poll(1000)) {
         expect(shardOf(e.symbol, 3)).toBe(shard);
         seen.set(e.symbol, [...(seen.get(e.symbol) ?? []), e.bidVol]);
       }
@@ -41,11 +41,11 @@ describe('ShardedDispatcher', () => {
   });
 
   it('a producer attached from handles feeds the rings the consumers hold', () => {
-    const consumers = new ShardedDispatcher({ shards: 2, maxSize: 64, logger: silentLogger });
+    const consumers = new ShardedDispatcher({ shards: 2, kind: 'bestBidAsk', maxSize: 64, logger: silentLogger });
     const producer = ShardedDispatcher.attach(structuredClone(consumers.handles), { logger: silentLogger });
     producer.push(ev('AOT', 1));
     producer.tryPush(ev('PTT', 2));
-    const got = consumers.shards.flatMap((d) => (d.poll(10) as BestBidAsk[]).map((e) => `${e.symbol}:${e.bidVol}`));
+    const got = consumers.shards.flatMap((d) => d.poll(10).map((e) => `${e.symbol}:${e.bidVol}`));
     expect(got.sort()).toEqual(['AOT:1', 'PTT:2']);
     expect(producer.health().map((h) => h.totalPushed)).toEqual(consumers.health().map((h) => h.totalPushed));
     producer.clear();

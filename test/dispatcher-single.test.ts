@@ -44,8 +44,14 @@ function fbo(i: number): FullBidOffer {
   });
 }
 
-function make(backend: 'native' | 'js', o: DispatcherOptions = {}): Dispatcher {
+type RingOptions = Omit<DispatcherOptions, 'kind'>;
+
+function make(backend: 'native' | 'js', o: RingOptions = {}): Dispatcher<'bestBidAsk'> {
   return new Dispatcher({ kind: 'bestBidAsk', maxSize: 4, logger: silentLogger, backend, ...o });
+}
+
+function makeFull(backend: 'native' | 'js', o: RingOptions = {}): Dispatcher<'fullBidOffer'> {
+  return new Dispatcher({ kind: 'fullBidOffer', maxSize: 4, logger: silentLogger, backend, ...o });
 }
 
 function invariant(d: Dispatcher): number {
@@ -60,7 +66,7 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     for (let round = 0; round < 50; round++) {
       const n = (round % 5) + 1;
       for (let k = 0; k < n; k++) expect(d.push(bba(next + k))).toBe(true);
-      const got = d.poll(100) as BestBidAsk[];
+      const got = d.poll(100);
       expect(got).toEqual(Array.from({ length: n }, (_, k) => bba(next + k)));
       expect(Object.isFrozen(got[0])).toBe(true);
       next += n;
@@ -69,10 +75,10 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
   });
 
   it('carries full-depth events exactly', () => {
-    const d = make(backend, { kind: 'fullBidOffer', maxSize: 3 });
+    const d = makeFull(backend, { maxSize: 3 });
     d.push(fbo(1));
     d.push(fbo(2));
-    const got = d.poll(10) as FullBidOffer[];
+    const got = d.poll(10);
     expect(got).toEqual([fbo(1), fbo(2)]);
     expect(Object.isFrozen(got[0]!.bidPrices)).toBe(true);
   });
@@ -82,12 +88,12 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     for (let i = 0; i < 7; i++) expect(d.push(bba(i))).toBe(true);
     expect(d.stats()).toEqual({ totalPushed: 7, totalPolled: 0, totalDropped: 3, queueLen: 4, maxSize: 4 });
     expect(invariant(d)).toBe(0);
-    expect((d.poll(2) as BestBidAsk[]).map((e) => e.bidVol)).toEqual([1003, 1004]);
+    expect(d.poll(2).map((e) => e.bidVol)).toEqual([1003, 1004]);
     expect(invariant(d)).toBe(0);
     d.push(bba(7));
     d.push(bba(8));
     d.push(bba(9)); // full again: evicts 5
-    expect((d.poll(10) as BestBidAsk[]).map((e) => e.bidVol)).toEqual([1006, 1007, 1008, 1009]);
+    expect(d.poll(10).map((e) => e.bidVol)).toEqual([1006, 1007, 1008, 1009]);
     expect(d.stats()).toMatchObject({ totalPushed: 10, totalDropped: 4, totalPolled: 6, queueLen: 0 });
   });
 
@@ -97,17 +103,17 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     expect(d.push(bba(5))).toBe(false);
     expect(d.stats()).toEqual({ totalPushed: 6, totalPolled: 0, totalDropped: 3, queueLen: 3, maxSize: 3 });
     expect(invariant(d)).toBe(0);
-    expect((d.poll(1) as BestBidAsk[])[0]!.bidVol).toBe(1000);
+    expect(d.poll(1)[0]!.bidVol).toBe(1000);
     expect(d.tryPush(bba(6))).toBe(true);
-    expect((d.poll(10) as BestBidAsk[]).map((e) => e.bidVol)).toEqual([1001, 1002, 1006]);
+    expect(d.poll(10).map((e) => e.bidVol)).toEqual([1001, 1002, 1006]);
     expect(invariant(d)).toBe(0);
   });
 
-  it('poll on an empty ring returns [] and poll(0) takes nothing', () => {
+  it('poll on an empty ring returns []; poll(0) is refused and takes nothing', () => {
     const d = make(backend);
     expect(d.poll(10)).toEqual([]);
     d.push(bba(1));
-    expect(d.poll(0)).toEqual([]);
+    expect(() => d.poll(0)).toThrow(/^maxEvents: must be a positive integer/);
     expect(d.stats().queueLen).toBe(1);
   });
 
@@ -139,7 +145,55 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
         if (++calls === 2) throw new Error('boom');
       }),
     ).toThrow('boom');
-    expect((d.poll(10) as BestBidAsk[]).map((e) => e.bidVol)).toEqual([1002, 1003, 1004]);
+    expect(d.poll(10).map((e) => e.bidVol)).toEqual([1002, 1003, 1004]);
+  });
+
+  it('a throwing drain callback: counters show what the consumer took, the rest stays pending', () => {
+    // pollBatchSize 8: the first batch moves 8 of the 12 events out of the ring at once.
+    const d = make(backend, { maxSize: 16, pollBatchSize: 8 });
+    for (let i = 0; i < 12; i++) d.push(bba(i));
+    let calls = 0;
+    const boom = new Error('boom');
+    expect(() =>
+      d.drain(() => {
+        if (++calls === 3) throw boom;
+      }),
+    ).toThrow(boom);
+    // Handed over: events 0, 1 and 2 (the throwing call included); 3..11 still queued.
+    expect(d.stats()).toMatchObject({ totalPushed: 12, totalPolled: 3, totalDropped: 0, queueLen: 9 });
+    expect(invariant(d)).toBe(0);
+    expect(d.health().queueUtilization).toBe(9 / 16);
+    // poll serves the pending ones first, in order, and counts them as it hands them over.
+    expect((d.poll(2) as BestBidAsk[]).map((e) => e.bidVol)).toEqual([1003, 1004]);
+    expect(d.stats()).toMatchObject({ totalPolled: 5, queueLen: 7 });
+    // A second throw, on the first call, from the pending events.
+    expect(() =>
+      d.drain(() => {
+        throw boom;
+      }, 4),
+    ).toThrow(boom);
+    expect(d.stats()).toMatchObject({ totalPolled: 6, queueLen: 6 });
+    expect(invariant(d)).toBe(0);
+    const rest: number[] = [];
+    expect(d.drain((v) => rest.push(v.bidVol))).toBe(6);
+    expect(rest).toEqual([1006, 1007, 1008, 1009, 1010, 1011]);
+    expect(d.stats()).toMatchObject({ totalPolled: 12, queueLen: 0 });
+    expect(invariant(d)).toBe(0);
+  });
+
+  it('a throwing drain callback, then clear(): nothing pending and counters reset', () => {
+    const d = make(backend, { maxSize: 8 });
+    for (let i = 0; i < 5; i++) d.push(bba(i));
+    expect(() =>
+      d.drain(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    d.clear();
+    expect(d.stats()).toMatchObject({ totalPushed: 0, totalPolled: 0, queueLen: 0 });
+    expect(d.poll()).toEqual([]);
+    d.push(bba(9));
+    expect(d.stats()).toMatchObject({ totalPushed: 1, totalPolled: 0, queueLen: 1 });
   });
 
   it('logs one warning when the drop-rate EMA crosses the threshold and one info on recovery', () => {
@@ -178,13 +232,14 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     expect(d.health().dropRateEma).toBe(0);
     expect(d.poll(10)).toEqual([]);
     d.push(bba(42));
-    expect((d.poll(10) as BestBidAsk[]).map((e) => e.bidVol)).toEqual([1042]);
+    expect(d.poll(10).map((e) => e.bidVol)).toEqual([1042]);
   });
 
   it('a push that does not fit a slot throws before touching the ring', () => {
     const d = make(backend);
     d.push(bba(1));
     expect(() => d.push(bba(2, 'X'.repeat(33)))).toThrow(RangeError);
+    expect(() => d.push(bba(2, 'X'.repeat(33)))).toThrow(/^symbol: /);
     expect(d.stats()).toMatchObject({ totalPushed: 1, queueLen: 1 });
   });
 
@@ -201,13 +256,13 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
   });
 
   it('FullBidOffer events of one symbol share unchanged level arrays, and only those, exactly (bytes, so -0 stays -0)', () => {
-    const d = make(backend, { kind: 'fullBidOffer', maxSize: 16 });
+    const d = makeFull(backend, { maxSize: 16 });
     const a = fbo(1);
     const b = { ...a, bidVolumes: a.bidVolumes.map((v, k) => (k === 3 ? v + 1 : v)), recvMonoNs: 99n };
     const c = { ...b, bidPrices: b.bidPrices.map((v, k) => (k === 0 ? -0 : v)) };
     const e = { ...c, bidPrices: c.bidPrices.map((v, k) => (k === 0 ? 0 : v)) };
     for (const ev of [a, b, c, e]) d.push(ev);
-    const [pa, pb, pc, pe] = d.poll(4) as FullBidOffer[];
+    const [pa, pb, pc, pe] = d.poll(4);
     expect([pa, pb, pc, pe]).toEqual([a, b, c, e]);
     expect(pb!.bidPrices).toBe(pa!.bidPrices); // unchanged: the same frozen array
     expect(pb!.askPrices).toBe(pa!.askPrices);
@@ -224,7 +279,7 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     }
     // Another symbol with the same levels gets equal values (shared or not).
     d.push({ ...a, symbol: 'AOT' });
-    const [other] = d.poll(1) as FullBidOffer[];
+    const [other] = d.poll(1);
     expect(other).toEqual({ ...a, symbol: 'AOT' });
   });
 
@@ -271,7 +326,7 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     setTimeout(() => d.push(bba(1)), 20);
     const got: number[] = [];
     for await (const e of d.events({ timeoutMs: 300 })) {
-      got.push((e as BestBidAsk).bidVol);
+      got.push(e.bidVol);
       if (got.length === 2) break;
     }
     expect(got).toEqual([1000, 1001]);
@@ -347,6 +402,9 @@ describe('options', () => {
     expect(() => Dispatcher.attach({} as never)).toThrow(InvalidOptionError);
     const bogus = { ...make('js').handle, buffer: new SharedArrayBuffer(1024) };
     expect(() => Dispatcher.attach(bogus)).toThrow(/bad magic/);
+    // The handle's kind types the attached Dispatcher: it must be the ring's.
+    const mislabelled = { ...make('js').handle, kind: 'fullBidOffer' as const };
+    expect(() => Dispatcher.attach(mislabelled)).toThrow(/^handle: kind 'fullBidOffer' does not match the ring's 'bestBidAsk'/);
   });
 });
 

@@ -35,18 +35,18 @@ for (const worker of [true, false]) {
     it('delivers the published books, forwards state and reconnects, reports stats, and shuts down', async () => {
       const { sim, published, baseUrl, credentials } = await startSim(['AOT']);
       const states: ClientState[] = [];
-      const feed: Feed = await createFeed({ ...credentials, baseUrl, ...fast, symbols: ['aot', 'PTT'], fullDepth: true, maxSize: 8192, worker, logger: silentLogger });
+      const feed: Feed<'fullBidOffer'> = await createFeed({ ...credentials, baseUrl, ...fast, symbols: ['aot', 'PTT'], fullDepth: true, maxSize: 8192, worker, logger: silentLogger });
       cleanups.push(() => feed.shutdown());
       expect(feed.inWorker).toBe(worker);
       feed.on('state', (s) => states.push(s));
       expect(feed.subscribedSymbols).toEqual(['AOT', 'PTT']);
       const events: FullBidOffer[] = [];
-      const collect = () => events.push(...(feed.dispatcher.poll(1000) as FullBidOffer[]));
+      const collect = () => events.push(...feed.dispatcher.poll(1000));
       await until(() => (collect(), events.filter((e) => e.symbol === 'PTT').length >= 40), 'events', 15_000);
       for (const sym of ['AOT', 'PTT']) {
         const mine = events.filter((e) => e.symbol === sym);
         const pub = (published.get(sym) ?? []).map((m) => m.book);
-        const start = pub.findIndex((b) => JSON.stringify(b) === JSON.stringify(view(mine[0] as FullBidOffer)));
+        const start = pub.findIndex((b) => JSON.stringify(b) === JSON.stringify(view(mine[0]!)));
         expect(start).toBeGreaterThanOrEqual(0);
         expect(mine.map(view)).toEqual(pub.slice(start, start + mine.length));
       }
@@ -93,7 +93,7 @@ for (const worker of [true, false]) {
       expect(feed.shards).toHaveLength(3);
       expect(feed.dispatcher).toBe(feed.shards[0]);
       const perShard: FullBidOffer[][] = [[], [], []];
-      const collect = () => feed.shards.forEach((d, i) => perShard[i]!.push(...(d.poll(1000) as FullBidOffer[])));
+      const collect = () => feed.shards.forEach((d, i) => perShard[i]!.push(...d.poll(1000)));
       await until(() => (collect(), symbols.every((s) => perShard.flat().filter((e) => e.symbol === s).length >= 20)), 'every symbol', 15_000);
       await feed.shutdown();
       collect();

@@ -69,6 +69,31 @@ describe('slot writer and reader', () => {
     for (let i = 0; i < 10; i++) expect(Object.is(r.bidPrices[i], e.bidPrices[i])).toBe(true);
   });
 
+  it('shares a level array only when its bytes are equal: a volume 0 -> -2^63 (the bytes of -0.0) is a change', () => {
+    const base: FullBidOffer = {
+      symbol: 'SHARE',
+      bidPrices: [5, 4, 3, 2, 1, 0, 0, 0, 0, 0],
+      askPrices: [6, 7, 8, 9, 10, 0, 0, 0, 0, 0],
+      bidVolumes: [100, 200, 0, 0, 0, 0, 0, 0, 0, 0],
+      askVolumes: [1, 2, 3, 4, 5, 0, 0, 0, 0, 0],
+      bidFlag: 1,
+      askFlag: 1,
+      recvTs: 1n,
+      recvMonoNs: 2n,
+      connectionEpoch: 0,
+    };
+    writeEvent('fullBidOffer', base, mem, 1152);
+    const a = readFullBidOffer(mem, 1152);
+    writeEvent('fullBidOffer', { ...base, bidVolumes: [100, 200, -(2 ** 63), 0, 0, 0, 0, 0, 0, 0], recvMonoNs: 3n }, mem, 1152);
+    const b = readFullBidOffer(mem, 1152);
+    expect(b.bidVolumes).not.toBe(a.bidVolumes);
+    expect(b.bidVolumes[2]).toBe(-(2 ** 63));
+    expect(b.bidPrices).toBe(a.bidPrices);
+    expect(b.askVolumes).toBe(a.askVolumes);
+    writeEvent('fullBidOffer', { ...base, bidVolumes: [100, 200, 2 ** 31, 0, 0, 0, 0, 0, 0, 0] }, mem, 1152);
+    expect(readFullBidOffer(mem, 1152).bidVolumes).toEqual([100, 200, 2 ** 31, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it('round-trips a BestBidAsk, including a UTF-8 symbol and meta', () => {
     const e: BestBidAsk = {
       symbol: 'S&J ทดสอบ',
@@ -95,6 +120,9 @@ describe('slot writer and reader', () => {
     expect(() => writeEvent('bestBidAsk', e, mem, 0)).toThrow(/symbol/);
     expect(() => writeEvent('bestBidAsk', { ...e, symbol: 'X'.repeat(33) }, mem, 0)).toThrow(/symbol/);
     writeEvent('bestBidAsk', { ...e, symbol: 'Y'.repeat(32) }, mem, 0);
+    expect(readBestBidAsk(mem, 0).symbol).toBe('Y'.repeat(32));
+    // A BestBidAsk has no levels to write into a full-depth slot: a TypeError naming the field, nothing written.
+    expect(() => writeEvent('fullBidOffer', { ...e, symbol: 'Z' }, mem, 0)).toThrow(/^event\.bidPrices: /);
     expect(readBestBidAsk(mem, 0).symbol).toBe('Y'.repeat(32));
   });
 

@@ -1,54 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { PublishFastPath } from '../src/transport/publish-fast-path.js';
-
-// MQTT 3.1.1 packets built by hand (the spec's byte layout), so the test does
-// not trust the code under test or MQTT.js to frame them.
-function remainingLength(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-function publish(topic: string, payload: Uint8Array, qos: 0 | 1 = 0, packetId = 7): Buffer {
-  const t = Buffer.from(topic, 'utf8');
-  const id = qos > 0 ? [packetId >> 8, packetId & 0xff] : [];
-  const body = Buffer.concat([Buffer.from([t.length >> 8, t.length & 0xff]), t, Buffer.from(id), Buffer.from(payload)]);
-  return Buffer.concat([Buffer.from([0x30 | (qos << 1), ...remainingLength(body.length)]), body]);
-}
-const pingresp = (): Buffer => Buffer.from([0xd0, 0x00]);
-const suback = (id: number): Buffer => Buffer.from([0x90, 0x03, id >> 8, id & 0xff, 0x00]);
-
-function payloadOf(n: number, seed: number): Uint8Array {
-  const p = new Uint8Array(n);
-  for (let i = 0; i < n; i++) p[i] = (i * 31 + seed) & 0xff;
-  return p;
-}
+import { packet, payloadOf, pingresp, publish, suback } from './helpers/mqtt-wire.js';
 
 interface Run {
+  fast: PublishFastPath;
   delivered: { topic: string; payload: Buffer }[];
-  passed: Buffer;
+  /** Every write to MQTT.js, in order (copies). */
+  writes: Buffer[];
+  /** Deliveries and writes interleaved: 'D' + topic, or 'W' + hex. */
+  log: string[];
+  busy: boolean;
 }
 
-function feed(fast: PublishFastPath, chunks: Buffer[], delivered: Run['delivered']): Run {
-  const passed: Buffer[] = [];
-  for (const c of chunks) {
-    const rest = fast.process(c);
-    if (rest !== null) passed.push(Buffer.from(rest));
-  }
-  return { delivered, passed: Buffer.concat(passed) };
+function fastPath(topics: string[]): Run {
+  const run: Run = { fast: new PublishFastPath(() => undefined), delivered: [], writes: [], log: [], busy: false };
+  run.fast = new PublishFastPath((topic, payload) => {
+    run.delivered.push({ topic, payload: Buffer.from(payload) });
+    run.log.push('D' + topic);
+  });
+  run.fast.setInput({
+    write: (bytes) => {
+      run.writes.push(Buffer.from(bytes));
+      run.log.push('W' + bytes.toString('hex'));
+    },
+    idle: () => !run.busy,
+  });
+  for (const t of topics) run.fast.add(t);
+  run.fast.active = true;
+  return run;
 }
 
-function fastPath(topics: string[]): { fast: PublishFastPath; delivered: Run['delivered'] } {
-  const delivered: Run['delivered'] = [];
-  const fast = new PublishFastPath((topic, payload) => delivered.push({ topic, payload: Buffer.from(payload) }));
-  for (const t of topics) fast.add(t);
-  fast.active = true;
-  return { fast, delivered };
+function feed(run: Run, chunks: Buffer[]): Run {
+  for (const c of chunks) run.fast.process(c);
+  return run;
 }
 
 const AOT = 'proto/topic/bidofferv3/AOT';
@@ -78,18 +62,24 @@ describe('PublishFastPath', () => {
   function check(run: Run): void {
     expect(run.delivered.map((d) => d.topic)).toEqual(routed.map((r) => r.topic));
     run.delivered.forEach((d, i) => expect(d.payload.equals(Buffer.from(routed[i]!.payload))).toBe(true));
-    expect(run.passed.equals(expectedPassed)).toBe(true);
+    expect(Buffer.concat(run.writes).equals(expectedPassed)).toBe(true);
+    // In stream order: each delivery after the writes of every packet before it, and before the later ones.
+    const merged: string[] = [];
+    for (const l of run.log) {
+      if (l.startsWith('W') && merged.length > 0 && merged[merged.length - 1]!.startsWith('W')) merged[merged.length - 1] += l.slice(1);
+      else merged.push(l);
+    }
+    const hex = (b: Buffer): string => b.toString('hex');
+    expect(merged).toEqual(['W' + hex(others[0]!), 'D' + AOT, 'D' + PTT, 'W' + hex(others[1]!) + hex(others[2]!), 'D' + AOT, 'W' + hex(others[3]!), 'D' + PTT]);
   }
 
-  it('takes QoS 0 PUBLISH of its topics and passes every other packet on, in order, byte for byte', () => {
-    const { fast, delivered } = fastPath([AOT, PTT]);
-    check(feed(fast, [stream], delivered));
+  it('takes QoS 0 PUBLISH of its topics and writes every other packet on, in order, byte for byte', () => {
+    check(feed(fastPath([AOT, PTT]), [stream]));
   });
 
   it('gives the same result however the stream is cut into chunks', () => {
     for (let cut = 1; cut < stream.length; cut += cut < 400 ? 1 : 997) {
-      const { fast, delivered } = fastPath([AOT, PTT]);
-      check(feed(fast, [stream.subarray(0, cut), stream.subarray(cut)], delivered));
+      check(feed(fastPath([AOT, PTT]), [stream.subarray(0, cut), stream.subarray(cut)]));
     }
     let seed = 12345;
     const rand = (n: number): number => {
@@ -103,38 +93,101 @@ describe('PublishFastPath', () => {
         chunks.push(stream.subarray(pos, pos + n));
         pos += n;
       }
-      const { fast, delivered } = fastPath([AOT, PTT]);
-      check(feed(fast, chunks, delivered));
+      check(feed(fastPath([AOT, PTT]), chunks));
     }
   });
 
-  it('passes everything on while inactive, and a removed or wildcard topic goes to MQTT.js', () => {
+  it('gives any packet but a well-framed PUBLISH a write of its own, so an error in it cannot hide the packets before it', () => {
+    const run = feed(fastPath([AOT]), [Buffer.concat(others)]);
+    // SUBACK alone; the QoS 1 and the unsubscribed PUBLISH share one write; PINGRESP alone.
+    const hex = others.map((o) => o.toString('hex'));
+    expect(run.writes.map((w) => w.toString('hex'))).toEqual([hex[0], hex[1]! + hex[2]!, hex[3]]);
+  });
+
+  it('writes the PUBLISH packets for MQTT.js one by one when a routed one follows them, so it is delivered after they were handled', () => {
+    const run = fastPath([AOT]);
+    const kbank = [publish('proto/topic/bidofferv3/KBANK', payloadOf(4, 1)), publish('proto/topic/bidofferv3/KBANK', payloadOf(4, 2))];
+    const mine = publish(AOT, payloadOf(4, 3));
+    // Each write keeps MQTT.js busy while it has more than one packet to handle (MQTT.js handles one per tick).
+    run.fast.setInput({
+      write: (bytes) => {
+        run.writes.push(Buffer.from(bytes));
+        run.log.push('W' + bytes.toString('hex'));
+        run.busy = bytes.length > kbank[0]!.length;
+      },
+      idle: () => !run.busy,
+    });
+    feed(run, [Buffer.concat([...kbank, mine])]);
+    expect(run.log).toEqual(['W' + kbank[0]!.toString('hex'), 'W' + kbank[1]!.toString('hex'), 'D' + AOT]);
+  });
+
+  it('writes everything on while inactive, and a removed or wildcard topic goes to MQTT.js', () => {
     const inactive = fastPath([AOT, PTT]);
     inactive.fast.active = false;
-    const run = feed(inactive.fast, [stream], inactive.delivered);
-    expect(run.delivered).toEqual([]);
-    expect(run.passed.equals(stream)).toBe(true);
+    feed(inactive, [stream]);
+    expect(inactive.delivered).toEqual([]);
+    expect(Buffer.concat(inactive.writes).equals(stream)).toBe(true);
 
     const removed = fastPath([AOT, PTT, 'proto/topic/bidofferv3/+']);
     removed.fast.remove(PTT);
     const msgs = [publish(AOT, payloadOf(5, 6)), publish(PTT, payloadOf(5, 7)), publish('proto/topic/bidofferv3/SCB', payloadOf(5, 8))];
-    const r2 = feed(removed.fast, [Buffer.concat(msgs)], removed.delivered);
-    expect(r2.delivered.map((d) => d.topic)).toEqual([AOT]);
-    expect(r2.passed.equals(Buffer.concat(msgs.slice(1)))).toBe(true);
+    feed(removed, [Buffer.concat(msgs)]);
+    expect(removed.delivered.map((d) => d.topic)).toEqual([AOT]);
+    expect(Buffer.concat(removed.writes).equals(Buffer.concat(msgs.slice(1)))).toBe(true);
   });
 
-  it('returns null when a chunk held only routed packets, and the chunk itself when it held none', () => {
-    const { fast } = fastPath([AOT]);
-    expect(fast.process(publish(AOT, payloadOf(3, 9)))).toBeNull();
-    const ping = pingresp();
-    expect(fast.process(ping)).toBe(ping);
+  it('while MQTT.js is still busy with earlier packets, a routable PUBLISH goes to MQTT.js too (it cannot overtake)', () => {
+    const run = fastPath([AOT]);
+    const a = publish(AOT, payloadOf(3, 1));
+    const b = publish(AOT, payloadOf(3, 2));
+    run.busy = true;
+    feed(run, [a]);
+    expect(run.delivered).toEqual([]);
+    expect(run.writes.map((w) => w.toString('hex'))).toEqual([a.toString('hex')]);
+    run.busy = false;
+    feed(run, [b]);
+    expect(run.delivered.map((d) => Buffer.from(d.payload).toString('hex'))).toEqual([Buffer.from(payloadOf(3, 2)).toString('hex')]);
   });
 
-  it('hands a malformed remaining length on to MQTT.js (which closes the connection) instead of stalling', () => {
-    const { fast, delivered } = fastPath([AOT]);
-    const bad = Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00]);
-    const rest = fast.process(bad);
-    expect(delivered).toEqual([]);
-    expect(rest !== null && rest.equals(bad)).toBe(true);
+  it('after stop() nothing is delivered or written, even in the middle of a chunk', () => {
+    const run = fastPath([AOT]);
+    run.fast.setInput({
+      write: (bytes) => {
+        run.writes.push(Buffer.from(bytes));
+        run.fast.stop(); // what the session does when MQTT.js reports a parse error
+      },
+      idle: () => true,
+    });
+    const bad = suback(1, 0x05); // invalid return code: only MQTT.js's parser knows
+    feed(run, [Buffer.concat([publish(AOT, payloadOf(2, 1)), bad, publish(AOT, payloadOf(2, 2)), pingresp()]), publish(AOT, payloadOf(2, 3))]);
+    expect(run.delivered.length).toBe(1);
+    expect(run.writes.map((w) => w.toString('hex'))).toEqual([bad.toString('hex')]);
+  });
+
+  it('when it cannot frame the stream (bad header, overlong length, topic past the end) it routes nothing more and writes everything on', () => {
+    const cases: [string, Buffer][] = [
+      ['overlong remaining length', Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00])],
+      ['QoS 3', packet(0x36, [0, 1, 0x61])],
+      ['bad SUBACK flags', Buffer.from([0x92, 0x03, 0, 1, 0])],
+      ['reserved type 0', packet(0x00, [1, 2])],
+      ['PUBLISH shorter than a topic length', packet(0x30, [0])],
+      ['topic length past the packet end', packet(0x30, [0, 200, 0x61, 0x62])],
+    ];
+    for (const [what, bad] of cases) {
+      for (const split of [0, 1, 2, 3]) {
+        const run = fastPath([AOT, 'ab']);
+        const good = publish(AOT, payloadOf(4, 1));
+        const after = Buffer.concat([bad, good, good]);
+        const chunks = split === 0 ? [good, after] : [good, after.subarray(0, split), after.subarray(split)];
+        feed(run, chunks);
+        expect(run.delivered.length, what).toBe(1);
+        expect(Buffer.concat(run.writes).equals(after), what).toBe(true);
+      }
+    }
+  });
+
+  it('counts no copies for packets whole in a chunk', () => {
+    const run = feed(fastPath([AOT]), [stream]);
+    expect(run.fast.bytesCopied).toBe(0);
   });
 });

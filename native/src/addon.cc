@@ -10,6 +10,7 @@
 namespace settrade::binding {
 void InitCodec(Napi::Env env, Napi::Object exports);
 void InitRing(Napi::Env env, Napi::Object exports);
+void InitContract(Napi::Env env, Napi::Object exports);
 
 namespace {
 void InitLayout(Napi::Env env, Napi::Object exports) {
@@ -46,6 +47,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   settrade::binding::InitLayout(env, exports);
   settrade::binding::InitCodec(env, exports);
   settrade::binding::InitRing(env, exports);
+  settrade::binding::InitContract(env, exports);
   return exports;
 }
 

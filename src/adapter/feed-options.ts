@@ -51,8 +51,14 @@ export const feedOwnOptionsSchema = z.object({
 // The client's own schema checks its keys here too, so one pass names any bad or unknown key.
 const feedOptionsSchema = feedOwnOptionsSchema.extend(settradeClientOptionsSchema.shape);
 
-/** Options of `createFeed`: the client's options plus the feed's (see {@link feedOwnOptionsSchema}). */
-export type FeedOptions = z.input<typeof feedOwnOptionsSchema> & SettradeClientOptions;
+/**
+ * Options of `createFeed`: the client's options plus the feed's (see
+ * {@link feedOwnOptionsSchema}). A literal `fullDepth` types the feed's events.
+ */
+export type FeedOptions<F extends boolean = boolean> = Omit<z.input<typeof feedOwnOptionsSchema>, 'fullDepth'> & {
+  /** true: `FullBidOffer` events; false: `BestBidAsk`. */
+  readonly fullDepth: F;
+} & SettradeClientOptions;
 
 /** The feed's own options after validation, defaults filled in. */
 export type ResolvedFeedOptions = z.output<typeof feedOwnOptionsSchema>;

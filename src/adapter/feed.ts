@@ -29,6 +29,8 @@ import {
   type FeedReconnectInfo,
 } from './feed-supervisor.js';
 import { normalizeSymbol } from './symbol.js';
+import type { EventKind } from '../events/slot-layout.js';
+import { kindForDepth, type KindForDepth } from '../events/types.js';
 
 export type { FeedStats } from './feed-protocol.js';
 export { FEED_DEFAULTS, type FeedOptions } from './feed-options.js';
@@ -46,12 +48,12 @@ export interface FeedEvents {
   subscribeError: (event: SubscribeErrorEvent) => void;
 }
 
-/** A running feed. */
-export interface Feed {
+/** A running feed; `K` is its event kind ('fullBidOffer' when `fullDepth: true`). */
+export interface Feed<K extends EventKind = EventKind> {
   /** Consumer side of the ring: poll, drain or iterate events here (the first ring when sharded). */
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: Dispatcher<K>;
   /** Every ring, in shard order: `shards[shardOf(symbol, n)]` carries that symbol's events. */
-  readonly shards: readonly Dispatcher[];
+  readonly shards: readonly Dispatcher<K>[];
   /** Whether client and adapter run in a worker thread. */
   readonly inWorker: boolean;
   /** The connection state as the feed last reported it (`state` events); SHUTDOWN once it has ended. */
@@ -77,9 +79,9 @@ export interface Feed {
 }
 
 /** The {@link Feed} both modes hand out: rings, events, state, and an engine that does the work. */
-class RunningFeed extends TypedEmitter<FeedEvents> implements Feed {
-  readonly shards: readonly Dispatcher[];
-  readonly #rings: ShardedDispatcher;
+class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implements Feed<K> {
+  readonly shards: readonly Dispatcher<K>[];
+  readonly #rings: ShardedDispatcher<K>;
   readonly #engine: FeedEngine;
   #closing: Promise<void> | undefined;
   /** Why the feed ended (shut down, or gave up): subscribe throws it. */
@@ -87,7 +89,7 @@ class RunningFeed extends TypedEmitter<FeedEvents> implements Feed {
   #state: ClientState = 'INIT';
   #subscribeErrors = 0;
 
-  constructor(rings: ShardedDispatcher, engine: (host: FeedHost) => FeedEngine) {
+  constructor(rings: ShardedDispatcher<K>, engine: (host: FeedHost) => FeedEngine) {
     super();
     this.#rings = rings;
     this.shards = rings.shards;
@@ -106,7 +108,7 @@ class RunningFeed extends TypedEmitter<FeedEvents> implements Feed {
     registerFeedInternals(this, this.#engine.internals);
   }
 
-  get dispatcher(): Dispatcher {
+  get dispatcher(): Dispatcher<K> {
     return this.shards[0]!;
   }
 
@@ -174,7 +176,7 @@ class RunningFeed extends TypedEmitter<FeedEvents> implements Feed {
   }
 
   /** Shuts down and rethrows when the first connection fails, else returns the feed. */
-  async started(): Promise<Feed> {
+  async started(): Promise<Feed<K>> {
     try {
       await this.#engine.started;
     } catch (err) {
@@ -191,7 +193,7 @@ class RunningFeed extends TypedEmitter<FeedEvents> implements Feed {
  * Options are validated first: a bad or unknown key throws
  * SettradeConfigError naming it.
  */
-export async function createFeed(options: FeedOptions): Promise<Feed> {
+export async function createFeed<F extends boolean>(options: FeedOptions<F>): Promise<Feed<KindForDepth<F>>> {
   const { feed: opts, client } = resolveFeedOptions(options);
   const symbols = opts.symbols.map((s) => normalizeSymbol(s));
   // Validate the client's options here, naming the field, before anything starts.
@@ -201,7 +203,7 @@ export async function createFeed(options: FeedOptions): Promise<Feed> {
   }
   const rings = new ShardedDispatcher({
     shards: opts.shards,
-    kind: opts.fullDepth ? 'fullBidOffer' : 'bestBidAsk',
+    kind: kindForDepth(options.fullDepth),
     maxSize: opts.maxSize,
     overflow: opts.overflow,
     preTouchMemory: opts.preTouchMemory,
@@ -211,7 +213,12 @@ export async function createFeed(options: FeedOptions): Promise<Feed> {
   return feed.started();
 }
 
-function startLocalFeed(opts: ResolvedFeedOptions, clientOptions: SettradeClientOptions, symbols: string[], rings: ShardedDispatcher): RunningFeed {
+function startLocalFeed<K extends EventKind>(
+  opts: ResolvedFeedOptions,
+  clientOptions: SettradeClientOptions,
+  symbols: string[],
+  rings: ShardedDispatcher<K>,
+): RunningFeed<K> {
   return new RunningFeed(rings, (host) => {
     const client = new SettradeClient(clientOptions);
     // The adapter resolves each symbol's ring once, at subscribe time: no routing per message.
@@ -244,7 +251,12 @@ function startLocalFeed(opts: ResolvedFeedOptions, clientOptions: SettradeClient
   });
 }
 
-function startWorkerFeed(opts: ResolvedFeedOptions, client: SettradeClientOptions, symbols: string[], rings: ShardedDispatcher): RunningFeed {
+function startWorkerFeed<K extends EventKind>(
+  opts: ResolvedFeedOptions,
+  client: SettradeClientOptions,
+  symbols: string[],
+  rings: ShardedDispatcher<K>,
+): RunningFeed<K> {
   return new RunningFeed(
     rings,
     (host) =>

@@ -65,21 +65,26 @@ export function numberFlag(
   return value;
 }
 
-/** Splits a comma- or whitespace-separated symbol list, upper-cases and de-duplicates it. */
-export function symbolList(flag: string, raw: string | readonly string[]): string[] {
-  const parts = (typeof raw === 'string' ? [raw] : raw)
-    .flatMap((s) => s.split(/[,\s]+/))
-    .map((s) => s.trim().toUpperCase())
-    .filter((s) => s.length > 0);
-  const unique = [...new Set(parts)];
-  if (unique.length === 0) throw new CliUsageError(`--${flag} needs at least one symbol`);
-  // The adapter's own rules, checked here so a bad symbol is a usage error (exit 2), not a crash.
-  return unique.map((s) => {
+/**
+ * Splits a comma- or whitespace-separated symbol list, upper-cases and
+ * de-duplicates it. Every symbol must pass the adapter's rules (no MQTT topic
+ * syntax, whitespace or control characters; at most 32 UTF-8 bytes): the
+ * first that does not is a usage error (exit 2) naming it, raised before
+ * anything connects. `where` prefixes the messages (default `--flag`; e.g.
+ * `watch` for positionals).
+ */
+export function symbolList(flag: string, raw: string | readonly string[], where = `--${flag}`): string[] {
+  const typed = (typeof raw === 'string' ? [raw] : raw).flatMap((s) => s.split(/[,\s]+/)).filter((s) => s.length > 0);
+  if (typed.length === 0) throw new CliUsageError(`${where} needs at least one symbol`);
+  // The adapter's own rules (on the upper-cased form, as subscribed), checked
+  // here so a bad symbol is a usage error (exit 2) naming what was typed.
+  const symbols = typed.map((s) => {
     try {
-      return normalizeSymbol(s);
+      return normalizeSymbol(s.toUpperCase());
     } catch (err) {
-      if (err instanceof InvalidSymbolError) throw new CliUsageError(`--${flag}: '${s}' is not a valid symbol (${err.message})`);
+      if (err instanceof InvalidSymbolError) throw new CliUsageError(`${where}: '${s}' is not a valid symbol (${err.message})`);
       throw err;
     }
   });
+  return [...new Set(symbols)];
 }

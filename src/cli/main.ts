@@ -15,6 +15,7 @@ Commands:
   watch SYMBOL... the real Settrade Open API; credentials from the environment or .env
   sim             the embedded Settrade Open API simulator alone
   bench [SUITE]   benchmark suites (decode, dispatcher, client) from a repository checkout
+  soak            a compressed trading day against the simulator, every message accounted for
 
 Options:
   -h, --help      help (also: settrade-feed <command> --help)
@@ -56,8 +57,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await (await import('./sim-command.js')).runSimCommand([...rest]);
       case 'bench':
         return await (await import('./bench-command.js')).runBenchCommand(rest);
+      case 'soak':
+        return await (await import('./soak-command.js')).runSoakCommand(rest);
       default:
-        throw new CliUsageError(`unknown command '${command}' (commands: demo, watch, sim, bench; see --help)`);
+        throw new CliUsageError(`unknown command '${command}' (commands: demo, watch, sim, bench, soak; see --help)`);
     }
   } catch (err) {
     if (err instanceof CliUsageError) {

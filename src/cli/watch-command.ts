@@ -49,7 +49,7 @@ export async function runWatchCommand(argv: readonly string[]): Promise<number> 
     return 0;
   }
   if (positionals.length === 0) throw new CliUsageError('watch: name at least one symbol, e.g. settrade-feed watch AOT PTT');
-  const symbols = symbolList('symbols', positionals);
+  const symbols = symbolList('symbols', positionals, 'watch');
   const credentials = loadEnvCredentials(values['env-file'] !== undefined ? { envFile: values['env-file'] } : {});
   const durationSec = values.duration !== undefined ? numberFlag('duration', values.duration, 0, { min: 0.1 }) : undefined;
   const metricsPort = values['metrics-port'] !== undefined ? numberFlag('metrics-port', values['metrics-port'], 0, { integer: true, max: 65535 }) : undefined;

@@ -5,49 +5,60 @@
  */
 import { backend as loadedBackend, nativeBinding } from '../native.js';
 import { slotMemory, type EventKind, type SlotMemory } from '../events/slot-layout.js';
-import { readEvent, SlotView } from '../events/slot-reader.js';
-import { writeEvent, writeMeta } from '../events/slot-writer.js';
-import type { BidOfferEvent, ReceiveMeta } from '../events/types.js';
+import { slotReader, SlotView, type SlotReader } from '../events/slot-reader.js';
+import { checkReceiveMeta, writeCheckedEvent, writeMeta } from '../events/slot-writer.js';
+import type { AcceptedEvent, EventOf, ReceiveMeta } from '../events/types.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { DropMonitor } from './drop-monitor.js';
 import { InvalidOptionError } from './errors.js';
 import { JsRingConsumer, JsRingProducer, RingMemory, type RingConsumer, type RingProducer } from './js-ring.js';
 import { NativeRing } from './native-ring.js';
-import { resolveDispatcherOptions, type DispatcherOptions, type ResolvedDispatcherOptions, type RingBackend } from './options.js';
+import {
+  parseAttachOptions,
+  parseDispatcherOptions,
+  parseEventsOptions,
+  ringBytes,
+  type AttachOptions,
+  type EventsOptions,
+  type DispatcherOptions,
+  type ResolvedDispatcherOptions,
+  type RingBackend,
+} from './options.js';
 import { monoNs, wallClockAt } from '../codec/clock.js';
 import { decodeIntoSlot } from '../codec/js-decoder.js';
 import { ParseError } from '../codec/status.js';
 import * as layout from './ring-layout.js';
 import { createRing, readRingConfig, type OverflowPolicy } from './ring-layout.js';
 import { waitAsync } from './wait.js';
+import { describeValue } from '../util/options-schema.js';
 import { preTouchMemory } from './pre-touch.js';
 import { AdaptiveSpin } from './adaptive-spin.js';
 
-/** Structured-cloneable description of a ring: post it to a worker and `Dispatcher.attach` it there. */
-export interface DispatcherHandle extends ResolvedDispatcherOptions {
+/**
+ * Structured-cloneable description of a ring: post it to a worker and
+ * `Dispatcher.attach` it there. `K` is the ring's event kind: a handle typed
+ * `DispatcherHandle<'fullBidOffer'>` attaches as a `Dispatcher<'fullBidOffer'>`.
+ */
+export interface DispatcherHandle<K extends EventKind = EventKind> extends ResolvedDispatcherOptions<K> {
   /** The ring memory (shared, not copied, by postMessage). */
   readonly buffer: SharedArrayBuffer;
 }
 
-/** Options of `Dispatcher.attach` (what cannot travel in a handle). */
-export interface AttachOptions {
-  /** Logger of this side. */
-  logger?: Logger;
-  /** Ring implementation of this side (default: the loaded backend). */
-  backend?: RingBackend;
-  /** Consumer side: spin before sleeping, as DispatcherOptions.spinBeforeSleepUs (default: the handle's). */
-  spinBeforeSleepUs?: number;
-}
+export type { AttachOptions } from './options.js';
 
 /** Counters of `stats()`. Exact when both sides are at rest: totalPushed - totalDropped - totalPolled == queueLen. */
 export interface DispatcherStats {
   /** Push attempts (accepted or refused). */
   readonly totalPushed: number;
-  /** Events moved out of the ring by the consumer. */
+  /** Events handed to the consumer (by poll, drain or events()). */
   readonly totalPolled: number;
   /** Events evicted (drop-oldest) or refused (reject-newest). */
   readonly totalDropped: number;
-  /** Events in the ring now. */
+  /**
+   * Events in the ring now; on the consumer's own Dispatcher, plus the ones
+   * it took out of the ring but has not handed over yet (after a throwing
+   * drain callback: the next poll/drain delivers them first).
+   */
   readonly queueLen: number;
   /** Capacity. */
   readonly maxSize: number;
@@ -63,13 +74,7 @@ export interface DispatcherHealth {
   readonly totalPushed: number;
 }
 
-/** Options of `events()`. */
-export interface EventsOptions {
-  /** End the iteration when no event arrives for this long (ms). Default: never. */
-  timeoutMs?: number;
-  /** End the iteration when aborted. */
-  signal?: AbortSignal;
-}
+export type { EventsOptions } from './options.js';
 
 // Local copies (some loaders turn imported bindings into per-access getters).
 const PUSH_ACCEPTED = layout.PUSH_ACCEPTED;
@@ -77,11 +82,26 @@ const PUSH_WAKE = layout.PUSH_WAKE;
 const W = { ...layout.W } as const;
 const W_WRITE = W.writeIndex;
 
+const W_POLLED = W.polled;
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+// A poll/drain count: a positive integer (drain also takes Infinity, its default).
+function checkCount(n: unknown, infinityOk: boolean): number {
+  if (typeof n === 'number' && ((Number.isInteger(n) && n > 0) || (infinityOk && n === Number.POSITIVE_INFINITY))) return n;
+  throw new InvalidOptionError('maxEvents', `must be a positive integer${infinityOk ? ' or Infinity' : ''}, got ${describeValue(n)}`);
+}
 
 // A new ring, its pages faulted in up front when `preTouchMemory` says so.
 function newRing(o: ResolvedDispatcherOptions, logger: Logger): SharedArrayBuffer {
-  const buffer = createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
+  let buffer: SharedArrayBuffer;
+  try {
+    buffer = createRing(o.kind, o.maxSize, o.overflow, o.emaAlpha);
+  } catch (err) {
+    // Under the 4 GiB cap the allocation can still fail (address space, limits): say which option and how much.
+    if (!(err instanceof RangeError)) throw err;
+    throw new InvalidOptionError('maxSize', `a ring of ${o.maxSize} events (${ringBytes(o.kind, o.maxSize)} bytes) could not be allocated: ${err.message}`);
+  }
   if (!o.preTouchMemory) return buffer;
   const result = preTouchMemory(buffer);
   if (result === 'skipped' || result === 'failed') {
@@ -93,9 +113,15 @@ function newRing(o: ResolvedDispatcherOptions, logger: Logger): SharedArrayBuffe
   return buffer;
 }
 
-export class Dispatcher {
+/**
+ * `K` is the ring's event kind, inferred from `options.kind` (or the handle
+ * of `attach`): `poll()` of a `Dispatcher<'fullBidOffer'>` returns
+ * `FullBidOffer[]`. Without a literal kind it is `EventKind`, and events are
+ * the union (the runtime default kind is 'bestBidAsk').
+ */
+export class Dispatcher<K extends EventKind = EventKind> {
   /** Event kind of the ring. */
-  readonly kind: EventKind;
+  readonly kind: K;
   /** Capacity in events. */
   readonly maxSize: number;
   /** Overflow policy. */
@@ -103,7 +129,7 @@ export class Dispatcher {
   /** Which implementation this side uses. */
   readonly backend: RingBackend;
   /** Structured-cloneable handle for `Dispatcher.attach` in another thread. */
-  readonly handle: DispatcherHandle;
+  readonly handle: DispatcherHandle<K>;
 
   private readonly ring: RingMemory;
   private readonly producer: RingProducer;
@@ -114,11 +140,16 @@ export class Dispatcher {
   private readonly slotSize: number;
   private readonly batch: number;
   private readonly monitor: DropMonitor;
-  private readonly view: SlotView;
+  private readonly view: SlotView<K>;
+  private readonly read: SlotReader<K>;
   // Events already moved out of the ring but not yet handed over (drain's
   // callback threw): served first by the next poll/drain.
   private pendingPos = 0;
   private pendingLen = 0;
+  // How many of those pending events are not counted in totalPolled (the
+  // ring counts a batch when it moves it out; settle() takes back what was
+  // not handed over). Equals pendingLen - pendingPos after every poll/drain.
+  private uncounted = 0;
   private readonly spin: AdaptiveSpin;
 
   /**
@@ -126,16 +157,19 @@ export class Dispatcher {
    * @param options see DispatcherOptions; every field has a default (DISPATCHER_DEFAULTS).
    * @param existingRing internal: the ring memory of a handle (`Dispatcher.attach`); omitted, a new ring is created.
    */
-  constructor(options: DispatcherOptions = {}, existingRing?: SharedArrayBuffer) {
-    const o = resolveDispatcherOptions(options);
-    const backend = options.backend ?? loadedBackend;
+  constructor(options: DispatcherOptions<K> = {}, existingRing?: SharedArrayBuffer) {
+    const o = parseDispatcherOptions(options);
+    const backend = o.backend ?? loadedBackend;
     if (backend === 'native' && !nativeBinding) {
       throw new InvalidOptionError('backend', "'native' requested but the native addon is not loaded");
     }
-    const logger = options.logger ?? defaultLogger();
+    const logger = o.logger ?? defaultLogger();
     const buffer = existingRing ?? newRing(o, logger);
     const config = readRingConfig(buffer);
-    this.kind = config.kind;
+    // The ring's kind is options.kind (validated) or, attached, the handle's
+    // (checked against the header by attach): K by construction.
+    const kind = config.kind as K;
+    this.kind = kind;
     this.maxSize = config.capacity;
     this.overflow = config.overflow;
     this.backend = backend;
@@ -144,7 +178,7 @@ export class Dispatcher {
     this.spin = new AdaptiveSpin(o.spinBeforeSleepUs / 1000);
     this.handle = Object.freeze({
       buffer,
-      kind: config.kind,
+      kind,
       maxSize: config.capacity,
       overflow: config.overflow,
       dropWarningThreshold: o.dropWarningThreshold,
@@ -166,7 +200,8 @@ export class Dispatcher {
       this.consumer = new JsRingConsumer(this.ring, this.out);
     }
     this.monitor = new DropMonitor(this.ring.i32, this.ring.f64, o.dropWarningThreshold, logger);
-    this.view = new SlotView(config.kind, this.out);
+    this.view = new SlotView(kind, this.out);
+    this.read = slotReader(kind);
   }
 
   /**
@@ -174,22 +209,27 @@ export class Dispatcher {
    * another thread). Both objects then share one queue: use one as the
    * producer and the other as the consumer.
    */
-  static attach(handle: DispatcherHandle, options: AttachOptions = {}): Dispatcher {
+  static attach<K extends EventKind = EventKind>(handle: DispatcherHandle<K>, options: AttachOptions = {}): Dispatcher<K> {
     if (typeof handle !== 'object' || handle === null || !(handle.buffer instanceof SharedArrayBuffer)) {
       throw new InvalidOptionError('handle', 'must be a Dispatcher handle with a SharedArrayBuffer');
     }
+    const own = parseAttachOptions(options);
     const config = readRingConfig(handle.buffer);
-    return new Dispatcher(
+    if (handle.kind !== config.kind) {
+      throw new InvalidOptionError('handle', `kind '${String(handle.kind)}' does not match the ring's '${config.kind}'`);
+    }
+    return new Dispatcher<K>(
       {
-        kind: config.kind,
+        kind: handle.kind,
         maxSize: config.capacity,
         overflow: config.overflow,
         emaAlpha: config.emaAlpha,
         dropWarningThreshold: handle.dropWarningThreshold,
         pollBatchSize: handle.pollBatchSize,
-        spinBeforeSleepUs: handle.spinBeforeSleepUs,
+        spinBeforeSleepUs: own.spinBeforeSleepUs ?? handle.spinBeforeSleepUs,
         preTouchMemory: handle.preTouchMemory,
-        ...options,
+        logger: own.logger,
+        backend: own.backend,
       },
       handle.buffer,
     );
@@ -200,27 +240,31 @@ export class Dispatcher {
   /**
    * Enqueues an event (written into a slot). drop-oldest: always true (the
    * oldest event is evicted and counted when full); reject-newest: false when
-   * full (counted as a drop). Throws RangeError for an event that does not
-   * fit a slot (symbol over 32 UTF-8 bytes), before touching the ring.
+   * full (counted as a drop). Throws InvalidEventError (a RangeError) naming
+   * the field for an event a slot cannot carry as given (see `checkEvent`:
+   * empty or over-long symbol, NaN price, fractional or negative volume,
+   * flag outside 0-255, ...), before touching the ring.
    */
-  push(event: BidOfferEvent): boolean {
-    writeEvent(this.kind, event, this.scratch, 0);
+  push(event: AcceptedEvent<K>): boolean {
+    writeCheckedEvent(this.kind, event, this.scratch, 0);
     return this.commit(this.producer.pushScratch());
   }
 
   /** The seed's `put_if_fits`: same as `push`; false when reject-newest refused the event. */
-  tryPush(event: BidOfferEvent): boolean {
+  tryPush(event: AcceptedEvent<K>): boolean {
     return this.push(event);
   }
 
   /**
    * Decodes a BidOfferV3 payload straight into a slot and enqueues it (one
    * native call with the native backend). Missing meta: recvTs/recvMonoNs
-   * now, connectionEpoch 0. Throws the codec's ParseError on malformed input;
-   * the ring is then untouched (nothing evicted, nothing counted).
+   * now, connectionEpoch 0; meta given is checked as `push` checks it
+   * (InvalidEventError naming the field). Throws the codec's ParseError on
+   * malformed input; the ring is then untouched (nothing evicted, nothing counted).
    */
   pushPayload(payload: Uint8Array, meta?: Partial<ReceiveMeta>): boolean {
     if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array (or Buffer)');
+    if (meta !== undefined) checkReceiveMeta(meta);
     const epoch = meta?.connectionEpoch ?? 0;
     let result: number;
     if (this.native !== undefined) {
@@ -273,38 +317,63 @@ export class Dispatcher {
     return this.pendingLen;
   }
 
-  /** Removes and returns up to `maxEvents` events, oldest first, as frozen objects. Never blocks. */
-  poll(maxEvents: number = this.batch): BidOfferEvent[] {
-    const events: BidOfferEvent[] = [];
-    while (events.length < maxEvents) {
-      const n = this.fill(maxEvents - events.length);
+  // totalPolled counts what was handed over: the ring counted whole batches
+  // as it moved them out, so take back the events still pending (and give
+  // back those delivered since). A plain store: the consumer is the only writer.
+  private settle(): void {
+    const held = this.pendingLen - this.pendingPos;
+    if (held === this.uncounted) return;
+    const f64 = this.ring.f64;
+    f64[W_POLLED] = f64[W_POLLED]! + this.uncounted - held;
+    this.uncounted = held;
+  }
+
+  /**
+   * Removes and returns up to `maxEvents` events (a positive integer; default
+   * `pollBatchSize`), oldest first, as frozen objects. Never blocks.
+   */
+  poll(maxEvents?: number): EventOf<K>[] {
+    const max = maxEvents === undefined ? this.batch : checkCount(maxEvents, false);
+    const events: EventOf<K>[] = [];
+    while (events.length < max) {
+      const n = this.fill(max - events.length);
       if (n === 0) break;
-      const end = Math.min(this.pendingLen, this.pendingPos + (maxEvents - events.length));
-      for (let k = this.pendingPos; k < end; k++) events.push(readEvent(this.kind, this.out, k * this.slotSize));
+      const end = Math.min(this.pendingLen, this.pendingPos + (max - events.length));
+      for (let k = this.pendingPos; k < end; k++) events.push(this.read(this.out, k * this.slotSize));
       this.pendingPos = end;
     }
+    this.settle();
     return events;
   }
 
   /**
-   * Hands up to `maxEvents` events, oldest first, to `fn` through one reusable
+   * Hands up to `maxEvents` events (a positive integer, or Infinity: the
+   * default, everything queued), oldest first, to `fn` through one reusable
    * view (no allocation per event; the view is valid only during the call:
-   * `view.toEvent()` keeps a copy). Returns how many were handed over. If `fn`
-   * throws, the events after it stay queued locally for the next poll/drain.
+   * `view.toEvent()` keeps a copy). Returns how many were handed over. If
+   * `fn` throws, the error propagates; the events up to and including that
+   * call count as polled, and the rest stay pending (in `queueLen`) for the
+   * next poll/drain.
    */
-  drain(fn: (view: SlotView) => void, maxEvents = Number.POSITIVE_INFINITY): number {
+  drain(fn: (view: SlotView<K>) => void, maxEvents?: number): number {
+    if (typeof fn !== 'function') throw new TypeError(`fn: must be a function, got ${describeValue(fn)}`);
+    const max = maxEvents === undefined ? Number.POSITIVE_INFINITY : checkCount(maxEvents, true);
     let count = 0;
     const view = this.view;
-    while (count < maxEvents) {
-      const n = this.fill(Math.min(maxEvents - count, this.batch));
-      if (n === 0) break;
-      const end = Math.min(this.pendingLen, this.pendingPos + (maxEvents - count));
-      while (this.pendingPos < end) {
-        view.at(this.pendingPos * this.slotSize);
-        this.pendingPos++;
-        count++;
-        fn(view);
+    try {
+      while (count < max) {
+        const n = this.fill(Math.min(max - count, this.batch));
+        if (n === 0) break;
+        const end = Math.min(this.pendingLen, this.pendingPos + (max - count));
+        while (this.pendingPos < end) {
+          view.at(this.pendingPos * this.slotSize);
+          this.pendingPos++;
+          count++;
+          fn(view);
+        }
       }
+    } finally {
+      this.settle();
     }
     return count;
   }
@@ -313,13 +382,19 @@ export class Dispatcher {
    * Resolves true as soon as an event is available, false after `timeoutMs`,
    * on abort, or once the ring is closed (`close()`) and empty (then on the
    * next turn of the event loop, so a loop that ignores the result still
-   * lets timers and messages run; check `closed` to stop it). Sleeps in Atomics.waitAsync; the producer notifies only
-   * while this side sleeps. Before sleeping it checks the ring for up to
+   * lets timers and messages run; check `closed` to stop it). Sleeps in
+   * Atomics.waitAsync; the producer notifies only while this side sleeps. Before sleeping it checks the ring for up to
    * `spinBeforeSleepUs`, but only while that pays (AdaptiveSpin: an empty
    * spin window skips the spin for the next 1, 2, 4 ... 64 waits), so
    * sparse or idle traffic parks at once and burns next to nothing.
    */
   async waitForEvents(timeoutMs = Number.POSITIVE_INFINITY, signal?: AbortSignal): Promise<boolean> {
+    if (!(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+      throw new InvalidOptionError('timeoutMs', `must be a number of milliseconds >= 0 (Infinity: no timeout), got ${describeValue(timeoutMs)}`);
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new InvalidOptionError('signal', `must be an AbortSignal, got ${describeValue(signal)}`);
+    }
     const i32 = this.ring.i32;
     const start = performance.now();
     const deadline = start + timeoutMs;
@@ -394,9 +469,8 @@ export class Dispatcher {
    * empty. Ends after `timeoutMs` without an event, when `signal` aborts, or
    * when the ring is closed (`close()`, from any thread) once it is drained.
    */
-  async *events(options: EventsOptions = {}): AsyncGenerator<BidOfferEvent, void, undefined> {
-    const { timeoutMs = Number.POSITIVE_INFINITY, signal } = options;
-    if (!(typeof timeoutMs === 'number' && timeoutMs >= 0)) throw new InvalidOptionError('timeoutMs', 'must be a number >= 0');
+  async *events(options: EventsOptions = {}): AsyncGenerator<EventOf<K>, void, undefined> {
+    const { timeoutMs = Number.POSITIVE_INFINITY, signal } = parseEventsOptions(options);
     for (;;) {
       if (signal?.aborted) return;
       const batch = this.poll(this.batch);
@@ -450,7 +524,8 @@ export class Dispatcher {
       totalPushed: f64[W.pushed]!,
       totalPolled: f64[W.polled]!,
       totalDropped: f64[W.dropped]!,
-      queueLen: Math.min(this.ring.distance(w, r), this.maxSize),
+      // Events this consumer moved out but has not handed over yet still count as queued.
+      queueLen: Math.min(this.ring.distance(w, r), this.maxSize) + this.uncounted,
       maxSize: this.maxSize,
     };
   }
@@ -474,5 +549,6 @@ export class Dispatcher {
     this.ring.clear();
     this.pendingPos = 0;
     this.pendingLen = 0;
+    this.uncounted = 0;
   }
 }

@@ -1,52 +1,29 @@
-/** Dispatcher options: the interface, its defaults and validation. */
-import type { EventKind } from '../events/slot-layout.js';
-import type { Logger } from '../util/logger.js';
+/**
+ * Dispatcher options: one zod schema per options object (`new Dispatcher`,
+ * `new ShardedDispatcher`, `Dispatcher.attach`, `events()`) gives the type, the defaults
+ * and the checks; `parseOptions` turns the first problem into an
+ * InvalidOptionError naming the field.
+ */
+import { z } from 'zod';
+import { slotSize, type EventKind } from '../events/slot-layout.js';
+import { loggerSchema, parseOptions } from '../util/options-schema.js';
 import { InvalidOptionError } from './errors.js';
-import { MAX_RING_CAPACITY, type OverflowPolicy } from './ring-layout.js';
+import { MAX_RING_CAPACITY, RingHeader } from './ring-layout.js';
 
 /** Which implementation drives a side of the ring. */
-export type RingBackend = 'native' | 'js';
+export type RingBackend = z.output<typeof backendSchema>;
 
-/** Options of `new Dispatcher(...)`. */
-export interface DispatcherOptions {
-  /** Event kind the ring carries (fixes the slot size: 128 or 384 bytes). */
-  kind?: EventKind;
-  /** Capacity in events (the seed's `maxsize`), 1 to 2^24. */
-  maxSize?: number;
-  /** What a push into a full ring does: evict the oldest (default) or refuse the newest. */
-  overflow?: OverflowPolicy;
-  /** Drop-rate EMA above which one warning is logged (an info once it falls below half of it). */
-  dropWarningThreshold?: number;
-  /** Smoothing factor of the drop-rate EMA, per push attempt, in (0, 1]. */
-  emaAlpha?: number;
-  /** Events moved out of the ring per native/JS batch (the consumer-local buffer). */
-  pollBatchSize?: number;
-  /**
-   * Consumer side: how long `waitForEvents`/`events()` keep checking the ring
-   * (microseconds) before they go to sleep in Atomics.waitAsync; 0 sleeps at
-   * once. A sleep costs a wake-up through the event loop (tens of
-   * microseconds) and the producer a notify, so a consumer that keeps up with
-   * a busy producer would otherwise sleep and wake thousands of times a
-   * second. The spin is bounded, once per wait, and adaptive: a window that
-   * passes empty skips the spin for the next 1, 2, 4 ... 64 waits, so an
-   * idle or sparse consumer parks at once (no CPU use).
-   */
-  spinBeforeSleepUs?: number;
-  /**
-   * Fault in every page of a new ring when it is created (default true), so
-   * the first lap does not take a page fault every few events on the
-   * producer's hot path. The ring's memory (maxSize x 128 or 384 bytes)
-   * becomes resident at once; false leaves it to be faulted in as it fills.
-   * Only the side that creates the ring (not `attach`) does this.
-   */
-  preTouchMemory?: boolean;
-  /** Logger with the pino call shape; default: the library logger (pino on stderr). */
-  logger?: Logger;
-  /**
-   * Ring implementation of this side: 'native' (the addon) or 'js'.
-   * Default: the loaded backend. Either side of one ring may use either.
-   */
-  backend?: RingBackend;
+/**
+ * Largest ring, header included: 4 GiB. Node 20 cannot view more than 2^32
+ * bytes through one typed array (`buffer.constants.MAX_LENGTH`), and a larger
+ * ring would fail later with a bare RangeError; long before that a ring this
+ * big is a sizing mistake (docs/operations.md, "Ring sizing against memory").
+ */
+export const MAX_RING_BYTES = 4 * 1024 ** 3;
+
+/** Bytes a ring of `maxSize` events of `kind` occupies (header included). */
+export function ringBytes(kind: EventKind, maxSize: number): number {
+  return RingHeader.headerBytes + slotSize(kind) * maxSize;
 }
 
 /** Defaults of `DispatcherOptions`. */
@@ -59,68 +36,162 @@ export const DISPATCHER_DEFAULTS = {
   pollBatchSize: 256,
   spinBeforeSleepUs: 50,
   preTouchMemory: true,
-} as const satisfies Partial<DispatcherOptions>;
+} as const;
 
-/** Options after validation, defaults filled in. */
-export interface ResolvedDispatcherOptions {
-  readonly kind: EventKind;
-  readonly maxSize: number;
-  readonly overflow: OverflowPolicy;
-  readonly dropWarningThreshold: number;
-  readonly emaAlpha: number;
-  readonly pollBatchSize: number;
-  readonly spinBeforeSleepUs: number;
-  readonly preTouchMemory: boolean;
+// One message a field, whatever the check that failed (type, NaN, integer, range).
+function intIn(min: number, max: number): z.ZodNumber {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
+const enumOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be ${values.map((v) => `'${v}'`).join(' or ')}` });
+const fractionError = 'must be a number in (0, 1]';
+const fraction = z.number({ error: fractionError }).gt(0, { error: fractionError }).max(1, { error: fractionError });
+const spinUsSchema = intIn(0, 10_000);
+const backendSchema = enumOf(['native', 'js']);
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
+// The fields of a ring; shared by the Dispatcher and ShardedDispatcher schemas.
+const ringShape = {
+  /** Event kind the ring carries (fixes the slot size: 128 or 384 bytes). */
+  kind: enumOf(['bestBidAsk', 'fullBidOffer']).default(DISPATCHER_DEFAULTS.kind),
+  /** Capacity in events (the seed's `maxsize`), 1 to 2^24, and at most MAX_RING_BYTES of ring. */
+  maxSize: intIn(1, MAX_RING_CAPACITY).default(DISPATCHER_DEFAULTS.maxSize),
+  /** What a push into a full ring does: evict the oldest (default) or refuse the newest. */
+  overflow: enumOf(['drop-oldest', 'reject-newest']).default(DISPATCHER_DEFAULTS.overflow),
+  /** Drop-rate EMA above which one warning is logged (an info once it falls below half of it), in (0, 1]. */
+  dropWarningThreshold: fraction.default(DISPATCHER_DEFAULTS.dropWarningThreshold),
+  /** Smoothing factor of the drop-rate EMA, per push attempt, in (0, 1]. */
+  emaAlpha: fraction.default(DISPATCHER_DEFAULTS.emaAlpha),
+  /** Events moved out of the ring per native/JS batch (the consumer-local buffer), 1 to 65,536. */
+  pollBatchSize: intIn(1, 65_536).default(DISPATCHER_DEFAULTS.pollBatchSize),
+  /**
+   * Consumer side: how long `waitForEvents`/`events()` keep checking the ring
+   * (microseconds, 0 to 10,000) before they go to sleep in Atomics.waitAsync;
+   * 0 sleeps at once. A sleep costs a wake-up through the event loop (tens of
+   * microseconds) and the producer a notify, so a consumer that keeps up with
+   * a busy producer would otherwise sleep and wake thousands of times a
+   * second. The spin is bounded, once per wait, and adaptive: a window that
+   * passes empty skips the spin for the next 1, 2, 4 ... 64 waits, so an
+   * idle or sparse consumer parks at once (no CPU use).
+   */
+  spinBeforeSleepUs: spinUsSchema.default(DISPATCHER_DEFAULTS.spinBeforeSleepUs),
+  /**
+   * Fault in every page of a new ring when it is created (default true), so
+   * the first lap does not take a page fault every few events on the
+   * producer's hot path. The ring's memory (maxSize x 128 or 384 bytes)
+   * becomes resident at once; false leaves it to be faulted in as it fills.
+   * Only the side that creates the ring (not `attach`) does this.
+   */
+  preTouchMemory: z.boolean({ error: 'must be a boolean' }).default(DISPATCHER_DEFAULTS.preTouchMemory),
+  /** Logger with the pino call shape (debug/info/warn/error); default: the library logger (pino on stderr). */
+  logger: loggerSchema.optional(),
+  /**
+   * Ring implementation of this side: 'native' (the addon) or 'js'.
+   * Default: the loaded backend. Either side of one ring may use either.
+   */
+  backend: backendSchema.optional(),
+};
 
-// `undefined` takes the default; anything else (null included) is validated.
-function def<T>(v: unknown, d: T): unknown {
-  return v === undefined ? d : v;
-}
-
-function checkInt(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new InvalidOptionError(name, `must be an integer from ${min} to ${max}, got ${String(v)}`);
+// maxSize x slot size within MAX_RING_BYTES: the bound depends on the kind, so it is checked on the whole object.
+function checkRingBytes(o: { kind: EventKind; maxSize: number }, ctx: z.RefinementCtx): void {
+  const bytes = ringBytes(o.kind, o.maxSize);
+  if (bytes > MAX_RING_BYTES) {
+    const most = Math.floor((MAX_RING_BYTES - RingHeader.headerBytes) / slotSize(o.kind));
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxSize'],
+      message:
+        `a ${o.kind} ring of ${o.maxSize} events needs ${bytes} bytes, over the ${MAX_RING_BYTES}-byte (4 GiB) cap ` +
+        `(at most ${most} events of ${slotSize(o.kind)} bytes)`,
+    });
   }
-  return v;
 }
+
+/** Schema of `DispatcherOptions`: the source of its type, defaults and checks. */
+export const dispatcherOptionsSchema = z.object(ringShape).superRefine(checkRingBytes);
+
+/** Schema of `ShardedDispatcherOptions`: the ring options (every shard) plus `shards`. */
+export const shardedDispatcherOptionsSchema = z
+  .object({
+    ...ringShape,
+    /** Number of rings (one per consumer), 1 to 64. */
+    shards: intIn(1, 64),
+  })
+  .superRefine(checkRingBytes);
+
+/** Schema of `AttachOptions` (what cannot travel in a handle). */
+export const attachOptionsSchema = z.object({
+  /** Logger of this side. */
+  logger: loggerSchema.optional(),
+  /** Ring implementation of this side (default: the loaded backend). */
+  backend: backendSchema.optional(),
+  /** Consumer side: spin before sleeping, as DispatcherOptions.spinBeforeSleepUs (default: the handle's). */
+  spinBeforeSleepUs: spinUsSchema.optional(),
+});
+
+/** A timeout in ms for a wait: a number >= 0, or Infinity (none). Not NaN: a NaN deadline never passes. */
+export const waitTimeoutMsSchema = z.custom<number>((v) => typeof v === 'number' && v >= 0, {
+  message: 'must be a number of milliseconds >= 0 (Infinity: no timeout)',
+});
+
+/** Schema of `EventsOptions` (`dispatcher.events(options)`). */
+export const eventsOptionsSchema = z.object({
+  /** End the iteration when no event arrives for this long (ms). Default: never. */
+  timeoutMs: waitTimeoutMsSchema.optional(),
+  /** End the iteration when aborted. */
+  signal: z.instanceof(AbortSignal).optional(),
+});
+
+/** Options of `events()`. */
+export type EventsOptions = z.input<typeof eventsOptionsSchema>;
+
+/**
+ * Options of `new Dispatcher(...)`; every field is optional (DISPATCHER_DEFAULTS).
+ * `K` narrows `kind` for callers that fix it.
+ */
+export type DispatcherOptions<K extends EventKind = EventKind> = Omit<z.input<typeof dispatcherOptionsSchema>, 'kind'> & {
+  kind?: K;
+};
+
+/** Options of `new ShardedDispatcher(...)`: the ring options (applied to every shard) plus the shard count. */
+export type ShardedDispatcherOptions<K extends EventKind = EventKind> = Omit<z.input<typeof shardedDispatcherOptionsSchema>, 'kind'> & {
+  kind?: K;
+};
+
+/** Options of `Dispatcher.attach`. */
+export type AttachOptions = z.input<typeof attachOptionsSchema>;
+
+type ParsedDispatcherOptions = z.output<typeof dispatcherOptionsSchema>;
+
+/** Options after validation, defaults filled in (what a handle carries: no logger, no backend). `K`: the ring's kind. */
+export type ResolvedDispatcherOptions<K extends EventKind = EventKind> = Readonly<Omit<ParsedDispatcherOptions, 'logger' | 'backend' | 'kind'>> & {
+  readonly kind: K;
+};
+
+const invalidOption = (field: string, message: string): InvalidOptionError => new InvalidOptionError(field, message);
 
 /** Validates `options` (throws InvalidOptionError naming the option) and fills defaults. */
+export function parseDispatcherOptions(options: unknown): ParsedDispatcherOptions {
+  return parseOptions(dispatcherOptionsSchema, options, invalidOption);
+}
+
+/** Validates ShardedDispatcher options (throws InvalidOptionError naming the option) and fills defaults. */
+export function parseShardedDispatcherOptions(options: unknown): z.output<typeof shardedDispatcherOptionsSchema> {
+  return parseOptions(shardedDispatcherOptionsSchema, options, invalidOption);
+}
+
+/** Validates `events()` options (throws InvalidOptionError naming the option). */
+export function parseEventsOptions(options: unknown): z.output<typeof eventsOptionsSchema> {
+  return parseOptions(eventsOptionsSchema, options, invalidOption);
+}
+
+/** Validates `Dispatcher.attach` options (throws InvalidOptionError naming the option). */
+export function parseAttachOptions(options: unknown): z.output<typeof attachOptionsSchema> {
+  return parseOptions(attachOptionsSchema, options, invalidOption);
+}
+
+/** The ring fields of validated options (logger and backend dropped). */
 export function resolveDispatcherOptions(options: unknown): ResolvedDispatcherOptions {
-  if (options !== undefined && !isObject(options)) throw new InvalidOptionError('options', 'must be an object');
-  const o = options ?? {};
-  const kind = def(o.kind, DISPATCHER_DEFAULTS.kind);
-  if (kind !== 'bestBidAsk' && kind !== 'fullBidOffer') {
-    throw new InvalidOptionError('kind', `must be 'bestBidAsk' or 'fullBidOffer', got ${String(kind)}`);
-  }
-  const maxSize = checkInt('maxSize', def(o.maxSize, DISPATCHER_DEFAULTS.maxSize), 1, MAX_RING_CAPACITY);
-  const overflow = def(o.overflow, DISPATCHER_DEFAULTS.overflow);
-  if (overflow !== 'drop-oldest' && overflow !== 'reject-newest') {
-    throw new InvalidOptionError('overflow', `must be 'drop-oldest' or 'reject-newest', got ${String(overflow)}`);
-  }
-  const threshold = def(o.dropWarningThreshold, DISPATCHER_DEFAULTS.dropWarningThreshold);
-  if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
-    throw new InvalidOptionError('dropWarningThreshold', `must be a number in (0, 1], got ${String(threshold)}`);
-  }
-  const emaAlpha = def(o.emaAlpha, DISPATCHER_DEFAULTS.emaAlpha);
-  if (typeof emaAlpha !== 'number' || !(emaAlpha > 0 && emaAlpha <= 1)) {
-    throw new InvalidOptionError('emaAlpha', `must be a number in (0, 1], got ${String(emaAlpha)}`);
-  }
-  const pollBatchSize = checkInt('pollBatchSize', def(o.pollBatchSize, DISPATCHER_DEFAULTS.pollBatchSize), 1, 65_536);
-  const spinBeforeSleepUs = checkInt('spinBeforeSleepUs', def(o.spinBeforeSleepUs, DISPATCHER_DEFAULTS.spinBeforeSleepUs), 0, 10_000);
-  const preTouchMemory = def(o.preTouchMemory, DISPATCHER_DEFAULTS.preTouchMemory);
-  if (typeof preTouchMemory !== 'boolean') {
-    throw new InvalidOptionError('preTouchMemory', `must be a boolean, got ${String(preTouchMemory)}`);
-  }
-  if (o.logger !== undefined && (!isObject(o.logger) || typeof o.logger.warn !== 'function' || typeof o.logger.info !== 'function')) {
-    throw new InvalidOptionError('logger', 'must have warn(obj, msg) and info(obj, msg) methods');
-  }
-  if (o.backend !== undefined && o.backend !== 'native' && o.backend !== 'js') {
-    throw new InvalidOptionError('backend', `must be 'native' or 'js', got ${String(o.backend)}`);
-  }
-  return { kind, maxSize, overflow, dropWarningThreshold: threshold, emaAlpha, pollBatchSize, spinBeforeSleepUs, preTouchMemory };
+  const { logger: _logger, backend: _backend, ...ring } = parseDispatcherOptions(options);
+  return ring;
 }

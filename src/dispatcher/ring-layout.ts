@@ -1,8 +1,9 @@
 /**
  * Header layout of a ring in its SharedArrayBuffer, mirrored from
  * `native/include/settrade/spsc_ring.h` (the two must agree byte for byte:
- * test/dispatcher-ring.test.ts parses the header and compares). See
- * docs/ring-protocol.md for the protocol.
+ * test/contract.test.ts compares every constant here with the addon's
+ * `contract` export, built from that header). See docs/ring-protocol.md for
+ * the protocol.
  */
 import { slotSize, type EventKind } from '../events/slot-layout.js';
 
@@ -33,7 +34,11 @@ export const RING_MAGIC = 0x47525453;
 export const RING_VERSION = 1;
 /** Largest ring (slots). Keeps indices modulo <= 2^30 with room for ~64 laps. */
 export const MAX_RING_CAPACITY = 1 << 24;
-const INDEX_LIMIT = 2 ** 30;
+/** Indices live in [0, modulus), modulus <= this (spsc_ring.h kIndexLimit). */
+export const INDEX_LIMIT = 2 ** 30;
+
+/** Header codes of the overflow policies (spsc_ring.h `Overflow`). */
+export const OVERFLOW_CODE = { 'drop-oldest': 0, 'reject-newest': 1 } as const;
 
 /** Push result bits (shared with the native producer). */
 export const PUSH_ACCEPTED = 1;
@@ -87,7 +92,7 @@ export function createRing(kind: EventKind, capacity: number, overflow: Overflow
   i32[W.kind] = kind === 'bestBidAsk' ? 0 : 1;
   i32[W.slotSize] = size;
   i32[W.capacity] = capacity;
-  i32[W.overflow] = overflow === 'drop-oldest' ? 0 : 1;
+  i32[W.overflow] = OVERFLOW_CODE[overflow];
   i32[W.modulus] = indexModulus(capacity);
   i32[RingHeader.headerBytesOffset >> 2] = RingHeader.headerBytes;
   f64[W.emaAlpha] = emaAlpha;
@@ -117,7 +122,7 @@ export function readRingConfig(sab: SharedArrayBuffer): RingConfig {
     kind === undefined ||
     i32[W.slotSize] !== slotSize(kind) ||
     !(capacity >= 1 && capacity <= MAX_RING_CAPACITY) ||
-    (overflowCode !== 0 && overflowCode !== 1) ||
+    (overflowCode !== OVERFLOW_CODE['drop-oldest'] && overflowCode !== OVERFLOW_CODE['reject-newest']) ||
     i32[W.modulus] !== indexModulus(capacity) ||
     i32[RingHeader.headerBytesOffset >> 2] !== RingHeader.headerBytes ||
     !(emaAlpha > 0 && emaAlpha <= 1)
@@ -130,7 +135,7 @@ export function readRingConfig(sab: SharedArrayBuffer): RingConfig {
     kind,
     slotSize: size,
     capacity,
-    overflow: overflowCode === 0 ? 'drop-oldest' : 'reject-newest',
+    overflow: overflowCode === OVERFLOW_CODE['drop-oldest'] ? 'drop-oldest' : 'reject-newest',
     modulus: i32[W.modulus]!,
     emaAlpha,
   };

@@ -1,7 +1,9 @@
 /**
  * Slot layouts of the two event kinds, mirrored from
- * `native/include/settrade/slot_layout.h` (the source of truth). A test parses
- * the header and fails if these numbers drift from it.
+ * `native/include/settrade/slot_layout.h` (the source of truth).
+ * test/contract.test.ts compares them with the addon's `contract` export
+ * (built from the header's constexprs); test/slot-layout.test.ts parses the
+ * header too, so the js project checks them without the addon.
  */
 export const SlotLayout = {
   recvTsOffset: 0,

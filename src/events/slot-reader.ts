@@ -4,7 +4,7 @@
  * view (`SlotView`) for the consumer's hot path.
  */
 import { SlotLayout as L, type EventKind, type SlotMemory } from './slot-layout.js';
-import type { BestBidAsk, BidOfferEvent, FullBidOffer } from './types.js';
+import type { BestBidAsk, EventOf, FullBidOffer } from './types.js';
 
 const TWO32 = 4294967296;
 
@@ -67,47 +67,63 @@ function symbolSlot(mem: SlotMemory, off: number): number {
 // sharing it is unobservable except that `prev.bidPrices === next.bidPrices`
 // says "unchanged"). Bytes, not numbers, are compared, so -0 and NaN payloads
 // stay exact. A collision in the symbol cache only costs a rebuild.
-const LEVEL_WORDS = (L.depthLevels * 8) >> 2; // int32 words of one array of ten 8-byte values
+const LEVELS = L.depthLevels;
 const ARRAYS = 4; // bidPrices, askPrices, bidVolumes, askVolumes
-const lastWords = new Int32Array(CACHE_SIZE * ARRAYS * LEVEL_WORDS);
+// The last bytes read per array, as float64s: ten compares an array instead
+// of twenty int32 ones. Equal doubles have equal bytes except 0 and -0 (told
+// apart by 1/x) and NaNs, which never compare equal (a rebuild). An int64
+// volume compares through the same view (its bytes as a double).
+const lastF64 = new Float64Array(CACHE_SIZE * ARRAYS * LEVELS);
 const lastArrays: (readonly number[] | undefined)[] = new Array<readonly number[] | undefined>(CACHE_SIZE * ARRAYS);
 // The literals below spell out ten levels: this fails to compile if the layout ever changes that.
 const LITERAL_LEVELS: 10 = L.depthLevels;
 void LITERAL_LEVELS;
 
+// The int64 at int32 index `w`: an int32 when it is one (the high word is its sign), else exact up to 2^53.
+function vol(i32: Int32Array, w: number): number {
+  const lo = i32[w]!;
+  const hi = i32[w + 1]!;
+  return hi === lo >> 31 ? lo : hi * TWO32 + (lo >>> 0);
+}
+
 function sharedLevels(mem: SlotMemory, byteOff: number, key: number, prices: boolean): readonly number[] {
-  const i32 = mem.i32;
-  const w = byteOff >> 2;
-  const base = key * LEVEL_WORDS;
+  const f64 = mem.f64;
+  const f = byteOff >> 3;
+  const base = key * LEVELS;
   const last = lastArrays[key];
   if (last !== undefined) {
     let k = 0;
-    while (k < LEVEL_WORDS && lastWords[base + k] === i32[w + k]) k++;
-    if (k === LEVEL_WORDS) return last;
+    for (; k < LEVELS; k++) {
+      const x = f64[f + k]!;
+      const y = lastF64[base + k]!;
+      if (x !== y || (x === 0 && 1 / x !== 1 / y)) break;
+    }
+    if (k === LEVELS) return last;
   }
-  for (let k = 0; k < LEVEL_WORDS; k++) lastWords[base + k] = i32[w + k]!;
+  for (let k = 0; k < LEVELS; k++) lastF64[base + k] = f64[f + k]!;
   // Array literals, not `new Array(10)` filled in a loop: V8 allocates a
   // literal once with its final elements kind (no holey-to-packed or
   // smi-to-double transitions), ~20 ns less per rebuilt array.
   let a: number[];
   if (prices) {
-    const f64 = mem.f64;
-    const f = byteOff >> 3;
     a = [f64[f]!, f64[f + 1]!, f64[f + 2]!, f64[f + 3]!, f64[f + 4]!, f64[f + 5]!, f64[f + 6]!, f64[f + 7]!, f64[f + 8]!, f64[f + 9]!];
   } else {
-    // int64 k: low word w + 2k (unsigned), high word w + 2k + 1 (signed), as readInt64.
-    const u32 = mem.u32;
+    // int64 k: low word w + 2k, high word w + 2k + 1 (signed), as readInt64.
+    // Volumes below 2^31 (all of SET's) are read as int32: V8 keeps such an
+    // array as small integers, which freeze without boxing each element.
+    const i32 = mem.i32;
+    const w = byteOff >> 2;
     a = [
-      i32[w + 1]! * TWO32 + u32[w]!,
-      i32[w + 3]! * TWO32 + u32[w + 2]!,
-      i32[w + 5]! * TWO32 + u32[w + 4]!,
-      i32[w + 7]! * TWO32 + u32[w + 6]!,
-      i32[w + 9]! * TWO32 + u32[w + 8]!,
-      i32[w + 11]! * TWO32 + u32[w + 10]!,
-      i32[w + 13]! * TWO32 + u32[w + 12]!,
-      i32[w + 15]! * TWO32 + u32[w + 14]!,
-      i32[w + 17]! * TWO32 + u32[w + 16]!,
-      i32[w + 19]! * TWO32 + u32[w + 18]!,
+      vol(i32, w),
+      vol(i32, w + 2),
+      vol(i32, w + 4),
+      vol(i32, w + 6),
+      vol(i32, w + 8),
+      vol(i32, w + 10),
+      vol(i32, w + 12),
+      vol(i32, w + 14),
+      vol(i32, w + 16),
+      vol(i32, w + 18),
     ];
   }
   const frozen = Object.freeze(a);
@@ -153,9 +169,19 @@ export function readFullBidOffer(mem: SlotMemory, off: number): FullBidOffer {
   });
 }
 
+/** Reads one slot of kind `K` (at byte offset `off` of `mem`) as a frozen event. */
+export type SlotReader<K extends EventKind> = (mem: SlotMemory, off: number) => EventOf<K>;
+
+const readers: { readonly [P in EventKind]: SlotReader<P> } = { bestBidAsk: readBestBidAsk, fullBidOffer: readFullBidOffer };
+
+/** The reader of slots of kind `kind` (pick it once, call it per event). */
+export function slotReader<K extends EventKind>(kind: K): SlotReader<K> {
+  return readers[kind];
+}
+
 /** Materializes the slot of kind `kind` at byte offset `off` as a frozen event. */
-export function readEvent(kind: EventKind, mem: SlotMemory, off: number): BidOfferEvent {
-  return kind === 'bestBidAsk' ? readBestBidAsk(mem, off) : readFullBidOffer(mem, off);
+export function readEvent<K extends EventKind>(kind: K, mem: SlotMemory, off: number): EventOf<K> {
+  return readers[kind](mem, off);
 }
 
 /**
@@ -164,16 +190,16 @@ export function readEvent(kind: EventKind, mem: SlotMemory, off: number): BidOff
  * string comes from a cache; the bigint timestamps do allocate). Valid only
  * until the slot is reused: call `toEvent()` to keep a copy.
  */
-export class SlotView {
+export class SlotView<K extends EventKind = EventKind> {
   /** Which layout the slots use. */
-  readonly kind: EventKind;
+  readonly kind: K;
   /** Memory the view reads. */
   mem: SlotMemory;
   /** Byte offset of the current slot in `mem`. */
   offset = 0;
 
   /** @param kind layout of the slots; @param mem memory holding them. */
-  constructor(kind: EventKind, mem: SlotMemory) {
+  constructor(kind: K, mem: SlotMemory) {
     this.kind = kind;
     this.mem = mem;
   }
@@ -248,7 +274,7 @@ export class SlotView {
     return this.mem.u32[(this.offset + L.connectionEpochOffset) >> 2]!;
   }
   /** Copies the current slot out as a frozen event object. */
-  toEvent(): BidOfferEvent {
+  toEvent(): EventOf<K> {
     return readEvent(this.kind, this.mem, this.offset);
   }
 }

@@ -1,3 +1,5 @@
+import type { EventKind } from './slot-layout.js';
+
 /** Bid/ask flag of a BidOfferV3 message. Values outside the enum are kept as numbers. */
 export const BidAskFlag = {
   UNDEFINED: 0,
@@ -45,6 +47,40 @@ export interface FullBidOffer extends ReceiveMeta {
 }
 
 export type BidOfferEvent = BestBidAsk | FullBidOffer;
+
+/** Narrows an event of either kind (e.g. of a `Dispatcher<EventKind>`) to a FullBidOffer. */
+export function isFullBidOffer(event: BidOfferEvent): event is FullBidOffer {
+  return 'bidPrices' in event;
+}
+
+/** Narrows an event of either kind to a BestBidAsk. */
+export function isBestBidAsk(event: BidOfferEvent): event is BestBidAsk {
+  return !('bidPrices' in event);
+}
+
+/** The event type of each event kind. */
+export interface EventByKind {
+  bestBidAsk: BestBidAsk;
+  fullBidOffer: FullBidOffer;
+}
+
+/** The event of kind `K` (`EventOf<EventKind>` is either event). */
+export type EventOf<K extends EventKind> = EventByKind[K];
+
+/**
+ * What a ring of kind `K` accepts from `push`: its own event; a bestBidAsk
+ * ring also takes a FullBidOffer (its level 1 is written).
+ */
+export type AcceptedEvent<K extends EventKind> = K extends 'bestBidAsk' ? BidOfferEvent : FullBidOffer;
+
+/** The event kind of `fullDepth` (`KindForDepth<boolean>` is either kind). */
+export type KindForDepth<F extends boolean> = F extends true ? 'fullBidOffer' : 'bestBidAsk';
+
+/** The event kind a feed or adapter with this `fullDepth` produces. */
+export function kindForDepth<F extends boolean>(fullDepth: F): KindForDepth<F> {
+  // A conditional type on a type parameter cannot be narrowed by a runtime check: the one cast.
+  return (fullDepth ? 'fullBidOffer' : 'bestBidAsk') as KindForDepth<F>;
+}
 
 /** True when either side is in an opening or closing auction (ATO/ATC): prices are zero then. */
 export function isAuction(event: { readonly bidFlag: number; readonly askFlag: number }): boolean {

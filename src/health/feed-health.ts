@@ -6,17 +6,10 @@
  * and replays are deterministic; without it the clock is
  * `process.hrtime.bigint()`.
  */
+import { z } from 'zod';
+import { InvalidSymbolError, normalizeSymbol } from '../adapter/symbol.js';
 import { InvalidOptionError } from '../dispatcher/errors.js';
-
-/** Options of `new FeedHealth(...)`. */
-export interface FeedHealthOptions {
-  /** The whole feed is dead when nothing arrived for this long (s). The seed's `global_timeout_sec`. */
-  globalTimeoutSec?: number;
-  /** A symbol is stale when it got nothing for this long (s). The seed's `symbol_timeout_sec`. */
-  symbolTimeoutSec?: number;
-  /** Per-symbol overrides of `symbolTimeoutSec` (s), e.g. `{ RARE: 60 }` for illiquid names. */
-  perSymbolTimeoutSec?: Readonly<Record<string, number>>;
-}
+import { describeValue, parseOptions } from '../util/options-schema.js';
 
 /** Defaults of `FeedHealthOptions`. */
 export const FEED_HEALTH_DEFAULTS = {
@@ -24,23 +17,58 @@ export const FEED_HEALTH_DEFAULTS = {
   symbolTimeoutSec: 10,
 } as const;
 
-/** A monotonic timestamp in ns: a bigint (hrtime) or a number. */
+// Seconds: finite and > 0 (zod's number() already refuses NaN and Infinity).
+const secondsError = 'must be a finite number of seconds > 0';
+const secondsSchema = z.number({ error: secondsError }).positive({ error: secondsError });
+
+// An override key must be a symbol as the feed delivers it (valid and upper
+// case), or the override could never apply.
+const overridesSchema = z.record(z.string(), secondsSchema, { error: 'must be an object of symbol -> seconds' }).superRefine((overrides, ctx) => {
+  for (const key of Object.keys(overrides)) {
+    let message: string | undefined;
+    try {
+      const symbol = normalizeSymbol(key);
+      if (symbol !== key) message = `key '${key}' is not upper case: events carry '${symbol}'`;
+    } catch (err) {
+      if (!(err instanceof InvalidSymbolError)) throw err;
+      message = `key ${err.message}`;
+    }
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+  }
+});
+
+/** Schema of `FeedHealthOptions`: the source of its type, defaults and checks. */
+export const feedHealthOptionsSchema = z.object({
+  /** The whole feed is dead when nothing arrived for this long (s, finite, > 0). The seed's `global_timeout_sec`. */
+  globalTimeoutSec: secondsSchema.default(FEED_HEALTH_DEFAULTS.globalTimeoutSec),
+  /** A symbol is stale when it got nothing for this long (s, finite, > 0). The seed's `symbol_timeout_sec`. */
+  symbolTimeoutSec: secondsSchema.default(FEED_HEALTH_DEFAULTS.symbolTimeoutSec),
+  /** Per-symbol overrides of `symbolTimeoutSec` (s), e.g. `{ RARE: 60 }` for illiquid names; keys are upper-case symbols. */
+  perSymbolTimeoutSec: overridesSchema.default({}),
+});
+
+/** Options of `new FeedHealth(...)`. */
+export type FeedHealthOptions = z.input<typeof feedHealthOptionsSchema>;
+
+/** A monotonic timestamp in ns: a bigint (hrtime) or a number, >= 0. */
 export type MonoNs = bigint | number;
 
-function checkTimeout(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new InvalidOptionError(name, `must be a finite number of seconds > 0, got ${String(v)}`);
+function checkSymbol(symbol: unknown): void {
+  if (typeof symbol !== 'string' || symbol.length === 0) {
+    throw new InvalidOptionError('symbol', `must be a non-empty string, got ${describeValue(symbol)}`);
   }
-  return v;
 }
 
 // ns as a number: exact below 2^53 ns (104 days of uptime), and beyond that the
 // error is a few ns, irrelevant to timeouts measured in seconds.
 function toNs(nowNs: MonoNs | undefined): number {
   if (nowNs === undefined) return Number(process.hrtime.bigint());
-  if (typeof nowNs === 'bigint') return Number(nowNs);
-  if (!Number.isFinite(nowNs)) throw new InvalidOptionError('nowNs', `must be a finite number or a bigint, got ${nowNs}`);
-  return nowNs;
+  if (typeof nowNs === 'bigint') {
+    if (nowNs >= 0n) return Number(nowNs);
+  } else if (typeof nowNs === 'number' && nowNs >= 0 && nowNs - nowNs === 0) {
+    return nowNs;
+  }
+  throw new InvalidOptionError('nowNs', `must be monotonic ns: a bigint or a finite number, >= 0, got ${describeValue(nowNs)}`);
 }
 
 export class FeedHealth {
@@ -56,23 +84,21 @@ export class FeedHealth {
 
   /** @param options see FeedHealthOptions (defaults: FEED_HEALTH_DEFAULTS). Throws InvalidOptionError naming the option. */
   constructor(options: FeedHealthOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'must be an object');
-    this.globalTimeoutSec = checkTimeout('globalTimeoutSec', options.globalTimeoutSec === undefined ? FEED_HEALTH_DEFAULTS.globalTimeoutSec : options.globalTimeoutSec);
-    this.symbolTimeoutSec = checkTimeout('symbolTimeoutSec', options.symbolTimeoutSec === undefined ? FEED_HEALTH_DEFAULTS.symbolTimeoutSec : options.symbolTimeoutSec);
+    const o = parseOptions(feedHealthOptionsSchema, options, (field, message) => new InvalidOptionError(field, message));
+    this.globalTimeoutSec = o.globalTimeoutSec;
+    this.symbolTimeoutSec = o.symbolTimeoutSec;
     this.globalNs = this.globalTimeoutSec * 1e9;
     this.symbolNs = this.symbolTimeoutSec * 1e9;
-    const overrides = options.perSymbolTimeoutSec === undefined ? {} : options.perSymbolTimeoutSec;
-    if (typeof overrides !== 'object' || overrides === null) {
-      throw new InvalidOptionError('perSymbolTimeoutSec', 'must be an object of symbol -> seconds');
-    }
-    for (const [symbol, sec] of Object.entries(overrides)) {
-      if (symbol.length === 0) throw new InvalidOptionError('perSymbolTimeoutSec', 'symbol names must not be empty');
-      this.overridesNs.set(symbol, checkTimeout(`perSymbolTimeoutSec.${symbol}`, sec) * 1e9);
-    }
+    for (const [symbol, sec] of Object.entries(o.perSymbolTimeoutSec)) this.overridesNs.set(symbol, sec * 1e9);
   }
 
-  /** Records that an event of `symbol` arrived (at `nowNs`, default now). */
+  /**
+   * Records that an event of `symbol` arrived (at `nowNs`, default now).
+   * Throws InvalidOptionError naming the argument for an empty or non-string
+   * symbol or a negative, non-finite or non-numeric `nowNs`.
+   */
   onEvent(symbol: string, nowNs?: MonoNs): void {
+    checkSymbol(symbol);
     const now = toNs(nowNs);
     this.lastSeen.set(symbol, now);
     this.lastAny = now;
@@ -80,8 +106,9 @@ export class FeedHealth {
 
   /** True when events arrived before but none for more than `globalTimeoutSec`. False before the first event. */
   isFeedDead(nowNs?: MonoNs): boolean {
+    const now = toNs(nowNs);
     if (this.lastAny === undefined) return false;
-    return toNs(nowNs) - this.lastAny > this.globalNs;
+    return now - this.lastAny > this.globalNs;
   }
 
   /** True once any event arrived (since construction or `reset()`). */
@@ -91,13 +118,16 @@ export class FeedHealth {
 
   /** True when `symbol` was seen but not for more than its timeout. False for never-seen symbols. */
   isStale(symbol: string, nowNs?: MonoNs): boolean {
+    checkSymbol(symbol);
+    const now = toNs(nowNs);
     const last = this.lastSeen.get(symbol);
     if (last === undefined) return false;
-    return toNs(nowNs) - last > this.timeoutNs(symbol);
+    return now - last > this.timeoutNs(symbol);
   }
 
   /** True when an event of `symbol` arrived (and it was not purged since). */
   hasSeen(symbol: string): boolean {
+    checkSymbol(symbol);
     return this.lastSeen.has(symbol);
   }
 
@@ -116,18 +146,22 @@ export class FeedHealth {
 
   /** Milliseconds since `symbol`'s last event, or undefined when never seen. */
   lastSeenGapMs(symbol: string, nowNs?: MonoNs): number | undefined {
+    checkSymbol(symbol);
+    const now = toNs(nowNs);
     const last = this.lastSeen.get(symbol);
     if (last === undefined) return undefined;
-    return (toNs(nowNs) - last) / 1e6;
+    return (now - last) / 1e6;
   }
 
   /** The timeout that applies to `symbol` (s): its override or `symbolTimeoutSec`. */
   timeoutSecFor(symbol: string): number {
+    checkSymbol(symbol);
     return this.timeoutNs(symbol) / 1e9;
   }
 
   /** Forgets `symbol` (e.g. after unsubscribing). Returns whether it was tracked. */
   purge(symbol: string): boolean {
+    checkSymbol(symbol);
     return this.lastSeen.delete(symbol);
   }
 

@@ -20,9 +20,9 @@ export interface BurstStats {
   durationMs: number;
   /** Messages handed to the broker. */
   published: number;
-  /** Messages the broker finished delivering. */
+  /** Messages written to a subscriber's socket (reached the kernel), summed over subscribers. */
   delivered: number;
-  /** Messages not published because the broker was still busy (QoS 0 load shedding). */
+  /** Messages not published because the gateway was stopped (per-connection shedding is in `Simulator.stats().shed`). */
   shed: number;
   /** Delivered messages per second, from the burst start to the last delivery. */
   achievedRate: number;
@@ -123,10 +123,10 @@ export class BurstRunner {
     if (now >= end) this.finish(end);
   }
 
-  /** Called for every delivered message (burst or not; only counted during a burst). */
-  delivered(now: number): void {
+  /** Called as messages are delivered (burst or not; only counted during a burst). */
+  delivered(now: number, count = 1): void {
     if (!this.running) return;
-    this.deliveredCount++;
+    this.deliveredCount += count;
     this.lastDeliveryAt = now;
   }
 

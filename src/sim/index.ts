@@ -8,6 +8,7 @@ export {
   type SimulatorEvents,
   type PublishedMessage,
   type PublishedBook,
+  type SimAccounting,
 } from './simulator.js';
 export { SimulatorFaults } from './faults.js';
 export { SimulatorError } from './errors.js';
@@ -15,3 +16,5 @@ export { SIMULATOR_DEFAULTS, DEFAULT_UNIVERSE, type SimulatorOptions, type Marke
 export type { BurstStats } from './burst.js';
 export { tickFor, onGrid } from './tick-size.js';
 export { bidOfferType, protoPath, MALFORMED_PAYLOADS } from './proto-encoder.js';
+export { reconcile, type AccountingReport, type ClientCounts, type SymbolAccounting } from './accounting.js';
+export { MAX_BUFFERED_BYTES, type ConnectionAccounting, type ConnectionEnd, type PublisherAccounting } from './fast-publisher.js';

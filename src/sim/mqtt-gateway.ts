@@ -8,6 +8,10 @@
  * outside the universe is granted (as the service does) but gets no data:
  * instead one JSON `{ topic, message }` on the subscribe-error topic, sent to
  * that client if it subscribed to the error topic.
+ *
+ * aedes is the control plane only: the market feed is written by the
+ * FastPublisher (fast-publisher.ts) straight into each connection's batched
+ * outbound stream, which aedes' own writes share (see there for ordering).
  */
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -18,9 +22,7 @@ import { SUBSCRIBE_ERROR_TOPIC } from '../transport/subscribe-error.js';
 import type { TokenStore } from './token-store.js';
 import { SYMBOL_RE } from './options.js';
 import { symbolOfTopic } from '../adapter/symbol.js';
-
-/** At most this many published messages wait in aedes (its `concurrency`). */
-const MAX_IN_FLIGHT = 1000;
+import { FastPublisher, type Outbound, type PublisherAccounting } from './fast-publisher.js';
 
 /** What the gateway reports back to the simulator. */
 export interface GatewayHooks {
@@ -28,7 +30,8 @@ export interface GatewayHooks {
   onClientConnected(): void;
   onClientDisconnected(reason: 'closed' | 'token-expired' | 'dropped'): void;
   onSymbolSubscribed(symbol: string): void;
-  onDelivered(): void;
+  /** `count` feed messages reached a connection's kernel socket buffer. */
+  onDelivered(count: number): void;
   /** A SUBSCRIBE named a symbol outside the universe. */
   onSubscribeRejected(symbol: string): void;
   /** True during an outage: upgrades are refused with 503. */
@@ -45,6 +48,7 @@ export interface GatewayConfig {
 
 interface Connection {
   readonly ws: WebSocket;
+  readonly out: Outbound;
   timer: NodeJS.Timeout | undefined;
   reason: 'closed' | 'token-expired' | 'dropped';
 }
@@ -52,6 +56,7 @@ interface Connection {
 function noop(): void {}
 
 type WritevFn = (chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void) => void;
+type WriteFn = (chunk: Buffer, encoding: BufferEncoding, cb: (err?: Error | null) => void) => void;
 
 /** aedes + ws at `/api/dispatcher/v3/{brokerId}/mqtt`. */
 export class MqttGateway {
@@ -62,8 +67,10 @@ export class MqttGateway {
   private readonly subscribers = new Map<string, Set<Client>>();
   /** Clients subscribed to the subscribe-error topic. */
   private readonly errorListeners = new Set<Client>();
+  /** The aedes connection stream -> its outbound (aedes hands us the client, whose `conn` is that stream). */
+  private readonly outOf = new WeakMap<object, Outbound>();
+  private readonly fast: FastPublisher;
   private readonly path: string;
-  private pending = 0;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => this.upgrade(req, socket, head);
 
   constructor(
@@ -73,6 +80,7 @@ export class MqttGateway {
     private readonly config: GatewayConfig,
   ) {
     this.path = `/api/dispatcher/v3/${brokerId}/mqtt`;
+    this.fast = new FastPublisher({ onDelivered: (n) => this.hooks.onDelivered(n) });
   }
 
   /** Creates the broker and starts accepting upgrades on `server`. */
@@ -82,18 +90,20 @@ export class MqttGateway {
       authorizePublish: (_client, _packet, cb) => cb(new Error('publishing is not allowed')),
       // A subscriber that stops reading must not stall everyone else for long.
       drainTimeout: 10_000,
-      concurrency: MAX_IN_FLIGHT,
     });
     broker.on('subscribe', (subs, client) => {
       // The error topic first: a packet naming it and a bad symbol hears about the symbol.
       if (subs.some((s) => s.topic === SUBSCRIBE_ERROR_TOPIC && (s.qos as number) !== 128)) this.errorListeners.add(client);
+      const out = this.outOf.get(client.conn);
       for (const s of subs) {
+        if ((s.qos as number) === 128) continue;
         const symbol = symbolOf(s.topic);
-        if (symbol === undefined || (s.qos as number) === 128) continue;
-        if (!this.config.universe.has(symbol)) {
+        if (symbol !== undefined && !this.config.universe.has(symbol)) {
           this.rejectSubscription(client, s.topic, symbol);
           continue;
         }
+        if (out !== undefined) this.fast.subscribe(out, s.topic);
+        if (symbol === undefined) continue;
         let set = this.subscribers.get(symbol);
         if (set === undefined) this.subscribers.set(symbol, (set = new Set()));
         const first = set.size === 0;
@@ -102,8 +112,10 @@ export class MqttGateway {
       }
     });
     broker.on('unsubscribe', (topics, client) => {
+      const out = this.outOf.get(client.conn);
       for (const t of topics) {
         if (t === SUBSCRIBE_ERROR_TOPIC) this.errorListeners.delete(client);
+        if (out !== undefined) this.fast.unsubscribe(out, t);
         const symbol = symbolOf(t);
         if (symbol !== undefined) this.forget(symbol, client);
       }
@@ -134,31 +146,36 @@ export class MqttGateway {
   }
 
   /**
-   * Publishes QoS 0 to `topic`; returns false (and publishes nothing) when
-   * MAX_IN_FLIGHT messages are still undelivered, as a broker sheds QoS 0
-   * load for slow subscribers. The bound also keeps aedes' internal queue
-   * empty: draining a deep mqemitter queue recurses once per message and
-   * overflows the stack. The payload buffer may be shared between calls.
+   * Publishes a QoS 0 message on `symbol`'s topic to every subscribed
+   * connection through the fast path; returns false when the gateway is not
+   * running. A connection too far behind has it shed (counted per
+   * connection); nobody subscribed is counted per symbol. The payload is
+   * copied, so the buffer may be shared between calls.
    */
-  publish(topic: string, payload: Uint8Array): boolean {
+  publish(symbol: string, payload: Uint8Array, malformed = false): boolean {
     const broker = this.broker;
-    if (broker === undefined || broker.closed || this.pending >= MAX_IN_FLIGHT) return false;
-    const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    this.pending++;
-    broker.publish({ cmd: 'publish', topic, payload: buf, qos: 0, retain: false, dup: false }, this.onDelivered);
+    if (broker === undefined || broker.closed) return false;
+    this.fast.publish(symbol, payload, malformed);
     return true;
   }
 
-  private readonly onDelivered = (): void => {
-    this.pending--;
-    this.hooks.onDelivered();
-  };
+  /** Feed messages shed for connections too far behind, in all. */
+  get shed(): number {
+    return this.fast.totalShed;
+  }
+
+  /** Per-symbol and per-connection counts of the data plane. */
+  accounting(): PublisherAccounting {
+    return this.fast.accounting();
+  }
 
   /** Cuts every connection abruptly (like a network failure). */
   dropConnections(reason: Connection['reason'] = 'dropped'): number {
     let n = 0;
     for (const c of this.connections) {
       c.reason = reason;
+      // First: nothing more is written to it, and what was in flight is recorded.
+      this.fast.closeConnection(c.out, reason);
       c.ws.terminate();
       n++;
     }
@@ -226,25 +243,35 @@ export class MqttGateway {
       ws.terminate();
       return;
     }
-    const conn: Connection = { ws, timer: undefined, reason: 'closed' };
+    const out = this.fast.addConnection(ws);
+    const conn: Connection = { ws, out, timer: undefined, reason: 'closed' };
     this.connections.add(conn);
     const remaining = (this.tokens.expiresAt(token) ?? 0) - Date.now();
     conn.timer = setTimeout(() => {
       conn.reason = 'token-expired';
+      this.fast.closeConnection(out, 'token-expired');
       ws.terminate();
     }, Math.max(0, remaining));
     ws.on('close', () => {
       clearTimeout(conn.timer);
+      this.fast.closeConnection(out, conn.reason);
       if (this.connections.delete(conn)) this.hooks.onClientDisconnected(conn.reason);
     });
     ws.on('error', noop);
     const stream = createWebSocketStream(ws, { writableHighWaterMark: 256 * 1024 });
-    // aedes writes each MQTT packet as several small chunks, and the ws stream
-    // sends each chunk as its own WebSocket frame. Chunks that queue up while a
-    // send is in progress go out together as one frame instead.
-    (stream as Duplex & { _writev: WritevFn })._writev = (chunks, cb) => {
-      ws.send(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
+    // aedes' writes join the connection's outbound batch, in order, so they
+    // and the fast path's PUBLISH frames share one ordered byte stream.
+    // mqtt-packet corks while it writes a packet, so each _writev holds whole packets.
+    const s = stream as Duplex & { _writev: WritevFn; _write: WriteFn };
+    s._writev = (chunks, cb) => {
+      for (const c of chunks) out.appendControl(c.chunk);
+      cb();
     };
+    s._write = (chunk, _encoding, cb) => {
+      out.appendControl(chunk);
+      cb();
+    };
+    this.outOf.set(stream, out);
     stream.on('error', noop);
     broker.handle(stream, req);
     this.hooks.onClientConnected();

@@ -21,6 +21,7 @@ import { topicOf } from '../adapter/symbol.js';
 import { parseBurst, resolveSimulatorOptions, type BurstOptions, type MarketPhase, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
 import { encodeBook, MALFORMED_PAYLOADS, type SimBook } from './proto-encoder.js';
 import { BurstRunner, type BurstStats } from './burst.js';
+import type { PublisherAccounting } from './fast-publisher.js';
 import { createRestHandler, type RestRequestInfo } from './rest-server.js';
 import { TokenStore } from './token-store.js';
 
@@ -64,6 +65,14 @@ export interface PublishedMessage {
   book: PublishedBook;
 }
 
+/** The simulator side of the accounting (see {@link Simulator.accounting}). */
+export interface SimAccounting extends PublisherAccounting {
+  /** Well-formed messages published per symbol (as in `stats()`). */
+  readonly publishedBySymbol: Record<string, number>;
+  /** Malformed payloads published per symbol. */
+  readonly malformedBySymbol: Record<string, number>;
+}
+
 /** Counters from {@link Simulator.stats}. */
 export interface SimulatorStats {
   /** Well-formed messages published per symbol. */
@@ -72,7 +81,7 @@ export interface SimulatorStats {
   totalPublished: number;
   /** Malformed payloads published. */
   malformed: number;
-  /** Normal-rate messages not published because the broker was still busy (QoS 0 load shedding). */
+  /** Messages not written to a connection that was too far behind (QoS 0 load shedding, per connection). */
   shed: number;
   /** Open MQTT connections. */
   connections: number;
@@ -156,6 +165,8 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
   private lastTick = 0;
   private currentPhase: MarketPhase;
   private tokenLifetimeSec: number;
+  private ratePerSymbol: number;
+  private readonly malformedBySymbol = new Map<string, number>();
   private malformedIndex = 0;
   /** Round-robin position over the subscribed topics, kept across calls. */
   private malformedTopicIndex = 0;
@@ -182,6 +193,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     this.log = this.opts.logger ?? silentLogger;
     this.currentPhase = this.opts.phase;
     this.tokenLifetimeSec = this.opts.tokenLifetimeSec;
+    this.ratePerSymbol = this.opts.ratePerSymbol;
     this.keys = generateAppKeys();
     this.generator = new MarketGenerator(this.opts.seed, this.opts.initialPrices);
     this.gateway = new MqttGateway(this.opts.brokerId, this.tokens, {
@@ -196,7 +208,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       },
       onClientDisconnected: (reason) => this.emit('clientDisconnected', reason),
       onSymbolSubscribed: (symbol) => this.emit('subscribed', symbol),
-      onDelivered: () => this.burstRunner.delivered(performance.now()),
+      onDelivered: (count) => this.burstRunner.delivered(performance.now(), count),
       onSubscribeRejected: (symbol) => {
         this.counters.rejectedSubscriptions++;
         this.log.info({ symbol }, 'sim: subscription outside the universe rejected');
@@ -204,7 +216,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       },
       unavailable: () => this.inOutage(),
     }, { universe: this.opts.universe, tokenType: this.opts.tokenType });
-    this.burstRunner = new BurstRunner((symbol, payload) => this.gateway.publish(topicOf(symbol), payload), (s) =>
+    this.burstRunner = new BurstRunner((symbol, payload) => this.gateway.publish(symbol, payload), (s) =>
       this.emit('burstEnd', s),
     );
     this.faults = new SimulatorFaults({
@@ -359,6 +371,30 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     this.burstRunner.begin(b, variants, performance.now());
   }
 
+  /**
+   * Messages per second per active symbol from now on (the normal rate;
+   * 0 publishes nothing). Throws SimulatorError for a bad rate.
+   */
+  setRatePerSymbol(ratePerSymbol: number): void {
+    if (typeof ratePerSymbol !== 'number' || !(ratePerSymbol >= 0) || ratePerSymbol > 1_000_000) {
+      throw new SimulatorError('ERR_SIM_ARGUMENT', 'ratePerSymbol: must be a number from 0 to 1000000');
+    }
+    this.ratePerSymbol = ratePerSymbol;
+  }
+
+  /**
+   * The data plane's accounting: per symbol what was published (well-formed
+   * and malformed) and what went to no subscriber, per connection what was
+   * written, shed, and still in flight when it closed. Pair it with the
+   * client's counts in `reconcile()` (accounting.ts).
+   */
+  accounting(): SimAccounting {
+    const g = this.gateway.accounting();
+    const malformedBySymbol: Record<string, number> = {};
+    for (const [symbol, n] of this.malformedBySymbol) malformedBySymbol[symbol] = n;
+    return { ...g, publishedBySymbol: this.stats().publishedBySymbol, malformedBySymbol };
+  }
+
   /** Current counters. */
   stats(): SimulatorStats {
     const publishedBySymbol: Record<string, number> = {};
@@ -367,7 +403,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       publishedBySymbol,
       totalPublished: this.counters.totalPublished + this.burstRunner.totalPublished,
       malformed: this.counters.malformed,
-      shed: this.counters.shed,
+      shed: this.counters.shed + this.gateway.shed,
       connections: this.gateway.connectionCount,
       totalConnections: this.counters.totalConnections,
       rejectedUpgrades: this.counters.rejectedUpgrades,
@@ -418,7 +454,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       for (const symbol of this.activeSymbols()) this.state(symbol).carry = 0;
       return;
     }
-    const rate = this.opts.ratePerSymbol;
+    const rate = this.ratePerSymbol;
     for (const symbol of this.activeSymbols()) {
       const s = this.state(symbol);
       if (feedStalled || this.stalls.symbolStalled(symbol, now)) {
@@ -435,7 +471,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
   private publishNext(symbol: string, s: SymbolState): void {
     const book = this.generator.book(symbol).next(this.currentPhase);
     const payload = encodeBook(symbol, book);
-    if (!this.gateway.publish(topicOf(symbol), payload)) {
+    if (!this.gateway.publish(symbol, payload)) {
       this.counters.shed++;
       return;
     }
@@ -456,7 +492,9 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     if (symbols.length === 0) return 0;
     for (let i = 0; i < count; i++) {
       const payload = MALFORMED_PAYLOADS[this.malformedIndex++ % MALFORMED_PAYLOADS.length];
-      if (!this.gateway.publish(topicOf(symbols[this.malformedTopicIndex++ % symbols.length]!), payload)) return i;
+      const symbol = symbols[this.malformedTopicIndex++ % symbols.length]!;
+      if (!this.gateway.publish(symbol, payload, true)) return i;
+      this.malformedBySymbol.set(symbol, (this.malformedBySymbol.get(symbol) ?? 0) + 1);
       this.counters.malformed++;
     }
     return count;

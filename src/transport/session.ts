@@ -64,8 +64,9 @@ function toConnectError(err: unknown): SettradeConnectionError {
  * connection. Taking that pipe's place lets the PUBLISH fast path see every
  * chunk first; everything it does not take reaches MQTT.js's parser as before
  * (with the same backpressure). Error, close, write and end stay MQTT.js's.
+ * Exported for bench/fast-path.ts only (not part of the package's API).
  */
-function readThrough(client: MqttClient, fast: PublishFastPath, onStreamError: (err: Error) => void, onData: () => void): void {
+export function readThrough(client: MqttClient, fast: PublishFastPath, onStreamError: (err: Error) => void = () => {}, onData: () => void = () => {}): void {
   // `streamBuilder` is private in MQTT.js's typings but is the documented
   // constructor argument; with manualConnect nothing has been built yet.
   const holder = client as unknown as { streamBuilder: (c: MqttClient) => Duplex };
@@ -76,13 +77,26 @@ function readThrough(client: MqttClient, fast: PublishFastPath, onStreamError: (
     // upgrade, 'Unexpected server response: 401', only shows up here).
     stream.on('error', onStreamError);
     stream.pipe = <T extends NodeJS.WritableStream>(dest: T): T => {
+      // MQTT.js's parser input is a stream.Writable: `_write` runs synchronously when
+      // nothing is queued, and `writableLength` is 0 once every write was handled.
+      const input = dest as T & { readonly writableLength: number };
+      let paused = false;
+      fast.setInput({
+        write: (bytes) => {
+          if (!input.write(bytes) && !paused) {
+            paused = true;
+            stream.pause();
+            input.once('drain', () => {
+              paused = false;
+              stream.resume();
+            });
+          }
+        },
+        idle: () => input.writableLength === 0,
+      });
       stream.on('data', (chunk: Buffer | Uint8Array) => {
         onData();
-        const rest = fast.process(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if (rest !== null && !dest.write(rest)) {
-          stream.pause();
-          dest.once('drain', () => stream.resume());
-        }
+        fast.process(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       });
       stream.once('end', () => dest.end());
       return dest;
@@ -141,14 +155,26 @@ export class MqttSession {
       lastError = err;
       if (this.#phase === 'connecting') {
         this.#phase = 'done';
+        this.#fast.stop();
         client.end(true);
         handlers.onFailed(toConnectError(err));
+      } else if (this.#phase === 'open') {
+        // On a parse error MQTT.js only emits `error` and its parser goes on
+        // with whatever comes next; a corrupt stream cannot be trusted, so
+        // nothing more is delivered and the session ends (the client
+        // reconnects). A parse error is raised inside the fast path's write to
+        // MQTT.js, so stop() comes before any later packet. Other errors while
+        // open (socket reset, keepalive timeout) end the connection anyway.
+        this.#phase = 'done';
+        this.#fast.stop();
+        client.end(true);
+        handlers.onClosed(describe(err));
       }
     });
     client.on('close', () => {
       const phase = this.#phase;
       this.#phase = 'done';
-      this.#fast.active = false;
+      this.#fast.stop();
       if (phase === 'connecting') {
         handlers.onFailed(
           lastError !== undefined
@@ -189,7 +215,7 @@ export class MqttSession {
   /** Closes at once without callbacks; resolves when the socket is closed. */
   close(): Promise<void> {
     this.#phase = 'done';
-    this.#fast.active = false;
+    this.#fast.stop();
     return new Promise((resolve) => {
       this.#client.end(true, {}, () => resolve());
     });

@@ -1,0 +1,531 @@
+/**
+ * The soak: a compressed trading day against the embedded simulator, with
+ * the project's own feed (createFeed, FullBidOffer, default ring) consuming,
+ * and exact accounting of every message at the end (src/sim/accounting.ts).
+ *
+ * The day, scaled to the duration (the close is at least the feed-dead
+ * timeout plus 1.5 s, so the silence is observed):
+ *
+ *   pre-open   ATO: auction flags, zero prices, a low rate
+ *   open       a burst at the full `rate` (msg/s in all, every symbol)
+ *   continuous NORMAL at a tenth of the rate
+ *   ATC        auction again, a low rate
+ *   close      silence: FeedHealth must report the feed dead
+ *
+ * With faults, the simulator's faults are injected round-robin through the
+ * session (fault-schedule.ts); stall windows excuse a symbol's staleness,
+ * nothing else does.
+ */
+import { SlotLayout } from '../events/slot-layout.js';
+import { readInt64, type SlotView } from '../events/slot-reader.js';
+import type { AccountingReport, ClientCounts } from '../sim/accounting.js';
+import type { Logger } from '../util/logger.js';
+import { FAULT_KINDS, FaultSchedule, type FaultTarget } from './fault-schedule.js';
+
+/** Soak settings. */
+export interface SoakOptions {
+  /** Length of the whole day (s). */
+  readonly durationSec: number;
+  /** Peak rate at the open, msg/s over all symbols. */
+  readonly rate: number;
+  readonly symbols: readonly string[];
+  /** Inject the simulator's faults through the session. */
+  readonly faults: boolean;
+  /** Client + adapter in a worker thread (true) or on the main thread. */
+  readonly worker: boolean;
+  /** Simulator seed. */
+  readonly seed?: number;
+  /** Largest allowed RSS growth over the second half of the run (MB). */
+  readonly maxRssGrowthMb?: number;
+  /** FeedHealth whole-feed timeout (s); default scales with the duration (1 to 5). */
+  readonly globalTimeoutSec?: number;
+  /** FeedHealth per-symbol timeout (s); default scales with the duration (2 to 10). */
+  readonly symbolTimeoutSec?: number;
+  readonly logger?: Logger;
+  /** Called about every `progressMs` with the run so far. */
+  readonly onProgress?: (p: SoakProgress) => void;
+  readonly progressMs?: number;
+  /** Ends the day early (the close and the accounting still run). */
+  readonly signal?: AbortSignal;
+  /** Test only: the consumer takes one event out of the ring without counting it (the accounting must notice). */
+  readonly vanishOneForTest?: boolean;
+}
+
+/** Defaults of {@link SoakOptions}. */
+export const SOAK_DEFAULTS = {
+  durationSec: 60,
+  rate: 100_000,
+  symbols: ['AOT', 'PTT', 'CPALL', 'ADVANC', 'KBANK', 'SCB', 'BBL', 'DELTA', 'GULF', 'BDMS', 'PTTEP', 'SCC', 'TRUE', 'BH', 'CRC', 'IVL', 'MINT', 'OR', 'TOP', 'BANPU-W5'] as readonly string[],
+  maxRssGrowthMb: 64,
+} as const;
+
+/** Phases of the day. */
+export type SoakPhase = 'connecting' | 'pre-open' | 'open' | 'continuous' | 'ATC' | 'close' | 'accounting' | 'done';
+
+/** A progress snapshot. */
+export interface SoakProgress {
+  readonly phase: SoakPhase;
+  readonly elapsedSec: number;
+  readonly durationSec: number;
+  readonly publishedPerSec: number;
+  readonly receivedPerSec: number;
+  readonly published: number;
+  readonly received: number;
+  readonly ringDrops: number;
+  readonly reconnects: number;
+  readonly faultsInjected: number;
+  readonly lastFault: string | undefined;
+  readonly staleAlarms: number;
+  readonly rssMb: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+}
+
+/** The soak's result (`--json` prints it). */
+export interface SoakResult {
+  readonly mode: 'worker' | 'in-thread';
+  readonly backend: string;
+  readonly durationSec: number;
+  readonly rate: number;
+  readonly symbols: number;
+  readonly phasesSec: Readonly<Record<string, number>>;
+  readonly published: number;
+  readonly received: number;
+  readonly parseErrors: number;
+  readonly ringDrops: number;
+  readonly simShed: number;
+  readonly lostInFaults: number;
+  readonly unexplained: number;
+  readonly reconnects: number;
+  readonly faultsInjected: number;
+  readonly faultsByKind: Readonly<Record<string, number>>;
+  readonly staleAlarms: number;
+  readonly staleAlarmSymbols: readonly string[];
+  readonly feedDeadAtClose: boolean;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly p999Us: number;
+  readonly maxUs: number;
+  readonly maxRssMb: number;
+  readonly rssGrowthMb: number;
+  readonly maxRssGrowthMb: number;
+  /** Process CPU during the session per published message: simulator, client worker and consumer (one process). */
+  readonly cpuUsPerMessage: number;
+  readonly peakReceivedPerSec: number;
+  readonly accounting: AccountingReport;
+  /** Why the soak failed (empty: it passed). */
+  readonly failures: readonly string[];
+}
+
+/** Hand-off latency histogram: 1 us buckets up to 100 ms, then one overflow bucket. */
+class LatencyHistogram {
+  private readonly buckets = new Uint32Array(100_001);
+  private count = 0;
+  max = 0;
+
+  record(us: number): void {
+    const b = us < 0 ? 0 : us >= 100_000 ? 100_000 : Math.floor(us);
+    this.buckets[b]!++;
+    this.count++;
+    if (us > this.max) this.max = us;
+  }
+
+  percentile(q: number): number {
+    if (this.count === 0) return 0;
+    const rank = Math.max(1, Math.ceil(q * this.count));
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i]!;
+      if (seen >= rank) return i === 100_000 ? this.max : i + 1;
+    }
+    return this.max;
+  }
+}
+
+interface DayPlan {
+  preOpenMs: number;
+  openMs: number;
+  continuousMs: number;
+  atcMs: number;
+  closeMs: number;
+}
+
+/** How the day's duration is split. */
+export function planDay(durationSec: number, globalTimeoutSec: number): DayPlan {
+  const total = durationSec * 1000;
+  const closeMs = Math.max(0.15 * total, globalTimeoutSec * 1000 + 1500);
+  const rest = Math.max(0, total - closeMs);
+  return { preOpenMs: 0.12 * rest, openMs: 0.25 * rest, continuousMs: 0.5 * rest, atcMs: 0.13 * rest, closeMs };
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, Math.max(0, ms));
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/** Runs the soak; resolves to its result (never throws for a failed check: see `failures`). */
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const [{ createFeed }, { FeedHealth }, { RemoteSimulator }, { reconcile }, { backend }, { silentLogger }] = await Promise.all([
+    import('../adapter/index.js'),
+    import('../health/index.js'),
+    import('./soak-sim.js'),
+    import('../sim/accounting.js'),
+    import('../native.js'),
+    import('../util/logger.js'),
+  ]);
+  const symbols = [...options.symbols];
+  const n = symbols.length;
+  const D = options.durationSec;
+  const globalTimeoutSec = options.globalTimeoutSec ?? clamp(D / 40, 1, 5);
+  const symbolTimeoutSec = options.symbolTimeoutSec ?? clamp(D / 20, 2, 10);
+  const maxRssGrowthMb = options.maxRssGrowthMb ?? SOAK_DEFAULTS.maxRssGrowthMb;
+  const plan = planDay(D, globalTimeoutSec);
+  const sessionMs = plan.preOpenMs + plan.openMs + plan.continuousMs + plan.atcMs;
+  const auctionPerSymbol = Math.max(5, options.rate / 50 / n);
+  const continuousPerSymbol = Math.max(5, options.rate / 10 / n);
+  const logger = options.logger ?? silentLogger;
+
+  // The simulator gets its own thread: at the open it must not take the consumer's.
+  const sim = await RemoteSimulator.start({ symbols, ratePerSymbol: 0, seed: options.seed ?? 1, phase: 'ATO', tickIntervalMs: 5 });
+  const { baseUrl, credentials } = sim;
+  const subscribed = new Set<string>();
+  const allSubscribed = new Promise<void>((resolve) => {
+    sim.on('subscribed', (s) => {
+      subscribed.add(s);
+      if (subscribed.size === n) resolve();
+    });
+  });
+  const health = new FeedHealth({ globalTimeoutSec, symbolTimeoutSec });
+  const latency = new LatencyHistogram();
+  // Per-symbol counts in a Map of small objects; FeedHealth told once per symbol per drained batch.
+  const perSymbol = new Map<string, { count: number; seenInBatch: boolean }>();
+  for (const s of symbols) perSymbol.set(s, { count: 0, seenInBatch: false });
+  const seenInBatch: string[] = [];
+  let received = 0;
+  let vanishAt = options.vanishOneForTest ? 1000 : -1;
+  let nowNs = 0;
+  let nowBig = 0n;
+  let phase: SoakPhase = 'connecting';
+  let reconnects = 0;
+  const stallWindows: Array<{ symbol: string | undefined; from: number; until: number }> = [];
+  const alarmed = new Set<string>();
+  const alarmSymbols = new Set<string>();
+  let staleAlarms = 0;
+  const rssSamples: Array<{ t: number; mb: number }> = [];
+  let maxRssMb = 0;
+  let peakReceivedPerSec = 0;
+
+  const feed = await createFeed({
+    ...credentials,
+    baseUrl,
+    symbols,
+    fullDepth: true,
+    worker: options.worker,
+    logger,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    maxRetries: Number.POSITIVE_INFINITY,
+  });
+  feed.on('reconnect', () => reconnects++);
+  feed.on('error', () => undefined);
+  const d = feed.dispatcher;
+
+  const recvOff = SlotLayout.recvMonoNsOffset;
+  const onView = (view: SlotView): void => {
+    if (vanishAt >= 0 && received + 1 === vanishAt) {
+      vanishAt = -1; // taken out of the ring, never counted: the accounting must show it
+      return;
+    }
+    const symbol = view.symbol;
+    received++;
+    let c = perSymbol.get(symbol);
+    if (c === undefined) perSymbol.set(symbol, (c = { count: 0, seenInBatch: false }));
+    c.count++;
+    if (!c.seenInBatch) {
+      c.seenInBatch = true;
+      seenInBatch.push(symbol);
+    }
+    latency.record((nowNs - readInt64(view.mem, view.offset + recvOff)) / 1000);
+  };
+  const endBatch = (): void => {
+    for (const s of seenInBatch) {
+      health.onEvent(s, nowBig);
+      perSymbol.get(s)!.seenInBatch = false;
+    }
+    seenInBatch.length = 0;
+  };
+
+  let consuming = true;
+  const stopConsumer = new AbortController();
+  const consumer = (async () => {
+    while (consuming) {
+      nowBig = process.hrtime.bigint();
+      nowNs = Number(nowBig);
+      const n = d.drain(onView, 4096);
+      endBatch();
+      if (n === 0) await d.waitForEvents(100, stopConsumer.signal);
+    }
+  })();
+
+  // Periodic sampling: rates, RSS, stale alarms, progress.
+  const t0 = performance.now();
+  let lastSampleAt = t0;
+  let lastReceived = 0;
+  let lastPublished = 0;
+  let receivedPerSec = 0;
+  let publishedPerSec = 0;
+  let schedule: FaultSchedule | undefined;
+  // The simulator's published total, refreshed by the sampler (it lives in another thread).
+  let simPublished = 0;
+  let simTotalsInFlight = false;
+  const refreshSimTotals = (): void => {
+    if (simTotalsInFlight) return;
+    simTotalsInFlight = true;
+    void sim.totals().then(
+      (t) => {
+        simPublished = t.published;
+        simTotalsInFlight = false;
+      },
+      () => (simTotalsInFlight = false),
+    );
+  };
+  const sampler = setInterval(() => {
+    const now = performance.now();
+    const dt = (now - lastSampleAt) / 1000;
+    if (dt >= 1) {
+      receivedPerSec = (received - lastReceived) / dt;
+      const pub = simPublished;
+      publishedPerSec = (pub - lastPublished) / dt;
+      lastPublished = pub;
+      lastReceived = received;
+      lastSampleAt = now;
+      if (receivedPerSec > peakReceivedPerSec) peakReceivedPerSec = receivedPerSec;
+      const mb = process.memoryUsage.rss() / 1048576;
+      rssSamples.push({ t: now - t0, mb });
+      if (mb > maxRssMb) maxRssMb = mb;
+    }
+    refreshSimTotals();
+    if (phase === 'pre-open' || phase === 'open' || phase === 'continuous' || phase === 'ATC') checkStale(now);
+    options.onProgress?.(progress(now));
+  }, options.progressMs ?? 100);
+
+  function excused(symbol: string, now: number): boolean {
+    const grace = symbolTimeoutSec * 1000 + 500;
+    return stallWindows.some((w) => (w.symbol === undefined || w.symbol === symbol) && now >= w.from && now <= w.until + grace);
+  }
+  function checkStale(now: number): void {
+    const stale = new Set(health.staleSymbols(process.hrtime.bigint()));
+    for (const s of stale) {
+      if (alarmed.has(s) || excused(s, now)) continue;
+      alarmed.add(s);
+      alarmSymbols.add(s);
+      staleAlarms++;
+    }
+    for (const s of alarmed) if (!stale.has(s)) alarmed.delete(s);
+  }
+  function progress(now: number): SoakProgress {
+    const ds = d.stats();
+    return {
+      phase,
+      elapsedSec: (now - t0) / 1000,
+      durationSec: D,
+      publishedPerSec,
+      receivedPerSec,
+      published: simPublished,
+      received,
+      ringDrops: ds.totalDropped,
+      reconnects,
+      faultsInjected: schedule?.injected ?? 0,
+      lastFault: schedule?.last,
+      staleAlarms,
+      rssMb: process.memoryUsage.rss() / 1048576,
+      p50Us: latency.percentile(0.5),
+      p99Us: latency.percentile(0.99),
+    };
+  }
+
+  async function whenConnected(): Promise<void> {
+    for (let i = 0; i < 100 && (await sim.totals()).connections === 0; i++) await sleep(50);
+  }
+
+  let cpuAtStart = process.cpuUsage();
+  let publishedAtStart = 0;
+  let feedDeadAtClose = false;
+  let sessionCpu: NodeJS.CpuUsage | undefined;
+  let publishedInSession = 0;
+  try {
+    await Promise.race([allSubscribed, sleep(10_000)]);
+    if (subscribed.size < n) throw new Error(`soak: only ${subscribed.size} of ${n} subscriptions reached the simulator`);
+    cpuAtStart = process.cpuUsage();
+    publishedAtStart = (await sim.totals()).published;
+
+    if (options.faults) {
+      const intervalMs = clamp(sessionMs / 6.5, 300, 10_000);
+      const target: FaultTarget = {
+        // A cut is injected once the client is connected again: cutting nothing would test no recovery.
+        dropConnections: () => whenConnected().then(() => sim.call({ method: 'dropConnections' })),
+        expireTokens: () => whenConnected().then(() => sim.call({ method: 'expireTokens' })),
+        publishMalformed: (count) => sim.call({ method: 'publishMalformed', count }),
+        stallSymbol: (symbol, ms) => {
+          const now = performance.now();
+          stallWindows.push({ symbol, from: now, until: now + ms });
+          return sim.call({ method: 'stallSymbol', symbol, ms });
+        },
+        stallFeed: (ms) => {
+          const now = performance.now();
+          stallWindows.push({ symbol: undefined, from: now, until: now + ms });
+          return sim.call({ method: 'stallFeed', ms });
+        },
+      };
+      schedule = new FaultSchedule({
+        target,
+        symbols,
+        intervalMs,
+        stallMs: Math.min(intervalMs * 0.6, symbolTimeoutSec * 1000 + 1000),
+        malformedCount: 5,
+        maxFaults: Math.max(FAULT_KINDS.length, Math.floor(sessionMs / intervalMs) - 1),
+      });
+    }
+
+    // Pre-open: ATO auction books at a low rate.
+    phase = 'pre-open';
+    await sim.call({ method: 'setPhase', phase: 'ATO' });
+    await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
+    schedule?.start();
+    await sleep(plan.preOpenMs, options.signal);
+    // The open: the peak burst over every symbol (the normal rate pauses while it runs).
+    phase = 'open';
+    await sim.call({ method: 'setPhase', phase: 'NORMAL' });
+    await sim.call({ method: 'setRatePerSymbol', rate: continuousPerSymbol });
+    if (!options.signal?.aborted && plan.openMs >= 1) {
+      const ended = new Promise<void>((resolve) => sim.on('burstEnd', () => resolve()));
+      await sim.call({ method: 'burst', rate: options.rate, ms: plan.openMs });
+      await Promise.race([ended, sleep(plan.openMs + 2000, options.signal)]);
+    }
+    phase = 'continuous';
+    await sleep(plan.continuousMs, options.signal);
+    phase = 'ATC';
+    await sim.call({ method: 'setPhase', phase: 'ATC' });
+    await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
+    await sleep(plan.atcMs, options.signal);
+    // The close: silence.
+    phase = 'close';
+    schedule?.stop();
+    await sim.call({ method: 'setRatePerSymbol', rate: 0 });
+    sessionCpu = process.cpuUsage(cpuAtStart);
+    publishedInSession = (await sim.totals()).published - publishedAtStart;
+    const closeStart = performance.now();
+    // Let every written message arrive (or stop moving) before the dead check at the end of the close.
+    await sleep(plan.closeMs, options.signal?.aborted ? undefined : options.signal);
+    const left = globalTimeoutSec * 1000 + 200 - (performance.now() - closeStart);
+    if (left > 0) await sleep(left);
+    feedDeadAtClose = health.isFeedDead(process.hrtime.bigint());
+  } finally {
+    phase = 'accounting';
+    schedule?.stop();
+  }
+  const cpu = sessionCpu ?? process.cpuUsage(cpuAtStart);
+  const publishedInRun = sessionCpu !== undefined ? publishedInSession : (await sim.totals()).published - publishedAtStart;
+
+  // Settle: the client's counts must stop moving (worker stats are fetched by message).
+  let counts = await clientCounts();
+  for (let i = 0; i < 50; i++) {
+    await sleep(100);
+    const next = await clientCounts();
+    if (JSON.stringify(next) === JSON.stringify(counts)) break;
+    counts = next;
+  }
+  const report = reconcile(await sim.accounting(), counts);
+  clearInterval(sampler);
+  consuming = false;
+  stopConsumer.abort();
+  await consumer;
+  await feed.shutdown();
+  await sim.stop();
+  phase = 'done';
+
+  // RSS growth over the second half: the mean of the samples around the end of the session less those around its middle.
+  const sessionEnd = rssSamples.filter((s) => s.t <= D * 1000 - plan.closeMs);
+  const mid = (D * 1000 - plan.closeMs) / 2;
+  const near = (t: number): number => {
+    const xs = sessionEnd.filter((s) => Math.abs(s.t - t) <= 2000).map((s) => s.mb);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+  };
+  const growth = near(D * 1000 - plan.closeMs) - near(mid);
+  const rssGrowthMb = Number.isFinite(growth) ? Math.round(growth * 10) / 10 : 0;
+
+  const failures: string[] = [];
+  if (report.unexplained !== 0) failures.push(`${report.unexplained} message(s) unexplained`);
+  if (!feedDeadAtClose) failures.push('the feed was not reported dead at the close');
+  if (rssGrowthMb > maxRssGrowthMb) failures.push(`RSS grew ${rssGrowthMb} MB over the second half (bound ${maxRssGrowthMb} MB)`);
+
+  return {
+    mode: options.worker ? 'worker' : 'in-thread',
+    backend,
+    durationSec: Math.round((performance.now() - t0) / 100) / 10,
+    rate: options.rate,
+    symbols: n,
+    phasesSec: {
+      preOpen: round1(plan.preOpenMs / 1000),
+      open: round1(plan.openMs / 1000),
+      continuous: round1(plan.continuousMs / 1000),
+      atc: round1(plan.atcMs / 1000),
+      close: round1(plan.closeMs / 1000),
+    },
+    published: report.published,
+    received: report.received,
+    parseErrors: report.parseErrors,
+    ringDrops: report.ringDrops,
+    simShed: report.simShed,
+    lostInFaults: report.lostInFaults,
+    unexplained: report.unexplained,
+    reconnects,
+    faultsInjected: schedule?.injected ?? 0,
+    faultsByKind: schedule ? { ...schedule.byKind } : {},
+    staleAlarms,
+    staleAlarmSymbols: [...alarmSymbols].sort(),
+    feedDeadAtClose,
+    p50Us: Math.round(latency.percentile(0.5)),
+    p99Us: Math.round(latency.percentile(0.99)),
+    p999Us: Math.round(latency.percentile(0.999)),
+    maxUs: Math.round(latency.max),
+    maxRssMb: Math.round(maxRssMb * 10) / 10,
+    rssGrowthMb,
+    maxRssGrowthMb,
+    cpuUsPerMessage: Math.round(((cpu.user + cpu.system) / Math.max(1, publishedInRun)) * 1000) / 1000,
+    peakReceivedPerSec: Math.round(peakReceivedPerSec),
+    accounting: report,
+    failures,
+  };
+
+  async function clientCounts(): Promise<ClientCounts> {
+    // Drain first so `queued` is what the consumer has not yet reached.
+    const st = await feed.stats();
+    const ds = d.stats();
+    const a = st.adapter;
+    return {
+      receivedBySymbol: Object.fromEntries([...perSymbol].map(([s, c]) => [s, c.count])),
+      parseErrors: a.parseErrors,
+      ringDrops: ds.totalDropped,
+      queued: ds.queueLen,
+      staleDropped: st.client.staleMessagesDropped,
+      callbackErrors: a.callbackErrors,
+      ignored: st.client.messagesReceived - a.messagesParsed - a.parseErrors - a.callbackErrors,
+    };
+  }
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}

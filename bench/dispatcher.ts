@@ -23,6 +23,13 @@
  *    10 us into such a gap is the share of events a consumer on that vCPU
  *    delivers late by more than 10 us whatever the code does: above 1%, a p99
  *    <= 10 us cannot be measured on this machine.
+ * 6. the floor: in each latency round, right before each spinning-consumer run,
+ *    native/tools/handoff_floor (a C++ producer thread and a C++ consumer
+ *    thread handing off through the same ring code, at the same rate, pacing
+ *    and slot kind) measures what no JS consumer can beat on this machine in
+ *    that minute; the report gives our p50/p99/p99.9 as ratios to it (median
+ *    of the per-round ratios). Built with cmake into build-cpp/bench on first
+ *    use; skipped with a message when cmake or a compiler is missing.
  * Repeats the throughput/latency runs and flags CV > 15%. Prints JSON.
  *
  * Environment: BENCH_RING=<slots> sets the throughput runs' ring size (default
@@ -30,7 +37,8 @@
  * consumer waited (a consumer that waits most of the time means the producer
  * is the limit).
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
@@ -185,7 +193,10 @@ const quick = args.includes('--quick');
 const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : undefined;
 const ringBackend: 'native' | 'js' = backendArg === 'js' || backendArg === 'native' ? backendArg : loadedBackend;
 const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
-const REPEATS = args.includes('--repeats') ? Number(args[args.indexOf('--repeats') + 1]) : quick ? 2 : 3;
+// --repeats N: rounds of the throughput and latency runs (default 3, --quick 2).
+const repeatsArg = args.includes('--repeats') ? Number(args[args.indexOf('--repeats') + 1]) : undefined;
+if (repeatsArg !== undefined && !(Number.isInteger(repeatsArg) && repeatsArg >= 1)) throw new Error('--repeats must be a whole number >= 1');
+const REPEATS = repeatsArg ?? (quick ? 2 : 3);
 const WARMUP_SECONDS = 0.25;
 // --only throughput,same,latency,idle (default: all)
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
@@ -346,6 +357,59 @@ async function latency(
   const s = lat.subarray(warm, n);
   const us = (q: number): number => Number((percentile(s, q) / 1000).toFixed(2));
   return { p50: us(0.5), p99: us(0.99), p999: us(0.999), max: us(1), samples: n, minorPageFaults, eventLoopUtilization };
+}
+
+interface LatencyPercentiles {
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+}
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const floorBuildDir = `${repoRoot}build-cpp/bench`;
+const floorTool = `${floorBuildDir}/handoff_floor`;
+
+/**
+ * Builds native/tools/handoff_floor (plain -O2, no sanitizers) with cmake,
+ * incrementally. Returns why it could not, or undefined when the tool is ready.
+ */
+function buildFloorTool(): string | undefined {
+  try {
+    const run = (args: string[]): void => {
+      execFileSync('cmake', args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    };
+    if (!existsSync(`${floorBuildDir}/CMakeCache.txt`)) run(['-S', 'native', '-B', floorBuildDir, '-DSANITIZE=']);
+    run(['--build', floorBuildDir, '--target', 'handoff_floor']);
+    return undefined;
+  } catch (e) {
+    return `handoff_floor could not be built with cmake (${(e as Error).message.split('\n')[0]})`;
+  }
+}
+
+/** The C++ floor at `rate` for `seconds` (plus the same warm-up the JS run skips). */
+function floorLatency(rate: number, seconds: number, pacing: 'spin' | 'tick'): LatencyPercentiles & { max: number; samples: number } {
+  const count = Math.round(rate * (seconds + WARMUP_SECONDS));
+  const warm = Math.round(rate * WARMUP_SECONDS);
+  const out = execFileSync(floorTool, [String(rate), String(count), 'bestBidAsk', pacing, String(warm)], { encoding: 'utf8' });
+  return JSON.parse(out) as LatencyPercentiles & { max: number; samples: number };
+}
+
+/**
+ * Median over rounds of ours / floor, per percentile (each round's pair ran
+ * back to back), and the p99 ratio of every round to show how much it moved.
+ */
+function floorRatios(
+  ours: readonly LatencyPercentiles[],
+  floor: readonly LatencyPercentiles[],
+): { p50: number; p99: number; p999: number; p99Rounds: number[] } {
+  const rounds = (q: 'p50' | 'p99' | 'p999'): number[] => ours.map((o, i) => Number((o[q] / floor[i]![q]).toFixed(2)));
+  const ratio = (q: 'p50' | 'p99' | 'p999'): number => {
+    const r = rounds(q).sort((x, y) => x - y);
+    const mid = r.length >> 1;
+    const m = r.length % 2 === 1 ? r[mid]! : (r[mid - 1]! + r[mid]!) / 2;
+    return Number(m.toFixed(2));
+  };
+  return { p50: ratio('p50'), p99: ratio('p99'), p999: ratio('p999'), p99Rounds: rounds('p99') };
 }
 
 function sameThread(kind: EventKind, backend: 'native' | 'js', events: number): Record<string, number> {
@@ -545,19 +609,27 @@ async function main(): Promise<void> {
   }
   result.sameThreadNsPerEvent = same;
   console.error('same thread:', JSON.stringify(same));
-  const spin: { p50: number; p99: number }[] = [];
-  const sleep: { p50: number; p99: number }[] = [];
-  const spinTick: { p50: number; p99: number }[] = [];
-  const sleepTick: { p50: number; p99: number }[] = [];
+  const spin: LatencyPercentiles[] = [];
+  const sleep: LatencyPercentiles[] = [];
+  const spinTick: LatencyPercentiles[] = [];
+  const sleepTick: LatencyPercentiles[] = [];
   const spinTickNoTouch: { p50: number; p99: number }[] = [];
   const stalls: Record<string, number>[] = [];
+  const floorSpin: LatencyPercentiles[] = [];
+  const floorTick: LatencyPercentiles[] = [];
+  const floorMissing = want('latency') ? buildFloorTool() : undefined;
+  if (floorMissing !== undefined) console.error(`latency: no C++ floor: ${floorMissing}`);
+  const latencySeconds = quick ? 0.5 : 1;
   for (let r = 0; want('latency') && r < REPEATS; r++) {
     stalls.push(platformStalls(1));
-    spinTickNoTouch.push(await latency(100_000, quick ? 0.5 : 1, false, 'tick', { preTouchMemory: false }));
-    spin.push(await latency(100_000, quick ? 0.5 : 1, false));
-    sleep.push(await latency(100_000, quick ? 0.5 : 1, true));
-    spinTick.push(await latency(100_000, quick ? 0.5 : 1, false, 'tick'));
-    sleepTick.push(await latency(100_000, quick ? 0.5 : 1, true, 'tick'));
+    spinTickNoTouch.push(await latency(100_000, latencySeconds, false, 'tick', { preTouchMemory: false }));
+    // Each floor run right before the JS run it is compared with: same minute, same load.
+    if (floorMissing === undefined) floorSpin.push(floorLatency(100_000, latencySeconds, 'spin'));
+    spin.push(await latency(100_000, latencySeconds, false));
+    sleep.push(await latency(100_000, latencySeconds, true));
+    if (floorMissing === undefined) floorTick.push(floorLatency(100_000, latencySeconds, 'tick'));
+    spinTick.push(await latency(100_000, latencySeconds, false, 'tick'));
+    sleepTick.push(await latency(100_000, latencySeconds, true, 'tick'));
   }
   result.handoffLatencyUs = {
     offeredEventsPerSec: 100_000,
@@ -570,6 +642,21 @@ async function main(): Promise<void> {
     tickPacedSpinningConsumerRingNotPreTouched: { runs: spinTickNoTouch, p99: summarize(spinTickNoTouch.map((s) => s.p99)) },
     // One thread spinning on the clock just before each round's runs (see 5. above).
     platformStalls: stalls,
+    // C++ producer and consumer threads through the same ring (see 6. above), and
+    // our runs' percentiles as ratios to the floor run just before them.
+    cppFloor:
+      floorMissing !== undefined
+        ? { skipped: floorMissing }
+        : {
+            spinPaced: { runs: floorSpin, p99: summarize(floorSpin.map((s) => s.p99)) },
+            tickPaced: { runs: floorTick, p99: summarize(floorTick.map((s) => s.p99)) },
+            ratioToFloor: {
+              spinningConsumer: floorRatios(spin, floorSpin),
+              sleepingConsumer: floorRatios(sleep, floorSpin),
+              tickPacedSpinningConsumer: floorRatios(spinTick, floorTick),
+              tickPacedSleepingConsumer: floorRatios(sleepTick, floorTick),
+            },
+          },
   };
   console.error('latency:', JSON.stringify(result.handoffLatencyUs));
   if (want('idle')) {

@@ -12,6 +12,7 @@
  *
  *   npx tsx bench/fast-path.ts [--runs 7] [--small 200000] [--json out.json]
  */
+import { publish } from '../test/helpers/mqtt-wire.js';
 import { MqttClient } from 'mqtt';
 import { Duplex } from 'node:stream';
 import { PublishFastPath } from '../src/transport/publish-fast-path.js';
@@ -23,20 +24,6 @@ const SMALL = Number(argValue('small') ?? '200000');
 const JSON_OUT = argValue('json');
 const TOPIC = 'proto/topic/bidofferv3/AOT';
 const CHUNK = 16 * 1024;
-
-function publish(topic: string, payload: Buffer): Buffer {
-  const t = Buffer.from(topic);
-  const body = t.length + 2 + payload.length;
-  const len: number[] = [];
-  let n = body;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    len.push(b);
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([0x30, ...len, t.length >> 8, t.length & 0xff]), t, payload]);
-}
 
 function chunks(stream: Buffer): Buffer[] {
   const out: Buffer[] = [];

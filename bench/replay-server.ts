@@ -12,6 +12,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { startModuleWorker } from '../src/util/worker-script.js';
+import { publish } from '../test/helpers/mqtt-wire.js';
 
 /** One message to replay. */
 export interface ReplayMessage {
@@ -29,23 +30,9 @@ export interface ReplayOptions {
   readonly framesPerWrite?: number;
 }
 
-function remainingLength(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-/** Encodes a QoS 0 PUBLISH packet. */
+/** Encodes a QoS 0 PUBLISH packet (the tests' spec-built encoder). */
 export function publishFrame(topic: string, payload: Uint8Array): Buffer {
-  const t = Buffer.from(topic, 'utf8');
-  const rem = 2 + t.length + payload.length;
-  const head = Buffer.from([0x30, ...remainingLength(rem), t.length >> 8, t.length & 0xff]);
-  return Buffer.concat([head, t, payload]);
+  return publish(topic, payload);
 }
 
 /** A buffer of `n` frames cycling through `frames`, and where each frame ends. */

@@ -6,6 +6,7 @@
  * replaces a repeated Money instead of merging it).
  * Seed: CODEC_FUZZ_SEED (default fixed); it is printed in every failure message.
  */
+import { mulberry32 } from '../src/sim/market-generator.js';
 import { describe, expect, it } from 'vitest';
 import { DecodeStatus, jsDecodeIntoSlot } from '../src/codec/index.js';
 import { SlotLayout, readFullBidOffer, slotMemory, type EventKind, type SlotMemory } from '../src/events/index.js';
@@ -17,16 +18,6 @@ const addon = nativeBinding ?? loadAddonDirectly();
 const SEED = Number(process.env.CODEC_FUZZ_SEED ?? 0x5e7713ad) >>> 0;
 const MESSAGES = 100_000;
 const MUTATIONS = 100_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   readonly next: () => number;

@@ -20,6 +20,7 @@
  *
  * Replay: FAST_PATH_SEED=<seed printed below> npx vitest run test/transport-fast-path-differential.test.ts
  */
+import { mulberry32 } from '../src/sim/market-generator.js';
 import { parser, type Packet } from 'mqtt-packet';
 import { randomInt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -32,17 +33,7 @@ const bytes = (n: number, k: number): Buffer => PATTERN.subarray(k, k + n);
 
 const STREAMS = 100_000;
 
-/** mulberry32: small, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const SUBSCRIBED = ['proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/PTT', 'x', 'ตลาด/หุ้น', 'long/' + 'z'.repeat(190)];
 const UNSUBSCRIBED = ['proto/topic/bidofferv3/AOX', 'proto/topic/bidofferv3/AO', 'proto/topic/bidofferv3/AOTT', '', 'y', 'ตลาด/หุ้X', 'long/' + 'z'.repeat(189) + 'y'];

@@ -14,8 +14,8 @@ const LEVELS = 10;
 const MIN_BEST_BID = 100; // 1.00 THB: keeps ten bid levels above zero
 const MAX_BEST_BID = 400_000; // 4,000 THB
 
-/** mulberry32: tiny, fast, good enough for a market simulation. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: tiny, fast, seedable; good enough for a market simulation and for tests' random streams. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -16,6 +16,7 @@ Commands:
   sim             the embedded Settrade Open API simulator alone
   bench [SUITE]   benchmark suites (decode, dispatcher, client) from a repository checkout
   soak            a compressed trading day against the simulator, every message accounted for
+  relay           republish the feed to NATS JetStream (docs/scale-out.md)
 
 Options:
   -h, --help      help (also: settrade-feed <command> --help)
@@ -59,8 +60,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await (await import('./bench-command.js')).runBenchCommand(rest);
       case 'soak':
         return await (await import('./soak-command.js')).runSoakCommand(rest);
+      case 'relay':
+        return await (await import('./relay-command.js')).runRelayCommand(rest);
       default:
-        throw new CliUsageError(`unknown command '${command}' (commands: demo, watch, sim, bench, soak; see --help)`);
+        throw new CliUsageError(`unknown command '${command}' (commands: demo, watch, sim, bench, soak, relay; see --help)`);
     }
   } catch (err) {
     if (err instanceof CliUsageError) {

@@ -63,8 +63,8 @@ export type {
 } from './transport/index.js';
 
 // Adapter and feed
-export { BidOfferAdapter, AdapterConfigError, InvalidSymbolError, normalizeSymbol, createFeed, FEED_DEFAULTS } from './adapter/index.js';
-export type { BidOfferAdapterEvents, BidOfferAdapterOptions, BidOfferAdapterStats, Feed, FeedEvents, FeedOptions, FeedStats } from './adapter/index.js';
+export { BidOfferAdapter, AdapterConfigError, InvalidSymbolError, normalizeSymbol, createFeed, FEED_DEFAULTS, FeedWorkerExitedError } from './adapter/index.js';
+export type { BidOfferAdapterEvents, BidOfferAdapterOptions, BidOfferAdapterStats, Feed, FeedEvents, FeedOptions, FeedStats, FeedReconnectInfo, FeedReconnectReason } from './adapter/index.js';
 
 // Logging
 export type { Logger } from './util/logger.js';

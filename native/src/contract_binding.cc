@@ -99,6 +99,7 @@ Napi::Object RingContract(Napi::Env env) {
       .num("polledOffset", R::kPolledOffset)
       .num("dropRateEmaOffset", R::kDropRateEmaOffset)
       .num("dropWarnedOffset", R::kDropWarnedOffset)
+      .num("closedOffset", R::kClosedOffset)
       .num("headerBytes", R::kHeaderBytes)
       .num("magic", R::kMagic)
       .num("version", R::kVersion)

@@ -4,6 +4,7 @@
  */
 import type { DispatcherHandle } from '../dispatcher/index.js';
 import type { ClientState, ReconnectInfo, SettradeClientStats } from '../transport/client.js';
+import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import type { BidOfferAdapterStats } from './adapter.js';
 
 /** Serializable client options (no functions: `endpoint` must be a URL string, no logger). */
@@ -20,6 +21,12 @@ export interface FeedWorkerData {
   readonly handles: readonly DispatcherHandle[];
   /** Forward log records to the caller's logger (else the worker logs on its own stderr). */
   readonly forwardLogs: boolean;
+  /**
+   * One BigInt64 where the worker stores its client's epoch whenever a session
+   * comes up, before any message of it is pushed: the feed reads it after the
+   * worker died (its last messages may never arrive) to start the next one past it.
+   */
+  readonly epochCell: SharedArrayBuffer;
 }
 
 /** An error as it crosses the thread boundary. */
@@ -31,25 +38,44 @@ export interface SerializedError {
   readonly causeCode?: string;
 }
 
-/** Client + adapter counters. */
-export interface FeedStats {
+/** Client + adapter counters, as the side running them reports them. */
+export interface ProducerStats {
   readonly client: SettradeClientStats;
   readonly adapter: BidOfferAdapterStats;
 }
+
+/**
+ * Counters of a feed. `client` and `adapter` are those of the current worker
+ * (they start from 0 again when a worker is restarted, like a process's);
+ * the feed's own counters survive restarts.
+ */
+export interface FeedStats extends ProducerStats {
+  /** Subscriptions the service rejected (`subscribeError` events). */
+  readonly subscribeErrors: number;
+  /** Times the worker was restarted after it died (0 in-thread). */
+  readonly workerRestarts: number;
+}
+
+/** Test-only hook (not part of the public API): make the worker die the way a bug would. */
+export type WorkerTestHook =
+  | { readonly action: 'crash'; readonly how: 'throw' }
+  | { readonly action: 'crash'; readonly how: 'exit'; readonly exitCode: number };
 
 export type ToWorker =
   | { readonly type: 'subscribe'; readonly symbol: string }
   | { readonly type: 'unsubscribe'; readonly symbol: string }
   | { readonly type: 'stats'; readonly id: number }
-  | { readonly type: 'shutdown' };
+  | { readonly type: 'shutdown' }
+  | { readonly type: 'testHook'; readonly hook: WorkerTestHook };
 
 export type FromWorker =
   | { readonly type: 'state'; readonly state: ClientState; readonly previous: ClientState }
   | { readonly type: 'error'; readonly error: SerializedError }
   | { readonly type: 'reconnect'; readonly info: ReconnectInfo }
-  | { readonly type: 'connected' }
+  | { readonly type: 'subscribeError'; readonly event: SubscribeErrorEvent }
+  | { readonly type: 'connected'; readonly epoch: number }
   | { readonly type: 'connectFailed'; readonly error: SerializedError }
-  | { readonly type: 'stats'; readonly id: number; readonly stats: FeedStats }
+  | { readonly type: 'stats'; readonly id: number; readonly stats: ProducerStats }
   | { readonly type: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly obj: object; readonly msg?: string }
   | { readonly type: 'closed' };
 

@@ -1,7 +1,9 @@
 /**
  * Worker entry of `createFeed({ worker: true })`: runs a SettradeClient and a
  * BidOfferAdapter producing into the caller's Dispatcher (same shared ring),
- * and relays state, errors, reconnects, logs and stats to the caller.
+ * and relays state, errors, reconnects, rejected subscriptions, logs and
+ * stats to the caller. The feed restarts this worker on the same rings when
+ * it dies (feed-supervisor.ts): attaching resumes at the ring's shared indices.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShardedDispatcher } from '../dispatcher/index.js';
@@ -9,7 +11,7 @@ import { SettradeClient } from '../transport/client.js';
 import type { SettradeClientOptions } from '../transport/options.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { BidOfferAdapter } from './adapter.js';
-import { serializeError, type FeedWorkerData, type FromWorker, type ToWorker } from './feed-protocol.js';
+import { serializeError, type FeedWorkerData, type FromWorker, type ToWorker, type WorkerTestHook } from './feed-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('feed-worker must run in a worker thread');
@@ -29,10 +31,18 @@ const logger: Logger = data.forwardLogs
 const dispatcher = ShardedDispatcher.attach(data.handles, { logger });
 const client = new SettradeClient({ ...(data.clientOptions as SettradeClientOptions), logger });
 const adapter = new BidOfferAdapter({ client, fullDepth: data.fullDepth, dispatcher, logger });
+const epochCell = new BigInt64Array(data.epochCell);
 
-client.on('state', (state, previous) => post({ type: 'state', state, previous }));
+client.on('state', (state, previous) => {
+  // Emitted inside the CONNACK step, after the epoch moved and before any
+  // message of the session: the cell is never behind an event in the ring.
+  if (state === 'CONNECTED') Atomics.store(epochCell, 0, BigInt(client.reconnectEpoch));
+  post({ type: 'state', state, previous });
+});
 client.on('error', (err) => post({ type: 'error', error: serializeError(err) }));
 client.on('reconnect', (info) => post({ type: 'reconnect', info }));
+// The adapter re-emits the client's rejections that concern its symbols.
+adapter.on('subscribeError', (event) => post({ type: 'subscribeError', event }));
 
 let closing = false;
 async function shutdown(): Promise<void> {
@@ -42,6 +52,15 @@ async function shutdown(): Promise<void> {
   await client.shutdown();
   post({ type: 'closed' });
   port?.close();
+}
+
+// Test-only (ToWorker 'testHook', see feed-protocol.ts): die as a bug would.
+function runTestHook(hook: WorkerTestHook): void {
+  if (hook.how === 'exit') process.exit(hook.exitCode);
+  // Outside the message handler, as an uncaught exception from a callback would be.
+  setImmediate(() => {
+    throw new Error('feed worker test hook: crash');
+  });
 }
 
 port.on('message', (m: ToWorker) => {
@@ -58,12 +77,15 @@ port.on('message', (m: ToWorker) => {
     case 'shutdown':
       void shutdown();
       break;
+    case 'testHook':
+      runTestHook(m.hook);
+      break;
   }
 });
 
 for (const s of data.symbols) adapter.subscribe(s);
 client.connect().then(
-  () => post({ type: 'connected' }),
+  () => post({ type: 'connected', epoch: client.reconnectEpoch }),
   (err: unknown) => {
     post({ type: 'connectFailed', error: serializeError(err) });
   },

@@ -2,59 +2,50 @@
  * `createFeed`: the whole producer side (SettradeClient + BidOfferAdapter)
  * feeding a Dispatcher that the calling thread consumes, either in a worker
  * thread (`worker: true`: decoding and network I/O off the caller's event
- * loop, events crossing through the shared-memory ring) or in-thread.
+ * loop, events crossing through the shared-memory ring; the worker is
+ * supervised and restarted when it dies, see feed-supervisor.ts) or in-thread.
  *
  * ```ts
  * const feed = await createFeed({ ...credentials, baseUrl, symbols: ['AOT'], fullDepth: false, worker: true });
- * for await (const e of feed.dispatcher.events()) { ... }
+ * for await (const e of feed.dispatcher.events()) { ... }   // ends once the feed is shut down
  * await feed.shutdown();
  * ```
  */
 import { Dispatcher, ShardedDispatcher } from '../dispatcher/index.js';
-import type { OverflowPolicy } from '../dispatcher/index.js';
-import { SettradeClient, type ClientState, type ReconnectInfo } from '../transport/client.js';
-import { SettradeConfigError, SettradeError, type SettradeErrorCode } from '../transport/errors.js';
-import type { SettradeClientOptions } from '../transport/options.js';
+import { SettradeClient, type ClientState } from '../transport/client.js';
+import { SettradeConfigError, SettradeError } from '../transport/errors.js';
+import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
-import { resolveWorkerScript, startModuleWorker } from '../util/worker-script.js';
+import { defaultLogger } from '../util/logger.js';
+import type { SettradeClientOptions } from '../transport/options.js';
 import { BidOfferAdapter } from './adapter.js';
-import type { FeedStats, FeedWorkerData, FromWorker, SerializedError, ToWorker, WorkerClientOptions } from './feed-protocol.js';
+import { resolveFeedOptions, type FeedOptions, type ResolvedFeedOptions } from './feed-options.js';
+import type { FeedStats } from './feed-protocol.js';
+import {
+  WorkerFeedEngine,
+  registerFeedInternals,
+  type FeedEngine,
+  type FeedHost,
+  type FeedReconnectInfo,
+} from './feed-supervisor.js';
 import { normalizeSymbol } from '../protocol/symbol.js';
 import type { EventKind } from '../events/slot-layout.js';
 import { kindForDepth, type KindForDepth } from '../events/types.js';
 
 export type { FeedStats } from './feed-protocol.js';
-
-/** Options of {@link createFeed}: the client's options plus the feed's. A literal `fullDepth` types the feed's events. */
-export interface FeedOptions<F extends boolean = boolean> extends SettradeClientOptions {
-  /** Symbols subscribed from the start. */
-  readonly symbols?: readonly string[];
-  /** true: `FullBidOffer` events; false: `BestBidAsk`. */
-  readonly fullDepth: F;
-  /** Dispatcher capacity in events (of each ring when sharded). */
-  readonly maxSize?: number;
-  /**
-   * Number of rings, one per consumer thread (1 to 64, default 1). Events
-   * are routed by symbol (`shardOf`), so each symbol stays on one ring, in
-   * order. Consume `feed.shards[i]` in thread i (`Dispatcher.attach(feed.shards[i].handle)`).
-   */
-  readonly shards?: number;
-  /** Dispatcher overflow policy. */
-  readonly overflow?: OverflowPolicy;
-  /** Fault in every ring page at creation (DispatcherOptions.preTouchMemory, default true). */
-  readonly preTouchMemory?: boolean;
-  /** Run client + adapter in a worker thread (default true). */
-  readonly worker?: boolean;
-}
-
-/** Defaults of {@link FeedOptions}. */
-export const FEED_DEFAULTS = { maxSize: 100_000, overflow: 'drop-oldest', worker: true, shards: 1 } as const;
+export { FEED_DEFAULTS, type FeedOptions } from './feed-options.js';
+export { FeedWorkerExitedError, type FeedReconnectInfo, type FeedReconnectReason } from './feed-supervisor.js';
 
 /** Events of a {@link Feed}. */
 export interface FeedEvents {
+  /** Every state change: the client's, and RECONNECTING while a dead worker is restarted. */
   state: (state: ClientState, previous: ClientState) => void;
+  /** The client's errors; and, once, WORKER_EXITED (FeedWorkerExitedError) when the feed gives up on its worker. */
   error: (err: SettradeError) => void;
-  reconnect: (info: ReconnectInfo) => void;
+  /** A new session is up (reason 'connection-lost', 'token-refresh' or 'worker-restart'). */
+  reconnect: (info: FeedReconnectInfo) => void;
+  /** The service rejected a subscription (counted in `stats().subscribeErrors`). */
+  subscribeError: (event: SubscribeErrorEvent) => void;
 }
 
 /** A running feed; `K` is its event kind ('fullBidOffer' when `fullDepth: true`). */
@@ -65,41 +56,56 @@ export interface Feed<K extends EventKind = EventKind> {
   readonly shards: readonly Dispatcher<K>[];
   /** Whether client and adapter run in a worker thread. */
   readonly inWorker: boolean;
+  /** The connection state as the feed last reported it (`state` events); SHUTDOWN once it has ended. */
+  readonly state: ClientState;
   /** Symbols subscribed (upper-cased), sorted. */
   readonly subscribedSymbols: readonly string[];
-  /** Subscribes (validated here, synchronously: an invalid symbol throws). */
+  /** Subscribes (validated here, synchronously: an invalid symbol throws; so does a feed that has ended). */
   subscribe(symbol: string): string;
   /** Unsubscribes. */
   unsubscribe(symbol: string): void;
-  /** Client and adapter counters (fetched from the worker in worker mode). */
+  /** Client, adapter and feed counters (fetched from the worker in worker mode; rejects once the worker is gone). */
   stats(): Promise<FeedStats>;
-  /** Adds an event listener (state, error, reconnect). */
+  /** Adds an event listener (state, error, reconnect, subscribeError). */
   on<K extends keyof FeedEvents>(event: K, listener: FeedEvents[K]): this;
   /** Removes an event listener. */
   off<K extends keyof FeedEvents>(event: K, listener: FeedEvents[K]): this;
-  /** Closes the connection and ends the worker. Idempotent. */
+  /**
+   * Closes the connection, ends the worker and closes the rings (every
+   * consumer's `events()` ends once it has drained them). Idempotent; a no-op
+   * after the feed gave up on its worker.
+   */
   shutdown(): Promise<void>;
 }
 
-/** What differs between the in-thread and the worker feed. */
-interface FeedEngine {
-  readonly inWorker: boolean;
-  subscribedSymbols(): readonly string[];
-  subscribe(symbol: string): string;
-  unsubscribe(symbol: string): void;
-  stats(): Promise<FeedStats>;
-  close(): Promise<void>;
-}
-
-/** The {@link Feed} both modes hand out: rings, events, and an engine that does the work. */
+/** The {@link Feed} both modes hand out: rings, events, state, and an engine that does the work. */
 class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implements Feed<K> {
+  readonly shards: readonly Dispatcher<K>[];
+  readonly #rings: ShardedDispatcher<K>;
+  readonly #engine: FeedEngine;
   #closing: Promise<void> | undefined;
+  /** Why the feed ended (shut down, or gave up): subscribe throws it. */
+  #ended: SettradeError | undefined;
+  #state: ClientState = 'INIT';
+  #subscribeErrors = 0;
 
-  constructor(
-    readonly shards: readonly Dispatcher<K>[],
-    private readonly engine: FeedEngine,
-  ) {
+  constructor(rings: ShardedDispatcher<K>, engine: (host: FeedHost) => FeedEngine) {
     super();
+    this.#rings = rings;
+    this.shards = rings.shards;
+    // The engine reports through this object, not through methods of the feed its users hold.
+    const host: FeedHost = {
+      reportState: (next) => this.#reportState(next),
+      reportError: (err) => this.emit('error', err),
+      reportReconnect: (info) => this.emit('reconnect', info),
+      reportSubscribeError: (event) => {
+        this.#subscribeErrors++;
+        this.emit('subscribeError', event);
+      },
+      fail: (err) => this.#fail(err),
+    };
+    this.#engine = engine(host);
+    registerFeedInternals(this, this.#engine.internals);
   }
 
   get dispatcher(): Dispatcher<K> {
@@ -107,38 +113,72 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
   }
 
   get inWorker(): boolean {
-    return this.engine.inWorker;
+    return this.#engine.inWorker;
+  }
+
+  get state(): ClientState {
+    return this.#state;
   }
 
   get subscribedSymbols(): readonly string[] {
-    return this.engine.subscribedSymbols();
+    return this.#engine.subscribedSymbols();
   }
 
   subscribe(symbol: string): string {
-    return this.engine.subscribe(symbol);
+    if (this.#ended) throw this.#ended;
+    return this.#engine.subscribe(symbol);
   }
 
   unsubscribe(symbol: string): void {
-    this.engine.unsubscribe(symbol);
+    if (!this.#ended) this.#engine.unsubscribe(symbol);
   }
 
-  stats(): Promise<FeedStats> {
-    return this.engine.stats();
+  async stats(): Promise<FeedStats> {
+    const producer = await this.#engine.stats();
+    return { ...producer, subscribeErrors: this.#subscribeErrors, workerRestarts: this.#engine.restarts };
   }
 
   shutdown(): Promise<void> {
-    this.#closing ??= this.engine.close();
+    if (this.#closing) return this.#closing;
+    this.#ended ??= new SettradeError('SHUTDOWN', 'feed is shut down');
+    // Set before the engine runs: closing makes the client report SHUTDOWN, which calls back here.
+    this.#closing = this.#close();
     return this.#closing;
   }
 
-  fire<K extends keyof FeedEvents>(event: K, ...args: Parameters<FeedEvents[K]>): void {
-    this.emit(event, ...args);
+  async #close(): Promise<void> {
+    await null;
+    try {
+      await this.#engine.close();
+    } finally {
+      this.#rings.close();
+      this.#reportState('SHUTDOWN');
+    }
+  }
+
+  #reportState(next: ClientState): void {
+    const previous = this.#state;
+    if (next === previous) return;
+    this.#state = next;
+    this.emit('state', next, previous);
+    // The client gave up (retries exhausted, bad configuration): nothing will produce again.
+    if (next === 'SHUTDOWN') void this.shutdown();
+  }
+
+  /** The producer side is gone for good (the worker kept dying): end loudly. */
+  #fail(err: SettradeError): void {
+    if (this.#closing) return;
+    this.#ended = err;
+    this.#closing = Promise.resolve();
+    this.#rings.close();
+    this.emit('error', err);
+    this.#reportState('SHUTDOWN');
   }
 
   /** Shuts down and rethrows when the first connection fails, else returns the feed. */
-  async started(connected: Promise<unknown>): Promise<Feed<K>> {
+  async started(): Promise<Feed<K>> {
     try {
-      await connected;
+      await this.#engine.started;
     } catch (err) {
       await this.shutdown();
       throw err;
@@ -147,157 +187,89 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
   }
 }
 
-function deserializeError(e: SerializedError): SettradeError {
-  const err = new SettradeError(e.code as SettradeErrorCode, e.message);
-  err.name = e.name;
-  if (e.status !== undefined) Object.assign(err, { status: e.status });
-  if (e.causeCode !== undefined) Object.assign(err, { causeCode: e.causeCode });
-  return err;
-}
-
-function clientOptionsFor(opts: FeedOptions): SettradeClientOptions {
-  const { symbols: _s, fullDepth: _f, maxSize: _m, overflow: _o, worker: _w, shards: _n, preTouchMemory: _p, ...client } = opts;
-  return client;
-}
-
 /**
  * Starts a feed and resolves once the first connection is up (rejects, with
  * everything torn down, if it never comes up within the retry policy).
+ * Options are validated first: a bad or unknown key throws
+ * SettradeConfigError naming it.
  */
 export async function createFeed<F extends boolean>(options: FeedOptions<F>): Promise<Feed<KindForDepth<F>>> {
-  if (!options || typeof options.fullDepth !== 'boolean') throw new SettradeConfigError('fullDepth', 'must be a boolean');
-  const symbols = (options.symbols ?? []).map((s) => normalizeSymbol(s));
-  const rings = new ShardedDispatcher({
-    shards: options.shards ?? FEED_DEFAULTS.shards,
-    kind: kindForDepth(options.fullDepth),
-    maxSize: options.maxSize ?? FEED_DEFAULTS.maxSize,
-    overflow: options.overflow ?? FEED_DEFAULTS.overflow,
-    preTouchMemory: options.preTouchMemory,
-    logger: options.logger,
-  });
-  const useWorker = options.worker ?? FEED_DEFAULTS.worker;
-  return useWorker ? startWorkerFeed(options, symbols, rings) : startLocalFeed(options, symbols, rings);
-}
-
-async function startLocalFeed<K extends EventKind>(options: FeedOptions, symbols: string[], rings: ShardedDispatcher<K>): Promise<Feed<K>> {
-  const client = new SettradeClient(clientOptionsFor(options));
-  // The adapter resolves each symbol's ring once, at subscribe time: no routing per message.
-  const adapter = new BidOfferAdapter({ client, fullDepth: options.fullDepth, dispatcher: rings, logger: options.logger });
-  const feed = new RunningFeed(rings.shards, {
-    inWorker: false,
-    subscribedSymbols: () => adapter.subscribedSymbols,
-    subscribe: (s) => adapter.subscribe(s),
-    unsubscribe: (s) => adapter.unsubscribe(s),
-    stats: () => Promise.resolve({ client: client.stats(), adapter: adapter.stats() }),
-    close: async () => {
-      adapter.close();
-      await client.shutdown();
-    },
-  });
-  client.on('state', (s, p) => feed.fire('state', s, p));
-  client.on('error', (e) => feed.fire('error', e));
-  client.on('reconnect', (i) => feed.fire('reconnect', i));
-  for (const s of symbols) adapter.subscribe(s);
-  return feed.started(client.connect());
-}
-
-async function startWorkerFeed<K extends EventKind>(options: FeedOptions, symbols: string[], rings: ShardedDispatcher<K>): Promise<Feed<K>> {
-  const clientOptions = clientOptionsFor(options);
-  if (typeof clientOptions.endpoint === 'function') {
+  const { feed: opts, client } = resolveFeedOptions(options);
+  const symbols = opts.symbols.map((s) => normalizeSymbol(s));
+  // Validate the client's options here, naming the field, before anything starts.
+  new SettradeClient(client);
+  if (opts.worker && typeof client.endpoint === 'function') {
     throw new SettradeConfigError('endpoint', 'a function cannot cross into a worker: pass a URL string, or worker: false');
   }
-  const { logger: userLogger, ...plain } = clientOptions;
-  // Validate in the caller so bad options throw here, naming the field, not in the worker.
-  new SettradeClient(clientOptions);
-  const data: FeedWorkerData = {
-    clientOptions: plain as WorkerClientOptions,
-    fullDepth: options.fullDepth,
-    symbols,
-    handles: rings.handles,
-    forwardLogs: userLogger !== undefined,
-  };
-  const script = resolveWorkerScript(import.meta.url, 'feed-worker');
-  const worker = startModuleWorker(script, { workerData: data });
-  const subscribed = new Set(symbols);
-  const pending = new Map<number, (s: FeedStats) => void>();
-  let nextId = 1;
-  let exited = false;
-  const exitPromise = new Promise<void>((resolve) => worker.once('exit', () => {
-    exited = true;
-    for (const [, r] of pending) r(undefined as unknown as FeedStats);
-    pending.clear();
-    resolve();
-  }));
-
-  let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  const connected = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-
-  worker.on('message', (m: FromWorker) => {
-    switch (m.type) {
-      case 'state':
-        feed.fire('state', m.state, m.previous);
-        break;
-      case 'error':
-        feed.fire('error', deserializeError(m.error));
-        break;
-      case 'reconnect':
-        feed.fire('reconnect', m.info);
-        break;
-      case 'connected':
-        settle?.resolve();
-        break;
-      case 'connectFailed':
-        settle?.reject(deserializeError(m.error));
-        break;
-      case 'stats':
-        pending.get(m.id)?.(m.stats);
-        pending.delete(m.id);
-        break;
-      case 'log':
-        userLogger?.[m.level](m.obj, m.msg);
-        break;
-      case 'closed':
-        break;
-    }
+  const rings = new ShardedDispatcher({
+    shards: opts.shards,
+    kind: kindForDepth(options.fullDepth),
+    maxSize: opts.maxSize,
+    overflow: opts.overflow,
+    preTouchMemory: opts.preTouchMemory,
+    logger: client.logger,
   });
-  worker.on('error', (err) => {
-    const e = new SettradeError('NETWORK_ERROR', `feed worker failed: ${err.message}`);
-    settle?.reject(e);
-    feed.fire('error', e);
-  });
+  const feed = opts.worker ? startWorkerFeed(opts, client, symbols, rings) : startLocalFeed(opts, client, symbols, rings);
+  return feed.started();
+}
 
-  const send = (m: ToWorker): void => {
-    if (!exited) worker.postMessage(m);
-  };
-  const feed = new RunningFeed(rings.shards, {
-    inWorker: true,
-    subscribedSymbols: () => [...subscribed].sort(),
-    subscribe(symbol) {
-      const s = normalizeSymbol(symbol);
-      if (!subscribed.has(s)) {
-        subscribed.add(s);
-        send({ type: 'subscribe', symbol: s });
-      }
-      return s;
-    },
-    unsubscribe(symbol) {
-      const s = normalizeSymbol(symbol);
-      if (subscribed.delete(s)) send({ type: 'unsubscribe', symbol: s });
-    },
-    stats() {
-      if (exited) return Promise.reject(new SettradeError('SHUTDOWN', 'feed is shut down'));
-      const id = nextId++;
-      return new Promise<FeedStats>((resolve, reject) => {
-        pending.set(id, (s) => (s ? resolve(s) : reject(new SettradeError('SHUTDOWN', 'feed is shut down'))));
-        send({ type: 'stats', id });
-      });
-    },
-    close: async () => {
-      send({ type: 'shutdown' });
-      const timer = setTimeout(() => void worker.terminate(), 5000);
-      await exitPromise;
-      clearTimeout(timer);
-    },
+function startLocalFeed<K extends EventKind>(
+  opts: ResolvedFeedOptions,
+  clientOptions: SettradeClientOptions,
+  symbols: string[],
+  rings: ShardedDispatcher<K>,
+): RunningFeed<K> {
+  return new RunningFeed(rings, (host) => {
+    const client = new SettradeClient(clientOptions);
+    // The adapter resolves each symbol's ring once, at subscribe time: no routing per message.
+    const adapter = new BidOfferAdapter({ client, fullDepth: opts.fullDepth, dispatcher: rings, logger: clientOptions.logger });
+    client.on('state', (s) => host.reportState(s));
+    client.on('error', (e) => host.reportError(e));
+    client.on('reconnect', (i) => host.reportReconnect(i));
+    // The adapter re-emits the client's rejections that concern its symbols.
+    adapter.on('subscribeError', (e) => host.reportSubscribeError(e));
+    for (const s of symbols) adapter.subscribe(s);
+    return {
+      inWorker: false,
+      restarts: 0,
+      started: client.connect(),
+      subscribedSymbols: () => adapter.subscribedSymbols,
+      subscribe: (s) => adapter.subscribe(s),
+      unsubscribe: (s) => adapter.unsubscribe(s),
+      stats: () => Promise.resolve({ client: client.stats(), adapter: adapter.stats() }),
+      close: async () => {
+        adapter.close();
+        await client.shutdown();
+      },
+      internals: {
+        worker: () => undefined,
+        crash: () => {
+          throw new Error('no worker in-thread');
+        },
+      },
+    };
   });
-  return feed.started(connected);
+}
+
+function startWorkerFeed<K extends EventKind>(
+  opts: ResolvedFeedOptions,
+  client: SettradeClientOptions,
+  symbols: string[],
+  rings: ShardedDispatcher<K>,
+): RunningFeed<K> {
+  return new RunningFeed(
+    rings,
+    (host) =>
+      new WorkerFeedEngine({
+        host,
+        rings,
+        client,
+        fullDepth: opts.fullDepth,
+        symbols,
+        maxWorkerRestarts: opts.maxWorkerRestarts,
+        workerRestartWindowMs: opts.workerRestartWindowMs,
+        userLogger: client.logger,
+        logger: client.logger ?? defaultLogger(),
+      }),
+  );
 }

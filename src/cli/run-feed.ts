@@ -22,6 +22,8 @@ export interface CliFeed {
     health?(): DispatcherHealthLike;
     /** Resolves when events may be available, after `timeoutMs`, or on abort (sleeps; spins only briefly, adaptively). */
     waitForEvents(timeoutMs?: number, signal?: AbortSignal): Promise<boolean>;
+    /** True once the feed has ended for good (shut down, or gave up): nothing more will come. */
+    readonly closed?: boolean;
   };
   /** Every ring in shard order (the first is `dispatcher`); metrics export them all. */
   readonly shards: readonly DispatcherSource[];
@@ -171,7 +173,9 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
   options.onStart?.(book);
   try {
     while (running) {
-      if (book.consume(feed.dispatcher) === 0) await feed.dispatcher.waitForEvents(1000, stopped.signal);
+      if (book.consume(feed.dispatcher) === 0 && !(await feed.dispatcher.waitForEvents(1000, stopped.signal)) && feed.dispatcher.closed) {
+        stopWith('feed-shutdown');
+      }
     }
     // Take what is already queued before stopping the feed.
     while (book.consume(feed.dispatcher) > 0);

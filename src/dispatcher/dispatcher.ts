@@ -379,9 +379,11 @@ export class Dispatcher<K extends EventKind = EventKind> {
   }
 
   /**
-   * Resolves true as soon as an event is available, false after `timeoutMs`
-   * or on abort. Sleeps in Atomics.waitAsync; the producer notifies only
-   * while this side sleeps. Before sleeping it checks the ring for up to
+   * Resolves true as soon as an event is available, false after `timeoutMs`,
+   * on abort, or once the ring is closed (`close()`) and empty (then on the
+   * next turn of the event loop, so a loop that ignores the result still
+   * lets timers and messages run; check `closed` to stop it). Sleeps in
+   * Atomics.waitAsync; the producer notifies only while this side sleeps. Before sleeping it checks the ring for up to
    * `spinBeforeSleepUs`, but only while that pays (AdaptiveSpin: an empty
    * spin window skips the spin for the next 1, 2, 4 ... 64 waits), so
    * sparse or idle traffic parks at once and burns next to nothing.
@@ -417,6 +419,11 @@ export class Dispatcher<K extends EventKind = EventKind> {
       for (;;) {
         if (this.pendingPos < this.pendingLen) return true;
         if (Atomics.load(i32, W.writeIndex) !== Atomics.load(i32, W.readIndex)) return true;
+        if (Atomics.load(i32, W.closed) !== 0) {
+          // Through a macrotask: a loop that ignores the result must not starve its event loop.
+          await new Promise((resolve) => setImmediate(resolve));
+          return false;
+        }
         if (signal?.aborted) return false;
         const remaining = deadline - performance.now();
         if (remaining <= 0) return false;
@@ -432,6 +439,9 @@ export class Dispatcher<K extends EventKind = EventKind> {
         // A ref'd timer both keeps the loop alive and ends the wait (notify).
         const r = waitAsync(i32, W.writeIndex, w);
         if (r.async) {
+          // close() stores the flag, then notifies. Checked after registering
+          // as a waiter: either that notify finds us, or we see the flag here.
+          if (Atomics.load(i32, W.closed) !== 0) wake();
           const timer = setTimeout(wake, Math.min(remaining, MAX_TIMER_MS));
           try {
             await r.value;
@@ -456,7 +466,8 @@ export class Dispatcher<K extends EventKind = EventKind> {
 
   /**
    * Async iterator over events as they arrive; sleeps while the ring is
-   * empty. Ends after `timeoutMs` without an event, or when `signal` aborts.
+   * empty. Ends after `timeoutMs` without an event, when `signal` aborts, or
+   * when the ring is closed (`close()`, from any thread) once it is drained.
    */
   async *events(options: EventsOptions = {}): AsyncGenerator<EventOf<K>, void, undefined> {
     const { timeoutMs = Number.POSITIVE_INFINITY, signal } = parseEventsOptions(options);
@@ -472,6 +483,37 @@ export class Dispatcher<K extends EventKind = EventKind> {
   }
 
   // ---- either side ----
+
+  /**
+   * Closes the ring for good: no producer will push again (the feed calls it
+   * when it shuts down or gives up on its worker). Consumers in every thread
+   * still get the events already queued; then `waitForEvents` resolves false
+   * and `events()` ends, a sleeping consumer woken at once. Irreversible
+   * (`clear()` keeps it); idempotent. Pushing after it is a caller bug: the
+   * events are queued but a consumer that saw the ring closed may be gone.
+   */
+  close(): void {
+    Atomics.store(this.ring.i32, W.closed, 1);
+    Atomics.notify(this.ring.i32, W.writeIndex);
+  }
+
+  /**
+   * Call only while no producer runs on this ring, nor will until it
+   * returns (the feed does before it restarts a worker that died): undoes
+   * the count of a push a terminated JS producer had counted but not
+   * published, so `totalPushed - totalDropped - totalPolled == queueLen`
+   * holds again. Returns whether there was one. (A native push cannot be
+   * interrupted.)
+   * @internal
+   */
+  settleDeadProducer(): boolean {
+    return this.ring.settleInterruptedPush();
+  }
+
+  /** Whether `close()` was called on this ring (by any thread). */
+  get closed(): boolean {
+    return Atomics.load(this.ring.i32, W.closed) !== 0;
+  }
 
   /** Counters (see DispatcherStats). */
   stats(): DispatcherStats {

@@ -61,6 +61,26 @@ export class RingMemory {
     return d < 0 ? d + this.config.modulus : d;
   }
 
+  /**
+   * Producer side, only while no producer runs (its thread died): a JS
+   * producer stopped mid-push (`Worker.terminate()` stops JS at V8's
+   * interrupt checks, and a push passes some between counting itself and
+   * publishing the slot) may have counted a push it never published. Every
+   * accepted push moves the write index by one, so between pushes
+   * `totalPushed - refusals == writeIndex (mod M)`; one push ahead of that is
+   * the interrupted one, and it is uncounted (it never reached the ring,
+   * like the messages that died in the worker's socket). Returns whether it was.
+   */
+  settleInterruptedPush(): boolean {
+    const { modulus, overflow } = this.config;
+    const refused = overflow === 'reject-newest' ? this.f64[F_DROPPED]! : 0;
+    const counted = (this.f64[F_PUSHED]! - refused) % modulus;
+    const w = Atomics.load(this.i32, W_WRITE);
+    if (counted !== (w + 1) % modulus) return false;
+    this.f64[F_PUSHED] = this.f64[F_PUSHED]! - 1;
+    return true;
+  }
+
   /** Empties the ring and zeroes counters and EMA. Only while neither side runs. */
   clear(): void {
     Atomics.store(this.i32, W_WRITE, 0);
@@ -96,12 +116,16 @@ export class JsRingProducer implements RingProducer {
     const f64 = ring.f64;
     const w = Atomics.load(i32, W_WRITE);
     let result = PUSH_ACCEPTED;
-    f64[F_PUSHED] = f64[F_PUSHED]! + 1;
+    // totalPushed is bumped only once any eviction is done and counted, just
+    // before the slot is published (or with the refusal's totalDropped): a
+    // producer terminated between the two has then counted exactly one push
+    // too many, which settleInterruptedPush() detects and undoes.
     while (ring.distance(w, this.readCache) >= capacity) {
       const r = Atomics.load(i32, W_READ);
       this.readCache = r;
       if (ring.distance(w, r) < capacity) break;
       if (overflow === 'reject-newest') {
+        f64[F_PUSHED] = f64[F_PUSHED]! + 1;
         f64[F_DROPPED] = f64[F_DROPPED]! + 1;
         const ema = f64[F_EMA]!;
         f64[F_EMA] = ema + emaAlpha * (1 - ema);
@@ -116,6 +140,7 @@ export class JsRingProducer implements RingProducer {
         break;
       }
     }
+    f64[F_PUSHED] = f64[F_PUSHED]! + 1;
     ring.u8.set(this.scratchU8, HEADER_BYTES + (w % capacity) * slotSize);
     Atomics.store(i32, W_WRITE, w + 1 === modulus ? 0 : w + 1);
     const ema = f64[F_EMA]!;

@@ -26,6 +26,7 @@ export const RingHeader = {
   polledOffset: 384,
   dropRateEmaOffset: 448,
   dropWarnedOffset: 456,
+  closedOffset: 460,
   headerBytes: 512,
 } as const;
 
@@ -57,6 +58,7 @@ export const W = {
   readIndex: RingHeader.readIndexOffset >> 2,
   sleeping: RingHeader.sleepingOffset >> 2,
   dropWarned: RingHeader.dropWarnedOffset >> 2,
+  closed: RingHeader.closedOffset >> 2,
   emaAlpha: RingHeader.emaAlphaOffset >> 3,
   pushed: RingHeader.pushedOffset >> 3,
   dropped: RingHeader.droppedOffset >> 3,

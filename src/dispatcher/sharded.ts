@@ -99,6 +99,11 @@ export class ShardedDispatcher<K extends EventKind = EventKind> {
     return this.shards.map((d) => d.health());
   }
 
+  /** Closes every ring for good (see Dispatcher.close): their consumers drain, then end. */
+  close(): void {
+    for (const d of this.shards) d.close();
+  }
+
   /** Clears every ring (only while no side is running). */
   clear(): void {
     for (const d of this.shards) d.clear();

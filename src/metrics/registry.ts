@@ -13,6 +13,7 @@ import type {
   DispatcherHealthLike,
   DispatcherSource,
   DispatcherStatsLike,
+  FeedCountersLike,
   FeedSource,
   HealthSource,
 } from './sources.js';
@@ -53,6 +54,7 @@ interface RingSnapshot {
 interface ScrapeSnapshot {
   client?: ClientStatsLike;
   adapter?: AdapterStatsLike;
+  feed?: FeedCountersLike;
   /** Index = shard number. */
   rings?: RingSnapshot[];
   feedDead?: boolean;
@@ -137,6 +139,10 @@ export function createMetrics(options: MetricsOptions = {}): Registry {
       return subs === undefined ? undefined : typeof subs === 'number' ? subs : subs.length;
     });
   }
+  if (options.feed) {
+    counter('subscribe_errors_total', "Subscriptions the service rejected (the feed's subscribeError events; survives worker restarts).", (s) => s.feed?.subscribeErrors);
+    counter('worker_restarts_total', 'Times the feed restarted its worker thread after it died.', (s) => s.feed?.workerRestarts);
+  }
   if (rings.length > 0) {
     // A single ring keeps the unlabelled series it always had; several rings
     // are told apart by `shard` (the index in the array, as in `feed.shards`).
@@ -215,12 +221,13 @@ async function read(options: MetricsOptions, rings: readonly DispatcherSource[],
     }
   };
   const feed = options.feed;
-  const feedStats = feed && (!options.client || !options.adapter) ? await settle(() => feed.stats(), undefined) : undefined;
+  const feedStats = feed ? await settle(() => feed.stats(), undefined) : undefined;
   const fromFeed = feedStats?.client ?? (feedStats?.state !== undefined ? (feedStats as ClientStatsLike) : undefined);
   const client = options.client;
   const adapter = options.adapter;
   out.client = client ? await settle(() => client.stats(), last.client) : (fromFeed ?? last.client);
   out.adapter = adapter ? await settle(() => adapter.stats(), last.adapter) : (feedStats?.adapter ?? last.adapter);
+  out.feed = feedStats ? { subscribeErrors: feedStats.subscribeErrors, workerRestarts: feedStats.workerRestarts } : last.feed;
   if (rings.length > 0) out.rings = rings.map((d) => ({ stats: d.stats(), health: d.health?.() }));
   if (options.health) {
     out.feedDead = options.health.isFeedDead();

@@ -69,7 +69,15 @@ export interface HealthSource {
   readonly trackedSymbolCount: number | (() => number);
 }
 
-/** A worker-mode feed: stats fetched from the worker (client and adapter figures). */
+/** The feed's own counters (`Feed.stats()`), which survive worker restarts. */
+export interface FeedCountersLike {
+  /** Subscriptions the service rejected. */
+  readonly subscribeErrors?: number;
+  /** Times the feed restarted its worker after it died. */
+  readonly workerRestarts?: number;
+}
+
+/** A feed (`createFeed`): stats fetched from the worker in worker mode (client and adapter figures), plus the feed's own counters. */
 export interface FeedSource {
-  stats(): MaybePromise<{ readonly client?: ClientStatsLike; readonly adapter?: AdapterStatsLike } & Partial<ClientStatsLike>>;
+  stats(): MaybePromise<{ readonly client?: ClientStatsLike; readonly adapter?: AdapterStatsLike } & Partial<ClientStatsLike> & FeedCountersLike>;
 }

@@ -126,6 +126,11 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
     return this.#rings.shards;
   }
 
+  /** This consumer's NATS connection state. */
+  get state(): ClientState {
+    return this.#state;
+  }
+
   get subscribedSymbols(): readonly string[] {
     return [...this.#wanted].sort();
   }
@@ -180,6 +185,8 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
         fullDepth: this.#o.fullDepth,
       },
       relay: { gaps: t.gaps, missed: t.missed, stale: t.stale, relayRuns: t.runChanges, badHeaders: this.#badHeaders, natsReconnects: this.#natsReconnects },
+      subscribeErrors: 0,
+      workerRestarts: 0,
     });
   }
 

@@ -18,7 +18,9 @@ export type SettradeErrorCode =
   | 'MQTT_AUTH_REJECTED'
   | 'MQTT_CONNECT_FAILED'
   | 'RETRIES_EXHAUSTED'
-  | 'SHUTDOWN';
+  | 'SHUTDOWN'
+  /** The feed's worker thread kept dying: the feed gave up (FeedWorkerExitedError). */
+  | 'WORKER_EXITED';
 
 /** Base class of every transport error. */
 export class SettradeError extends Error {

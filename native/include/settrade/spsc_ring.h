@@ -40,6 +40,7 @@ constexpr std::size_t kDroppedOffset = 320;     // float64, producer only
 constexpr std::size_t kPolledOffset = 384;      // float64, consumer only
 constexpr std::size_t kDropRateEmaOffset = 448; // float64, producer only
 constexpr std::size_t kDropWarnedOffset = 456;  // int32, producer only (JS wrapper logs)
+constexpr std::size_t kClosedOffset = 460;      // int32, 1 once the ring is closed for good (JS Dispatcher.close)
 constexpr std::size_t kHeaderBytes = 512;
 
 constexpr std::uint32_t kMagic = 0x47525453;  // "STRG" little-endian

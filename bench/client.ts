@@ -205,7 +205,7 @@ async function runOurs(port: number): Promise<RunResult> {
 }
 
 async function runOursWorker(port: number): Promise<RunResult> {
-  const { createFeed } = await import('../src/adapter/feed.js');
+  const { createFeed } = await import('../src/feed/feed.js');
   const feed = await createFeed({ endpoint: `mqtt://127.0.0.1:${port}`, fullDepth: KIND === 'full', maxSize: 65_536, worker: true, logger: silentLogger });
   const d = feed.dispatcher;
   // The first event marks the start (the worker's first message is not observable from here).
@@ -249,7 +249,7 @@ async function live(): Promise<Record<string, unknown>> {
   const { baseUrl, credentials } = await sim.start();
   // --live-worker: client + adapter in a worker, so the simulator keeps the main thread to itself.
   const inWorker = process.argv.includes('--live-worker');
-  const { createFeed } = await import('../src/adapter/feed.js');
+  const { createFeed } = await import('../src/feed/feed.js');
   let d: InstanceType<typeof Dispatcher>;
   let parsed: () => Promise<number>;
   let stop: () => Promise<void>;

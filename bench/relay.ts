@@ -23,7 +23,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { createFeed } from '../src/adapter/index.js';
+import { createFeed } from '../src/feed/index.js';
 import { wallClockNs } from '../src/codec/clock.js';
 import { connectRelayFeed, createRelay } from '../src/relay/index.js';
 import { JetStreamPublisher } from '../src/relay/publisher.js';

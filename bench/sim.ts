@@ -88,7 +88,7 @@ async function parent(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const inThread = process.argv.includes('--in-thread');
   const jsonOut = process.argv.includes('--json') ? arg('json', '') : '';
-  const { createFeed } = await import('../src/adapter/index.js');
+  const { createFeed } = await import('../src/feed/index.js');
   const { silentLogger } = await import('../src/util/logger.js');
   const { backend } = await import('../src/native.js');
 

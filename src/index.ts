@@ -62,9 +62,16 @@ export type {
   SubscribeErrorEvent,
 } from './transport/index.js';
 
-// Adapter and feed
-export { BidOfferAdapter, AdapterConfigError, InvalidSymbolError, normalizeSymbol, createFeed, FEED_DEFAULTS, FeedWorkerExitedError } from './adapter/index.js';
-export type { BidOfferAdapterEvents, BidOfferAdapterOptions, BidOfferAdapterStats, Feed, FeedEvents, FeedOptions, FeedStats, FeedReconnectInfo, FeedReconnectReason } from './adapter/index.js';
+// Protocol rules
+export { InvalidSymbolError, normalizeSymbol } from './protocol/symbol.js';
+
+// Adapter
+export { BidOfferAdapter, AdapterConfigError } from './adapter/index.js';
+export type { BidOfferAdapterEvents, BidOfferAdapterOptions, BidOfferAdapterStats } from './adapter/index.js';
+
+// Feed
+export { createFeed, FEED_DEFAULTS, FeedWorkerExitedError } from './feed/index.js';
+export type { Feed, FeedEvents, FeedOptions, FeedStats, FeedReconnectInfo, FeedReconnectReason } from './feed/index.js';
 
 // Logging
 export type { Logger } from './util/logger.js';

@@ -5,8 +5,8 @@
  * and in-thread mode. Real simulator.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFeed, type Feed, type FeedOptions } from '../src/adapter/feed.js';
-import { feedInternals } from '../src/adapter/feed-supervisor.js';
+import { createFeed, type Feed, type FeedOptions } from '../src/feed/feed.js';
+import { feedInternals } from '../src/feed/feed-supervisor.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Simulator } from '../src/sim/index.js';
 import { SettradeConfigError } from '../src/transport/errors.js';

@@ -9,8 +9,8 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFeed, FeedWorkerExitedError, type Feed, type FeedReconnectInfo } from '../src/adapter/feed.js';
-import { feedInternals } from '../src/adapter/feed-supervisor.js';
+import { createFeed, FeedWorkerExitedError, type Feed, type FeedReconnectInfo } from '../src/feed/feed.js';
+import { feedInternals } from '../src/feed/feed-supervisor.js';
 import type { FullBidOffer } from '../src/events/types.js';
 import { Simulator, type PublishedMessage } from '../src/sim/index.js';
 import type { ClientState, SettradeError } from '../src/transport/index.js';

@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFeed, type Feed } from '../src/adapter/feed.js';
+import { createFeed, type Feed } from '../src/feed/feed.js';
 import type { FullBidOffer } from '../src/events/types.js';
 import { Simulator, type PublishedMessage } from '../src/sim/index.js';
 import type { ClientState, SettradeError } from '../src/transport/index.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFeed, type Feed } from '../src/adapter/feed.js';
+import { createFeed, type Feed } from '../src/feed/feed.js';
 import { shardOf } from '../src/dispatcher/index.js';
 import { FeedHealth } from '../src/health/index.js';
 import { createMetrics, serveMetrics, type DispatcherSource, type MetricsServer } from '../src/metrics/index.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createFeed, type Feed } from '../src/adapter/index.js';
+import { createFeed, type Feed } from '../src/feed/index.js';
 import { decodeFullBidOffer } from '../src/codec/index.js';
 import type { FullBidOffer } from '../src/events/types.js';
 import { createRelay, RelayHeader, type Relay } from '../src/relay/index.js';

@@ -89,7 +89,7 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
 
   // Loaded only now, so usage errors and --help stay instant.
   const [{ createFeed }, { FeedHealth }, { Simulator }, { runFeed }] = await Promise.all([
-    import('../adapter/index.js'),
+    import('../feed/index.js'),
     import('../health/index.js'),
     import('../sim/index.js'),
     import('./run-feed.js'),

@@ -177,7 +177,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 /** Runs the soak; resolves to its result (never throws for a failed check: see `failures`). */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const [{ createFeed }, { FeedHealth }, { RemoteSimulator }, { reconcile }, { backend }, { silentLogger }] = await Promise.all([
-    import('../adapter/index.js'),
+    import('../feed/index.js'),
     import('../health/index.js'),
     import('./soak-sim.js'),
     import('../sim/accounting.js'),

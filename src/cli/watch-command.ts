@@ -62,7 +62,7 @@ export async function runWatchCommand(argv: readonly string[]): Promise<number> 
 
   // Loaded only now: a usage error above must not wait for (or fail on) the pipeline's modules.
   const [{ createFeed }, { FeedHealth }, { runFeed }] = await Promise.all([
-    import('../adapter/index.js'),
+    import('../feed/index.js'),
     import('../health/index.js'),
     import('./run-feed.js'),
   ]);

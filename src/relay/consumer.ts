@@ -11,7 +11,7 @@
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager, type OrderedConsumerOptions } from '@nats-io/jetstream';
 import { connect, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { normalizeSymbol } from '../protocol/symbol.js';
-import type { Feed, FeedEvents, FeedStats } from '../adapter/feed.js';
+import type { Feed, FeedEvents, FeedStats } from '../feed/feed.js';
 import { ParseError } from '../codec/index.js';
 import { Dispatcher, ShardedDispatcher } from '../dispatcher/index.js';
 import type { ClientState } from '../transport/client.js';

@@ -5,7 +5,7 @@
 import type { DispatcherHandle } from '../dispatcher/index.js';
 import type { ClientState, ReconnectInfo, SettradeClientStats } from '../transport/client.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
-import type { BidOfferAdapterStats } from './adapter.js';
+import type { BidOfferAdapterStats } from '../adapter/adapter.js';
 
 /** Serializable client options (no functions: `endpoint` must be a URL string, no logger). */
 export interface WorkerClientOptions {

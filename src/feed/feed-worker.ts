@@ -10,7 +10,7 @@ import { ShardedDispatcher } from '../dispatcher/index.js';
 import { SettradeClient } from '../transport/client.js';
 import type { SettradeClientOptions } from '../transport/options.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
-import { BidOfferAdapter } from './adapter.js';
+import { BidOfferAdapter } from '../adapter/adapter.js';
 import { serializeError, type FeedWorkerData, type FromWorker, type ToWorker, type WorkerTestHook } from './feed-protocol.js';
 
 const port = parentPort;

@@ -18,7 +18,7 @@ import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger } from '../util/logger.js';
 import type { SettradeClientOptions } from '../transport/options.js';
-import { BidOfferAdapter } from './adapter.js';
+import { BidOfferAdapter } from '../adapter/adapter.js';
 import { resolveFeedOptions, type FeedOptions, type ResolvedFeedOptions } from './feed-options.js';
 import type { FeedStats } from './feed-protocol.js';
 import {

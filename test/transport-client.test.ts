@@ -43,7 +43,8 @@ function resourceCounts(): Record<string, number> {
 describe('SettradeClient with the simulator', () => {
   it('logs in, connects, receives the subscribed topics only, and leaves nothing open after shutdown', async () => {
     const before = resourceCounts();
-    const { sim, baseUrl, credentials } = await startSim({ symbols: [] });
+    // KBANK is published throughout but never subscribed: it must not arrive.
+    const { sim, baseUrl, credentials } = await startSim({ symbols: ['KBANK'] });
     const client = new SettradeClient({ ...credentials, baseUrl, ...fast });
     const msgs: Msg[] = [];
     client.on('message', (topic, _p, epoch) => msgs.push({ topic, epoch }));
@@ -62,8 +63,10 @@ describe('SettradeClient with the simulator', () => {
     await client.shutdown();
     await client.shutdown();
     expect(client.state).toBe('SHUTDOWN');
+    // Nothing arrives after shutdown while the simulator goes on publishing.
     const n = msgs.length;
-    await new Promise((r) => setTimeout(r, 50));
+    const published = sim.stats().totalPublished;
+    await until(() => sim.stats().totalPublished >= published + 20, 'the simulator to publish 20 more books');
     expect(msgs.length).toBe(n);
     await expect(client.connect()).rejects.toMatchObject({ code: 'SHUTDOWN' });
     await sim.stop();
@@ -100,14 +103,15 @@ describe('SettradeClient with the simulator', () => {
   });
 
   it('keepalive works while the fast path takes every PUBLISH (pings still answered, no disconnect)', async () => {
-    const { baseUrl, credentials } = await startSim({ symbols: ['AOT'] });
+    const { sim, baseUrl, credentials } = await startSim({ symbols: ['AOT'] });
     const client = makeClient({ ...credentials, baseUrl, ...fast, keepaliveSec: 1 });
     let n = 0;
     client.on('message', () => n++);
     client.subscribe('proto/topic/bidofferv3/AOT');
     await client.connect();
-    // Three keepalive periods: MQTT.js sees no PUBLISH, so it pings; a lost PINGRESP would close the session.
-    await new Promise((r) => setTimeout(r, 3200));
+    // MQTT.js sees no PUBLISH (the fast path takes them all), so it pings
+    // every keepalive period; a lost PINGRESP would close the session.
+    await until(() => sim.stats().pings >= 3, 'three keepalive round trips', 15_000);
     expect(client.stats()).toMatchObject({ state: 'CONNECTED', reconnectEpoch: 0, reconnectCount: 0 });
     expect(n).toBeGreaterThan(100);
   });

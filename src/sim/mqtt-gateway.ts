@@ -29,6 +29,8 @@ import { FastPublisher, type Outbound, type PublisherAccounting } from './fast-p
 export interface GatewayHooks {
   onUpgradeRejected(status: number, code: string): void;
   onClientConnected(): void;
+  /** A client's PINGREQ (aedes answers it). */
+  onPing(): void;
   onClientDisconnected(reason: 'closed' | 'token-expired' | 'dropped'): void;
   onSymbolSubscribed(symbol: string): void;
   /** `count` feed messages reached a connection's kernel socket buffer. */
@@ -125,6 +127,7 @@ export class MqttGateway {
       this.errorListeners.delete(client);
       for (const symbol of [...this.subscribers.keys()]) this.forget(symbol, client);
     });
+    broker.on('ping', () => this.hooks.onPing());
     broker.on('clientError', noop);
     broker.on('connectionError', noop);
     this.broker = broker;

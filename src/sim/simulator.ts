@@ -97,6 +97,8 @@ export interface SimulatorStats {
   refreshes: number;
   /** Refused refresh-token calls (used, expired or unknown refresh tokens). */
   rejectedRefreshes: number;
+  /** MQTT PINGREQs answered (keepalive round trips). */
+  pings: number;
   /** SUBSCRIBEs to a symbol outside the universe (each answered on the subscribe-error topic). */
   rejectedSubscriptions: number;
   /** Outages started by `faults.outage()`. */
@@ -182,6 +184,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
     rejectedLogins: 0,
     refreshes: 0,
     rejectedRefreshes: 0,
+    pings: 0,
     rejectedSubscriptions: 0,
     outages: 0,
   };
@@ -207,6 +210,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
         this.emit('clientConnected');
       },
       onClientDisconnected: (reason) => this.emit('clientDisconnected', reason),
+      onPing: () => this.counters.pings++,
       onSymbolSubscribed: (symbol) => this.emit('subscribed', symbol),
       onDelivered: (count) => this.burstRunner.delivered(performance.now(), count),
       onSubscribeRejected: (symbol) => {
@@ -411,6 +415,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> {
       rejectedLogins: this.counters.rejectedLogins,
       refreshes: this.counters.refreshes,
       rejectedRefreshes: this.counters.rejectedRefreshes,
+      pings: this.counters.pings,
       rejectedSubscriptions: this.counters.rejectedSubscriptions,
       outages: this.counters.outages,
       outageActive: this.inOutage(),

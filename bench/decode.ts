@@ -12,6 +12,10 @@
  *   napi-unwrap  the same plus argument unwrapping and checks
  *   napi-unwrap1 call plus unwrapping the payload and an offset (a bound call's floor)
  * for FullBidOffer and BestBidAsk, plus GC events per 1,000,000 decodes.
+ * The napi-* probes are not in the shipped addon: they come from a separate
+ * module, settrade_feed_bench.node (native/bench/bench_binding.cc), built with
+ * cmake into build-cpp/bench-addon on first use; when it cannot be built the
+ * napi-* rows are skipped with a message and everything else still runs.
  * The addon's C++ decoder variant (bmi2 or portable) is printed; set
  * SETTRADE_FEED_NATIVE_DECODER=portable to measure the portable one.
  *
@@ -25,6 +29,7 @@ import { jsDecodeIntoSlot } from '../src/codec/index.js';
 import { SlotLayout, slotMemory, type EventKind } from '../src/events/index.js';
 import type { NativeBinding } from '../src/native.js';
 import { countGc } from './lib/gc.js';
+import { buildNapiProbes, loadNapiProbes, type NapiProbes } from './lib/napi-probes.js';
 import { argValue, median, round, summarize, writeJson, type Summary } from './lib/stats.js';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
@@ -46,6 +51,8 @@ function loadAddon(): NativeBinding | null {
   }
 }
 const addon = loadAddon();
+/** The napi-* probes (a separate module); set by main() before any case runs. */
+let probes: NapiProbes | null = null;
 
 // ---- workload: realistic ten-level books (ticks with nanos, 5-7 digit volumes) ----
 function makePayloads(count: number): Uint8Array[] {
@@ -158,7 +165,7 @@ function cases(kind: EventKind): Record<string, { body: Body; opsPerCall?: numbe
   };
   if (!addon) return out;
   const decode = kind === 'bestBidAsk' ? addon.decodeBestBidAsk : addon.decodeFullBidOffer;
-  const { noop, noopUnwrap, noopUnwrapPayload, decodeBatch } = addon;
+  const { decodeBatch } = addon;
   const u8 = mem.u8;
   const bound = addon.bindSlots(u8);
   const decodeBound = kind === 'bestBidAsk' ? bound.decodeBestBidAsk : bound.decodeFullBidOffer;
@@ -201,6 +208,8 @@ function cases(kind: EventKind): Record<string, { body: Body; opsPerCall?: numbe
       }
     },
   };
+  if (!probes) return out;
+  const { noop, noopUnwrap, noopUnwrapPayload } = probes;
   out['napi-noop'] = {
     body: (n) => {
       for (let i = 0; i < n; i++) sink = noop(payloads[i & (POOL - 1)]!, u8, (i & (RING - 1)) * size);
@@ -291,14 +300,26 @@ function runKindInChild(kind: EventKind): KindResult {
 async function main(): Promise<void> {
   const childKind = argValue('child-kind') as EventKind | undefined;
   if (childKind) {
+    if (addon) {
+      const loaded = loadNapiProbes(); // built by the parent; its status was printed there
+      probes = 'probes' in loaded ? loaded.probes : null;
+    }
     const result = await runKind(childKind);
     console.log(JSON.stringify(result));
     return;
   }
   const variant = addon ? addon.decoderVariant : null;
-  console.log(`decode bench: ${POOL} payloads, avg ${avgBytes.toFixed(0)} bytes; ${messages} msgs x ${repeats} runs; batch ${batchSize}; native ${addon ? `loaded (${variant} decoder)` : 'NOT loaded'}; one process per kind`);
+  // Built (or found up to date) here, once; the per-kind children only load it.
+  let probeError: string | undefined = 'no native addon';
+  if (addon) {
+    const buildError = buildNapiProbes();
+    const loaded = buildError === undefined ? loadNapiProbes() : { error: buildError };
+    probeError = 'error' in loaded ? loaded.error : undefined;
+  }
+  const probesNote = probeError === undefined ? 'napi-* probes loaded (settrade_feed_bench.node)' : `napi-* rows SKIPPED: ${probeError}`;
+  console.log(`decode bench: ${POOL} payloads, avg ${avgBytes.toFixed(0)} bytes; ${messages} msgs x ${repeats} runs; batch ${batchSize}; native ${addon ? `loaded (${variant} decoder)` : 'NOT loaded'}; one process per kind; ${probesNote}`);
   const result = {
-    config: { payloads: POOL, avgPayloadBytes: round(avgBytes), messages, repeats, batchSize, native: addon !== null, decoderVariant: variant },
+    config: { payloads: POOL, avgPayloadBytes: round(avgBytes), messages, repeats, batchSize, native: addon !== null, decoderVariant: variant, napiProbes: probeError === undefined },
     fullBidOffer: runKindInChild('fullBidOffer'),
     bestBidAsk: runKindInChild('bestBidAsk'),
   };

@@ -23,6 +23,8 @@ for want in package/dist/index.js package/dist/index.d.ts package/binding.gyp \
 done
 grep -q '^package/prebuilds/linux-x64/.*\.node$' <<<"$listing" || { echo "FAIL: tarball lacks the prebuild"; exit 1; }
 if grep -qE '^package/(test|bench|node_modules|build)/' <<<"$listing"; then echo "FAIL: tarball ships dev files"; exit 1; fi
+# The benchmark-only probe module (native/bench/, built by bench/decode.ts) is never shipped.
+if grep -qE '^package/native/bench/|settrade_feed_bench' <<<"$listing"; then echo "FAIL: tarball ships the benchmark probe module"; exit 1; fi
 echo "ok: tarball $(du -h "$tgz" | cut -f1) with dist, prebuild, native sources, proto"
 
 # The smoke check a user would run: import, report the backend, decode a real vector.
@@ -42,6 +44,9 @@ npm install --no-audit --no-fund "$tgz" >install.log 2>&1 || { echo "FAIL (a): i
 out=$(node --input-type=module -e "$smoke" "$vector_hex")
 grep -q '"backend":"native"' <<<"$out" || { echo "FAIL (a): expected the native backend, got $out"; exit 1; }
 echo "ok (a): prebuild used, nothing compiled: $out"
+probes=$(node -e 'console.log(Object.keys(require("node-gyp-build")("node_modules/settrade-feed")).filter((k) => /^noop/.test(k)).join(","))')
+[ -z "$probes" ] || { echo "FAIL (a): the shipped addon exports benchmark probes: $probes"; exit 1; }
+echo "ok (a): the shipped addon exports no benchmark probes"
 sub=$(node --input-type=module -e 'const s = await import("settrade-feed/sim"); const m = await import("settrade-feed/metrics"); const r = await import("settrade-feed/relay"); console.log(typeof s.Simulator, typeof m.createMetrics, typeof r.createRelay)')
 [ "$sub" = "function function function" ] || { echo "FAIL (a): subpaths settrade-feed/sim, /metrics, /relay: $sub"; exit 1; }
 echo "ok (a): subpath exports settrade-feed/sim, /metrics and /relay load"

@@ -24,43 +24,6 @@ namespace {
 
 namespace L = settrade::layout;
 
-std::size_t element_size(napi_typedarray_type t) {
-  switch (t) {
-    case napi_int8_array:
-    case napi_uint8_array:
-    case napi_uint8_clamped_array:
-      return 1;
-    case napi_int16_array:
-    case napi_uint16_array:
-      return 2;
-    case napi_int32_array:
-    case napi_uint32_array:
-    case napi_float32_array:
-      return 4;
-    default:
-      return 8;
-  }
-}
-
-// Bytes of a TypedArray/Buffer (or an ArrayBuffer). False when `v` is neither.
-bool get_bytes(napi_env env, napi_value v, std::uint8_t** data, std::size_t* len) {
-  napi_typedarray_type type;
-  std::size_t n;
-  void* d;
-  if (napi_get_typedarray_info(env, v, &type, &n, &d, nullptr, nullptr) == napi_ok) {
-    *data = static_cast<std::uint8_t*>(d);
-    *len = n * element_size(type);
-    return true;
-  }
-  bool is_ab = false;
-  if (napi_is_arraybuffer(env, v, &is_ab) == napi_ok && is_ab &&
-      napi_get_arraybuffer_info(env, v, &d, len) == napi_ok) {
-    *data = static_cast<std::uint8_t*>(d);
-    return true;
-  }
-  return false;
-}
-
 bool get_int32_array(napi_env env, napi_value v, std::int32_t** data, std::size_t* count) {
   napi_typedarray_type type;
   void* d;
@@ -73,21 +36,6 @@ bool get_int32_array(napi_env env, napi_value v, std::int32_t** data, std::size_
 
 napi_value type_error(napi_env env, const char* msg) { return throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg); }
 napi_value range_error(napi_env env, const char* msg) { return throw_range_error(env, "ERR_OUT_OF_RANGE", msg); }
-
-// Slot byte offset: an integer, a multiple of 8, with the whole slot inside the buffer.
-bool slot_offset(napi_env env, napi_value v, std::size_t buf_len, std::size_t need, std::size_t* off) {
-  std::int64_t o;
-  if (napi_get_value_int64(env, v, &o) != napi_ok) {
-    type_error(env, "slotByteOffset must be a number");
-    return false;
-  }
-  if (o < 0 || (o & 7) != 0 || static_cast<std::uint64_t>(o) > buf_len || buf_len - static_cast<std::size_t>(o) < need) {
-    range_error(env, "slotByteOffset must be a multiple of 8 with the whole slot inside the slot buffer");
-    return false;
-  }
-  *off = static_cast<std::size_t>(o);
-  return true;
-}
 
 using DecodeFn = SlotDecoder;
 
@@ -224,44 +172,6 @@ napi_value BindSlots(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// Bare crossing cost, for the benchmark: same arguments, nothing done.
-napi_value Noop(napi_env env, napi_callback_info info) {
-  std::size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  return make_int32(env, 0);
-}
-
-// Crossing plus argument unwrapping (two typed arrays and an offset), no decode.
-napi_value NoopUnwrap(napi_env env, napi_callback_info info) {
-  std::size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 3) return type_error(env, "expected (payload, slots, slotByteOffset)");
-  std::uint8_t* p;
-  std::size_t n;
-  std::uint8_t* s;
-  std::size_t m;
-  if (!get_bytes(env, argv[0], &p, &n) || !get_bytes(env, argv[1], &s, &m)) return type_error(env, "expected typed arrays");
-  std::size_t off;
-  if (!slot_offset(env, argv[2], m, L::kFullBidOfferSlotSize, &off)) return nullptr;
-  return make_int32(env, 0);
-}
-
-// Crossing plus unwrapping one typed array and an offset: the floor of a bound decoder call.
-napi_value NoopUnwrapPayload(napi_env env, napi_callback_info info) {
-  std::size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 2) return type_error(env, "expected (payload, slotByteOffset)");
-  std::uint8_t* p;
-  std::size_t n;
-  if (!get_bytes(env, argv[0], &p, &n)) return type_error(env, "expected a typed array");
-  std::size_t off;
-  if (!slot_offset(env, argv[1], L::kFullBidOfferSlotSize * 64, L::kFullBidOfferSlotSize, &off)) return nullptr;
-  return make_int32(env, 0);
-}
-
 }  // namespace
 
 void InitCodec(Napi::Env env, Napi::Object exports) {
@@ -272,9 +182,6 @@ void InitCodec(Napi::Env env, Napi::Object exports) {
        napi_enumerable, nullptr},
       {"bindSlots", nullptr, BindSlots, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"decodeBatch", nullptr, DecodeBatch, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"noop", nullptr, Noop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"noopUnwrap", nullptr, NoopUnwrap, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"noopUnwrapPayload", nullptr, NoopUnwrapPayload, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   exports.Set("decoderVariant", Napi::String::New(env, decoder_variant_name(active_decoder_variant())));

@@ -1,5 +1,7 @@
-// Small raw-napi helpers shared by the bindings. Raw napi_* calls (not the
-// node-addon-api wrappers) because these run on per-message paths.
+// Small raw-napi helpers shared by the bindings (and by the benchmark-only
+// module in native/bench/, which measures the cost of exactly these argument
+// checks). Raw napi_* calls (not the node-addon-api wrappers) because these
+// run on per-message paths.
 #pragma once
 
 #include <node_api.h>
@@ -35,6 +37,60 @@ inline bool get_uint8_array(napi_env env, napi_value v, std::uint8_t** data, std
   if (napi_get_typedarray_info(env, v, &type, len, &ptr, nullptr, nullptr) != napi_ok) return false;
   if (type != napi_uint8_array) return false;
   *data = static_cast<std::uint8_t*>(ptr);
+  return true;
+}
+
+inline std::size_t element_size(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    default:
+      return 8;
+  }
+}
+
+// Bytes of a TypedArray/Buffer (or an ArrayBuffer). False when `v` is neither.
+inline bool get_bytes(napi_env env, napi_value v, std::uint8_t** data, std::size_t* len) {
+  napi_typedarray_type type;
+  std::size_t n;
+  void* d;
+  if (napi_get_typedarray_info(env, v, &type, &n, &d, nullptr, nullptr) == napi_ok) {
+    *data = static_cast<std::uint8_t*>(d);
+    *len = n * element_size(type);
+    return true;
+  }
+  bool is_ab = false;
+  if (napi_is_arraybuffer(env, v, &is_ab) == napi_ok && is_ab &&
+      napi_get_arraybuffer_info(env, v, &d, len) == napi_ok) {
+    *data = static_cast<std::uint8_t*>(d);
+    return true;
+  }
+  return false;
+}
+
+// Slot byte offset: an integer, a multiple of 8, with the whole slot (`need`
+// bytes) inside a buffer of `buf_len` bytes. False with a pending TypeError or
+// RangeError otherwise.
+inline bool slot_offset(napi_env env, napi_value v, std::size_t buf_len, std::size_t need, std::size_t* off) {
+  std::int64_t o;
+  if (napi_get_value_int64(env, v, &o) != napi_ok) {
+    throw_type_error(env, "ERR_INVALID_ARG_TYPE", "slotByteOffset must be a number");
+    return false;
+  }
+  if (o < 0 || (o & 7) != 0 || static_cast<std::uint64_t>(o) > buf_len || buf_len - static_cast<std::size_t>(o) < need) {
+    throw_range_error(env, "ERR_OUT_OF_RANGE", "slotByteOffset must be a multiple of 8 with the whole slot inside the slot buffer");
+    return false;
+  }
+  *off = static_cast<std::size_t>(o);
   return true;
 }
 

@@ -35,12 +35,6 @@ export interface CodecBinding {
   bindSlots(slots: Uint8Array): BoundDecoders;
   /** Which C++ decoder variant runs: 'bmi2' (PEXT/TZCNT) or 'portable'. */
   readonly decoderVariant: 'bmi2' | 'portable';
-  /** Benchmark probe: the bare call cost with the decode functions' arguments; returns 0. */
-  noop(payload: ByteSource, slots: ByteSource, slotByteOffset: number): number;
-  /** Benchmark probe: call plus argument unwrapping and checks, no decode; returns 0. */
-  noopUnwrap(payload: ByteSource, slots: ByteSource, slotByteOffset: number): number;
-  /** Benchmark probe: call plus unwrapping one payload and an offset (a bound decoder's floor); returns 0. */
-  noopUnwrapPayload(payload: ByteSource, slotByteOffset: number): number;
 }
 
 /** Decoders over the slot buffer given to `bindSlots`; same statuses and errors as the unbound ones. */

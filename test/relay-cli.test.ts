@@ -37,6 +37,7 @@ describeWithBinary(natsServerBinary, 'settrade-feed relay --sim', () => {
     try {
       const r = await runCli(['relay', '--sim', '--nats', nats.url, '--symbols', 'AOT,PTT', '--rate', '50', '--stats-every', '0.2', '--json'], {
         onOutput: { match: /"acked":[1-9]\d{1,}/, then: (child) => child.kill('SIGINT') },
+        timeoutMs: 45_000,
       });
       expect(r.code, r.stderr).toBe(0);
       const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
@@ -63,6 +64,7 @@ describeWithBinary(natsServerBinary, 'settrade-feed relay --sim', () => {
         // A second relay run on the same stream: its sequences start at 1 again, and that is not a gap.
         const again = await runCli(['relay', '--sim', '--nats', nats.url, '--symbols', 'PTT', '--rate', '50', '--stats-every', '0.2', '--json'], {
           onOutput: { match: /"acked":[1-9]\d{1,}/, then: (child) => child.kill('SIGINT') },
+          timeoutMs: 45_000,
         });
         expect(again.code, again.stderr).toBe(0);
         const acked = (JSON.parse(again.stdout.trim().split('\n').at(-1)!) as { acked: number }).acked;
@@ -75,5 +77,7 @@ describeWithBinary(natsServerBinary, 'settrade-feed relay --sim', () => {
     } finally {
       await nats.stop();
     }
-  }, 40_000);
+    // Two CLI processes start under tsx: generous on a loaded 2-core machine;
+    // each run's own 45 s limit reports its stderr if it never relays.
+  }, 120_000);
 });

@@ -8,7 +8,7 @@
 //
 // Malformed payloads are not exceptions: every decode returns its status as a
 // number (0 = ok) and the TypeScript layer throws ParseError. Wrong argument
-// types or out-of-range offsets throw TypeError/RangeError (a pending JS
+// types or out-of-range offsets throw ERR_INVALID_ARG_TYPE/ERR_INVALID_ARG_VALUE (a pending JS
 // exception; no C++ exception ever crosses the boundary).
 #include <napi.h>
 
@@ -71,8 +71,8 @@ bool get_int32_array(napi_env env, napi_value v, std::int32_t** data, std::size_
   return true;
 }
 
-napi_value type_error(napi_env env, const char* msg) { return throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg); }
-napi_value range_error(napi_env env, const char* msg) { return throw_range_error(env, "ERR_OUT_OF_RANGE", msg); }
+napi_value type_error(napi_env env, const char* msg) { return throw_type_error(env, msg); }
+napi_value range_error(napi_env env, const char* msg) { return throw_value_error(env, msg); }
 
 // Slot byte offset: an integer, a multiple of 8, with the whole slot inside the buffer.
 bool slot_offset(napi_env env, napi_value v, std::size_t buf_len, std::size_t need, std::size_t* off) {
@@ -219,7 +219,7 @@ napi_value BindSlots(napi_env env, napi_callback_info info) {
   if (full == nullptr || best == nullptr || napi_create_object(env, &out) != napi_ok ||
       napi_set_named_property(env, out, "decodeFullBidOffer", full) != napi_ok ||
       napi_set_named_property(env, out, "decodeBestBidAsk", best) != napi_ok) {
-    return throw_type_error(env, "ERR_NAPI", "bindSlots: could not create the bound decoders");
+    return throw_coded_error(env, "ERR_NAPI", "bindSlots: could not create the bound decoders");
   }
   return out;
 }

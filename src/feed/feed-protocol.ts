@@ -86,11 +86,11 @@ export function serializeError(err: unknown): SerializedError {
     const cause = e.cause as { code?: unknown } | undefined;
     return {
       name: e.name,
-      code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
+      code: typeof e.code === 'string' ? e.code : 'ERR_INTERNAL',
       message: e.message,
       status: typeof e.status === 'number' ? e.status : undefined,
       causeCode: typeof cause?.code === 'string' ? cause.code : undefined,
     };
   }
-  return { name: 'Error', code: 'UNKNOWN', message: String(err) };
+  return { name: 'Error', code: 'ERR_INTERNAL', message: String(err) };
 }

@@ -140,7 +140,7 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
 
   shutdown(): Promise<void> {
     if (this.#closing) return this.#closing;
-    this.#ended ??= new SettradeError('SHUTDOWN', 'feed is shut down');
+    this.#ended ??= new SettradeError('ERR_SHUTDOWN', 'feed is shut down');
     // Set before the engine runs: closing makes the client report SHUTDOWN, which calls back here.
     this.#closing = this.#close();
     return this.#closing;

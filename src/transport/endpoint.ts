@@ -66,7 +66,7 @@ export function assertSafeUrl(field: string, url: string, allowed: readonly stri
     throw new SettradeConfigError(
       field,
       `plain ${scheme}:// is only allowed to a loopback host (127.0.0.1, ::1, localhost), got '${parsed.hostname}'`,
-      'INSECURE_URL',
+      'ERR_INSECURE_URL',
     );
   }
   if (parsed.username || parsed.password) {

@@ -9,44 +9,48 @@
  * from the client, the adapter, the feed and the relay).
  */
 
-/** Every `code` a {@link SettradeFeedError} can carry. */
-export type ErrorCode =
+/** Every `code` a {@link SettradeFeedError} can carry (docs/errors.md explains each). */
+export const ERROR_CODES = [
   // Arguments and options
-  | 'ERR_INVALID_OPTION'
-  | 'ERR_INVALID_ARG_TYPE'
-  | 'ERR_INVALID_ARG_VALUE'
-  | 'ERR_INVALID_EVENT'
-  | 'ERR_INVALID_SYMBOL'
-  | 'ERR_CONFIG_INVALID'
-  | 'ERR_INSECURE_URL'
-  | 'ERR_SECRET_INVALID'
+  'ERR_INVALID_OPTION',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_INVALID_EVENT',
+  'ERR_INVALID_SYMBOL',
+  'ERR_CONFIG_INVALID',
+  'ERR_INSECURE_URL',
+  'ERR_SECRET_INVALID',
   // Decoding and rings
-  | 'ERR_PARSE'
-  | 'ERR_RING_HEADER'
-  | 'ERR_NAPI'
-  | 'ERR_NATIVE_UNAVAILABLE'
+  'ERR_PARSE',
+  'ERR_RING_HEADER',
+  'ERR_NAPI',
+  'ERR_NATIVE_UNAVAILABLE',
   // Transport
-  | 'ERR_AUTH_REJECTED'
-  | 'ERR_HTTP_ERROR'
-  | 'ERR_HTTP_TIMEOUT'
-  | 'ERR_RESPONSE_INVALID'
-  | 'ERR_NETWORK_ERROR'
-  | 'ERR_MQTT_AUTH_REJECTED'
-  | 'ERR_MQTT_CONNECT_FAILED'
-  | 'ERR_RETRIES_EXHAUSTED'
-  | 'ERR_SHUTDOWN'
+  'ERR_AUTH_REJECTED',
+  'ERR_HTTP_ERROR',
+  'ERR_HTTP_TIMEOUT',
+  'ERR_RESPONSE_INVALID',
+  'ERR_NETWORK_ERROR',
+  'ERR_MQTT_AUTH_REJECTED',
+  'ERR_MQTT_CONNECT_FAILED',
+  'ERR_RETRIES_EXHAUSTED',
+  'ERR_SHUTDOWN',
   // Feed
-  | 'ERR_WORKER_EXITED'
-  | 'ERR_INTERNAL'
+  'ERR_WORKER_EXITED',
+  'ERR_INTERNAL',
   // Simulator
-  | 'ERR_SIM_OPTIONS'
-  | 'ERR_SIM_STATE'
-  | 'ERR_SIM_ARGUMENT'
+  'ERR_SIM_OPTIONS',
+  'ERR_SIM_STATE',
+  'ERR_SIM_ARGUMENT',
   // Metrics
-  | 'ERR_METRICS_OPTION'
-  | 'ERR_METRICS_LISTEN'
+  'ERR_METRICS_OPTION',
+  'ERR_METRICS_LISTEN',
   // CLI
-  | 'ERR_CLI_USAGE';
+  'ERR_CLI_USAGE',
+] as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * Base class of every error the package throws on purpose: check

@@ -7,7 +7,7 @@
  */
 
 // Errors: every error the package throws on purpose is a SettradeFeedError (codes: docs/errors.md)
-export { SettradeFeedError, InvalidArgTypeError, NativeError } from './errors.js';
+export { SettradeFeedError, InvalidArgTypeError, NativeError, ERROR_CODES } from './errors.js';
 export type { ErrorCode } from './errors.js';
 
 // Backend

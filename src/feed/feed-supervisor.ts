@@ -60,7 +60,7 @@ export interface FeedReconnectInfo {
 }
 
 /**
- * The feed's worker kept dying and the feed gave up (code WORKER_EXITED):
+ * The feed's worker kept dying and the feed gave up (code ERR_WORKER_EXITED):
  * `exitCode` and `cause` describe the last death.
  */
 export class FeedWorkerExitedError extends SettradeError {

@@ -183,7 +183,7 @@ export interface AuthRequestOptions {
 
 /**
  * `POST {base}/api/oam/v1/{brokerId}/broker-apps/{appCode}/login`.
- * Throws {@link SettradeAuthError} (`AUTH_REJECTED` on 401/403).
+ * Throws {@link SettradeAuthError} (`ERR_AUTH_REJECTED` on 401/403).
  */
 export async function login(
   target: ApiTarget,
@@ -213,7 +213,7 @@ export async function login(
  * `POST {base}/api/oam/v1/{brokerId}/broker-apps/{appCode}/refresh-token`
  * with `{ apiKey, refreshToken }` (what the official SDK does when 100 s or
  * less remain). Answers like the login. Throws {@link SettradeAuthError}
- * (`AUTH_REJECTED` on 401/403: the refresh token is used up or expired).
+ * (`ERR_AUTH_REJECTED` on 401/403: the refresh token is used up or expired).
  */
 export async function refreshLogin(
   target: ApiTarget,

@@ -17,11 +17,11 @@
  *   default never stop (`maxRetries: Infinity`): the state stays
  *   RECONNECTING and `stats()` shows the attempt in progress and the time of
  *   the last message. With a finite `maxRetries`, after that many consecutive
- *   failed retries the client emits `error` (RETRIES_EXHAUSTED) and ends in
+ *   failed retries the client emits `error` (ERR_RETRIES_EXHAUSTED) and ends in
  *   SHUTDOWN with `stats().failed` set. Auth rejections follow the same
  *   backoff (never a storm) and each one is surfaced as `error`; only a login
  *   refused before the first connection ever succeeded ends the client at
- *   once (AUTH_REJECTED: wrong credentials do not fix themselves).
+ *   once (ERR_AUTH_REJECTED: wrong credentials do not fix themselves).
  * - Tokens are renewed (refresh-token endpoint, else a login) by a controlled
  *   reconnect `tokenRefreshBeforeExpSec` before they expire.
  * - On every connect the client also subscribes to SUBSCRIBE_ERROR_TOPIC; its
@@ -63,7 +63,7 @@ export type MessageListener = (topic: string, payload: Uint8Array, epoch: number
 export interface SettradeClientEvents {
   /** Every state transition. */
   state: (state: ClientState, previous: ClientState) => void;
-  /** A failed attempt, an auth rejection, a failed SUBSCRIBE, or the final RETRIES_EXHAUSTED. */
+  /** A failed attempt, an auth rejection, a failed SUBSCRIBE, or the final ERR_RETRIES_EXHAUSTED. */
   error: (err: SettradeError) => void;
   /** A reconnection completed (not emitted for the first connection). */
   reconnect: (info: ReconnectInfo) => void;
@@ -142,7 +142,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
 
   /**
    * Validates the options (throws {@link SettradeConfigError}, code
-   * CONFIG_INVALID, naming the field: unknown keys, bad values, missing
+   * ERR_CONFIG_INVALID, naming the field: unknown keys, bad values, missing
    * credentials); does not connect.
    */
   constructor(options: SettradeClientOptions) {
@@ -187,8 +187,8 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   /**
    * Starts connecting (if not yet) and resolves once CONNECTED. By default it
    * waits through any outage. Rejects if the login is refused before any
-   * connection succeeded (AUTH_REJECTED), if a finite `maxRetries` runs out
-   * (RETRIES_EXHAUSTED, with the last failure as `cause`), on a configuration
+   * connection succeeded (ERR_AUTH_REJECTED), if a finite `maxRetries` runs out
+   * (ERR_RETRIES_EXHAUSTED, with the last failure as `cause`), on a configuration
    * error, or if the client is shut down first.
    */
   connect(): Promise<void> {

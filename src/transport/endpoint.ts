@@ -46,7 +46,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * Throws a {@link SettradeConfigError} (code `INSECURE_URL`) unless `url` is
+ * Throws a {@link SettradeConfigError} (code `ERR_INSECURE_URL`) unless `url` is
  * encrypted or goes to a loopback host. Unencrypted traffic would expose the
  * tokens; it is only accepted for the simulator and local brokers.
  */

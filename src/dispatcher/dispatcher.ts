@@ -241,7 +241,7 @@ export class Dispatcher<K extends EventKind = EventKind> {
   /**
    * Enqueues an event (written into a slot). drop-oldest: always true (the
    * oldest event is evicted and counted when full); reject-newest: false when
-   * full (counted as a drop). Throws InvalidEventError (a RangeError) naming
+   * full (counted as a drop). Throws InvalidEventError (code ERR_INVALID_EVENT) naming
    * the field for an event a slot cannot carry as given (see `checkEvent`:
    * empty or over-long symbol, NaN price, fractional or negative volume,
    * flag outside 0-255, ...), before touching the ring.

@@ -65,7 +65,7 @@ export function writeMeta(mem: SlotMemory, off: number, recvTsNs: bigint, recvMo
 
 /**
  * Writes `symbol` as its UTF-8 bytes (length byte + bytes, zero padded).
- * Throws a RangeError when it needs more than `SlotLayout.symbolCapacity` bytes.
+ * Throws an InvalidEventError when it needs more than `SlotLayout.symbolCapacity` bytes.
  */
 export function writeSymbol(mem: SlotMemory, off: number, symbol: string): void {
   const u8 = mem.u8;
@@ -285,9 +285,9 @@ function checkedFullBidOffer(event: BidOfferEvent): FullBidOffer {
 /**
  * Writes a whole event (book, flags, symbol, metadata) into the slot of kind
  * `kind` at byte offset `off`. Missing levels of a FullBidOffer are written
- * as zero. Throws RangeError (naming the field) for a symbol that does not
- * fit or a book with more than ten levels, TypeError for a BestBidAsk given
- * for a fullBidOffer slot; a bad book is refused before anything is written.
+ * as zero. Throws InvalidEventError (naming the field) for a symbol that does
+ * not fit, a book with more than ten levels or a BestBidAsk given for a
+ * fullBidOffer slot; a bad book is refused before anything is written.
  */
 export function writeEvent(kind: EventKind, event: BidOfferEvent, mem: SlotMemory, off: number): void {
   // Books are checked before anything is written.

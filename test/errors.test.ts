@@ -27,6 +27,7 @@ import { nativeBinding } from '../src/native.js';
 import { parseRelayOptions } from '../src/relay/options.js';
 import { Simulator } from '../src/sim/index.js';
 import { silentLogger } from '../src/util/logger.js';
+import { startModuleWorker } from '../src/util/worker-script.js';
 import { loadInvalidVectors, loadValidVectors } from './helpers/vectors.js';
 
 /** The codes in the first column of docs/errors.md's table. */
@@ -177,5 +178,15 @@ describe('real failures of every component carry a documented ERR_ code', () => 
     const bound = addon.bindSlots(mem.u8);
     const payload = loadValidVectors()[0]!.payload;
     expectCoded(await failure(() => bound.decodeFullBidOffer(payload, 4)), 'ERR_INVALID_ARG_VALUE');
+  });
+
+  it.skipIf(!nativeBinding)('native addon in a worker thread: its errors are SettradeFeedErrors there too', async () => {
+    const worker = startModuleWorker(new URL('./workers/native-error.ts', import.meta.url));
+    cleanups.push(async () => void (await worker.terminate()));
+    const report = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(report).toEqual({ feedError: true, name: 'NativeError', code: 'ERR_INVALID_ARG_TYPE' });
   });
 });

@@ -1,6 +1,8 @@
 // Entry point of the settrade_feed addon. Each component registers its own
-// functions; the addon keeps no global state (per-environment state, if any,
-// goes through env.SetInstanceData) so it loads in worker threads too.
+// functions; the addon keeps no global state so it loads in worker threads
+// too: per-environment state is the one AddonData (napi_util.h) in the env's
+// single instance-data slot; add fields there rather than calling
+// SetInstanceData again (that would replace it).
 // Built with NAPI_DISABLE_CPP_EXCEPTIONS: errors are thrown as pending JS
 // exceptions and no C++ exception ever crosses the N-API boundary.
 #include <napi.h>

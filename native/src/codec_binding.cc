@@ -71,8 +71,8 @@ bool get_int32_array(napi_env env, napi_value v, std::int32_t** data, std::size_
   return true;
 }
 
-napi_value type_error(napi_env env, const char* msg) { return throw_type_error(env, msg); }
-napi_value range_error(napi_env env, const char* msg) { return throw_value_error(env, msg); }
+napi_value type_error(napi_env env, const char* msg) { return throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg); }
+napi_value range_error(napi_env env, const char* msg) { return throw_range_error(env, "ERR_INVALID_ARG_VALUE", msg); }
 
 // Slot byte offset: an integer, a multiple of 8, with the whole slot inside the buffer.
 bool slot_offset(napi_env env, napi_value v, std::size_t buf_len, std::size_t need, std::size_t* off) {
@@ -219,7 +219,7 @@ napi_value BindSlots(napi_env env, napi_callback_info info) {
   if (full == nullptr || best == nullptr || napi_create_object(env, &out) != napi_ok ||
       napi_set_named_property(env, out, "decodeFullBidOffer", full) != napi_ok ||
       napi_set_named_property(env, out, "decodeBestBidAsk", best) != napi_ok) {
-    return throw_coded_error(env, "ERR_NAPI", "bindSlots: could not create the bound decoders");
+    return throw_type_error(env, "ERR_NAPI", "bindSlots: could not create the bound decoders");
   }
   return out;
 }

@@ -55,7 +55,8 @@ inline napi_value throw_value_error(napi_env env, const char* msg) {
   return throw_error(env, "ERR_INVALID_ARG_VALUE", msg, napi_throw_range_error);
 }
 
-// Older spelling with an explicit code; prefer the helpers above (one code per kind of mistake).
+// With an explicit code (the codec binding's spelling): ERR_INVALID_ARG_TYPE,
+// ERR_INVALID_ARG_VALUE or ERR_NAPI; the fallback kind only matters before setErrorClass.
 inline napi_value throw_type_error(napi_env env, const char* code, const char* msg) {
   return throw_error(env, code, msg, napi_throw_type_error);
 }

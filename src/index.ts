@@ -6,6 +6,10 @@
  * Those are subpath exports: `settrade-feed/sim`, `settrade-feed/metrics`.
  */
 
+// Errors: every error the package throws on purpose is a SettradeFeedError (codes: docs/errors.md)
+export { SettradeFeedError, InvalidArgTypeError, NativeError, ERROR_CODES } from './errors.js';
+export type { ErrorCode } from './errors.js';
+
 // Backend
 export { backend, nativeLoadError } from './native.js';
 export type { Backend } from './native.js';
@@ -17,8 +21,8 @@ export type { EventKind } from './events/slot-layout.js';
 export type { SlotView } from './events/slot-reader.js';
 
 // Decoding
-export { decodeBestBidAsk, decodeFullBidOffer, ParseError, parseErrorCode } from './codec/index.js';
-export type { ParseErrorCode } from './codec/index.js';
+export { decodeBestBidAsk, decodeFullBidOffer, ParseError, parseErrorReason } from './codec/index.js';
+export type { ParseErrorReason } from './codec/index.js';
 export { wallClockNs, monoNs } from './codec/clock.js';
 
 // Dispatcher

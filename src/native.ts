@@ -14,6 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { NativeError, SettradeFeedError, type ErrorCode } from './errors.js';
 import type { CodecBinding } from './codec/native-binding.js';
 import type { RingBinding } from './dispatcher/native-binding.js';
 
@@ -38,8 +39,13 @@ export interface LayoutBinding {
   readonly contract: NativeContract;
 }
 
+/** The addon's error hook: every addon error is then built as `new ctor(code, message)`. */
+export interface ErrorBinding {
+  setErrorClass(ctor: new (code: ErrorCode, message: string) => Error): void;
+}
+
 /** Everything the addon exports. */
-export type NativeBinding = LayoutBinding & CodecBinding & RingBinding;
+export type NativeBinding = LayoutBinding & CodecBinding & RingBinding & ErrorBinding;
 
 export type Backend = 'native' | 'js';
 
@@ -49,20 +55,25 @@ function loadNative(): { binding: NativeBinding | null; error: Error | null } {
   const mode = (process.env.SETTRADE_FEED_BACKEND ?? 'auto').toLowerCase();
   if (mode === 'js') return { binding: null, error: null };
   if (mode !== 'auto' && mode !== 'native' && mode !== '') {
-    throw new Error(`SETTRADE_FEED_BACKEND must be 'js', 'native' or 'auto', got '${mode}'`);
+    throw new SettradeFeedError('ERR_CONFIG_INVALID', `SETTRADE_FEED_BACKEND must be 'js', 'native' or 'auto', got '${mode}'`);
   }
   const variant = (process.env.SETTRADE_FEED_NATIVE_DECODER ?? 'auto').toLowerCase();
   if (variant !== 'auto' && variant !== 'portable' && variant !== 'bmi2' && variant !== '') {
-    throw new Error(`SETTRADE_FEED_NATIVE_DECODER must be 'auto', 'portable' or 'bmi2', got '${variant}'`);
+    throw new SettradeFeedError('ERR_CONFIG_INVALID', `SETTRADE_FEED_NATIVE_DECODER must be 'auto', 'portable' or 'bmi2', got '${variant}'`);
   }
   try {
     const require = createRequire(import.meta.url);
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-    return { binding: nodeGypBuild(packageRoot) as NativeBinding, error: null };
+    const binding = nodeGypBuild(packageRoot) as NativeBinding;
+    // So that the addon's argument errors are SettradeFeedErrors like every other (ERR_INVALID_ARG_TYPE/VALUE).
+    binding.setErrorClass(NativeError);
+    return { binding, error: null };
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     if (mode === 'native') {
-      throw new Error(`SETTRADE_FEED_BACKEND=native but the native addon failed to load: ${error.message}`);
+      throw new SettradeFeedError('ERR_NATIVE_UNAVAILABLE', `SETTRADE_FEED_BACKEND=native but the native addon failed to load: ${error.message}`, {
+        cause: error,
+      });
     }
     return { binding: null, error };
   }

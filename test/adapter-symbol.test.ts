@@ -33,7 +33,7 @@ describe('normalizeSymbol', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(InvalidSymbolError);
-    expect((caught as InvalidSymbolError).code).toBe('INVALID_SYMBOL');
+    expect((caught as InvalidSymbolError).code).toBe('ERR_INVALID_SYMBOL');
     expect((caught as Error).message).toContain(JSON.stringify(input));
     expect((caught as Error).message).toMatch(reason);
   });

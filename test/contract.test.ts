@@ -6,7 +6,7 @@
  * (SETTRADE_FEED_BACKEND=js, nothing native loaded) it is skipped, visibly.
  */
 import { describe, expect, it } from 'vitest';
-import { DecodeStatus, ParseError, parseErrorCode } from '../src/codec/status.js';
+import { DecodeStatus, ParseError, parseErrorReason } from '../src/codec/status.js';
 import { INDEX_LIMIT, MAX_RING_CAPACITY, OVERFLOW_CODE, PUSH_ACCEPTED, PUSH_EVICTED, PUSH_WAKE, RING_MAGIC, RING_VERSION, RingHeader } from '../src/dispatcher/ring-layout.js';
 import { SlotLayout } from '../src/events/slot-layout.js';
 import { nativeBinding } from '../src/native.js';
@@ -38,8 +38,8 @@ describe.skipIf(contract === undefined)('cross-language contract: addon constant
     expect({ ...contract!.decodeStatus }).toEqual({ ...DecodeStatus });
     for (const [name, value] of Object.entries(contract!.decodeStatus)) {
       if (value === DecodeStatus.OK) continue;
-      expect([value, parseErrorCode(value)]).toEqual([value, name]);
-      expect(new ParseError(value).code).toBe(name);
+      expect([value, parseErrorReason(value)]).toEqual([value, name]);
+      expect(new ParseError(value)).toMatchObject({ code: 'ERR_PARSE', reason: name, status: value });
     }
   });
 });

@@ -52,10 +52,10 @@ describe.each(backends)('pushPayload, %s ring backend', (backend) => {
         err = e;
       }
       expect(err, v.case).toBeInstanceOf(ParseError);
-      expect((err as ParseError).code).toMatch(/^[A-Z_]+$/);
+      expect(err as ParseError).toMatchObject({ code: 'ERR_PARSE', reason: expect.stringMatching(/^[A-Z_]+$/) });
     }
     expect(d.stats()).toEqual(before); // full ring, drop-oldest: still nothing evicted
     expect(d.poll(5)).toEqual([valid[0], valid[1]].map((v) => decodeBestBidAsk(v!.payload, { recvTs: 1n, recvMonoNs: 2n })));
-    expect(() => d.pushPayload('nope' as unknown as Uint8Array)).toThrow(TypeError);
+    expect(() => d.pushPayload('nope' as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
 });

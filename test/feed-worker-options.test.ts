@@ -59,7 +59,7 @@ describe('createFeed options', () => {
     it(`${JSON.stringify(over)} is refused, naming ${field}`, async () => {
       const err = (await createFeed({ ...base, ...over } as FeedOptions).catch((e: unknown) => e)) as SettradeConfigError;
       expect(err).toBeInstanceOf(SettradeConfigError);
-      expect(err).toMatchObject({ field, code: 'CONFIG_INVALID' });
+      expect(err).toMatchObject({ field, code: 'ERR_CONFIG_INVALID' });
       expect(err.message).toMatch(message);
     });
   }
@@ -131,7 +131,7 @@ for (const worker of [true, false]) {
         expect(identityHolds(s), `shard ${i}`).toBe(true);
         expect(s, `shard ${i}`).toMatchObject({ queueLen: 0, totalPolled: counts[i] });
       });
-      expect(() => feed.subscribe('KBANK')).toThrow(expect.objectContaining({ code: 'SHUTDOWN' }));
+      expect(() => feed.subscribe('KBANK')).toThrow(expect.objectContaining({ code: 'ERR_SHUTDOWN' }));
     });
   });
 }

@@ -176,14 +176,14 @@ describe('createFeed({ worker: true }): a dead worker is restarted', () => {
     const n = await within(consumed, 2000, 'events() ending');
 
     expect(err).toBeInstanceOf(FeedWorkerExitedError);
-    expect(err).toMatchObject({ code: 'WORKER_EXITED', exitCode: 1, restarts: 1 });
+    expect(err).toMatchObject({ code: 'ERR_WORKER_EXITED', exitCode: 1, restarts: 1 });
     expect(err.message).toMatch(/code 1: Error: feed worker test hook: crash/);
     expect(feed.state).toBe('SHUTDOWN');
     expect(states.at(-1)).toBe('SHUTDOWN');
-    expect(() => feed.subscribe('KBANK')).toThrow(expect.objectContaining({ code: 'WORKER_EXITED' }));
-    await expect(feed.stats()).rejects.toMatchObject({ code: 'WORKER_EXITED' });
+    expect(() => feed.subscribe('KBANK')).toThrow(expect.objectContaining({ code: 'ERR_WORKER_EXITED' }));
+    await expect(feed.stats()).rejects.toMatchObject({ code: 'ERR_WORKER_EXITED' });
     await feed.shutdown(); // a no-op that resolves
-    expect(errors.map((e) => e.code)).toEqual(['WORKER_EXITED']);
+    expect(errors.map((e) => e.code)).toEqual(['ERR_WORKER_EXITED']);
     expect(feed.dispatcher.closed).toBe(true);
     const s = feed.dispatcher.stats();
     expect(identityHolds(s)).toBe(true);
@@ -205,12 +205,12 @@ describe('createFeed({ worker: true }): a dead worker is restarted', () => {
 
     const failed = nextError(feed);
     feedInternals(feed).crash({ exitCode: 3 });
-    expect(await failed).toMatchObject({ code: 'WORKER_EXITED', exitCode: 3, restarts: 0 });
+    expect(await failed).toMatchObject({ code: 'ERR_WORKER_EXITED', exitCode: 3, restarts: 0 });
     const [[n0, n1], remote] = await within(Promise.all([Promise.all(here), there.ended]), 2000, 'every shard consumer ending');
     expect(remote.closed).toBe(true);
     expect(feed.state).toBe('SHUTDOWN');
-    expect(() => feed.subscribe('AOT')).toThrow(expect.objectContaining({ code: 'WORKER_EXITED' }));
-    await expect(feed.stats()).rejects.toMatchObject({ code: 'WORKER_EXITED' });
+    expect(() => feed.subscribe('AOT')).toThrow(expect.objectContaining({ code: 'ERR_WORKER_EXITED' }));
+    await expect(feed.stats()).rejects.toMatchObject({ code: 'ERR_WORKER_EXITED' });
     [n0, n1, remote.n].forEach((n, i) => {
       const s = feed.shards[i]!.stats();
       expect(identityHolds(s), `shard ${i}`).toBe(true);
@@ -233,6 +233,6 @@ describe('createFeed({ worker: true }): a dead worker is restarted', () => {
     expect(feed.state).toBe('SHUTDOWN');
     expect(feedInternals(feed).worker()).toBeUndefined();
     expect(reconnects).toEqual([]);
-    await expect(feed.stats()).rejects.toMatchObject({ code: 'SHUTDOWN' });
+    await expect(feed.stats()).rejects.toMatchObject({ code: 'ERR_SHUTDOWN' });
   });
 });

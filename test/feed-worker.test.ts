@@ -76,7 +76,7 @@ for (const worker of [true, false]) {
 
       await feed.shutdown();
       await feed.shutdown();
-      if (worker) await expect(feed.stats()).rejects.toMatchObject({ code: 'SHUTDOWN' });
+      if (worker) await expect(feed.stats()).rejects.toMatchObject({ code: 'ERR_SHUTDOWN' });
       else expect((await feed.stats()).client.state).toBe('SHUTDOWN');
       // Nothing is produced after shutdown, while the simulator goes on publishing.
       const pushed = feed.dispatcher.stats().totalPushed;
@@ -150,7 +150,7 @@ for (const worker of [true, false]) {
         (e: unknown) => e,
       )) as SettradeError;
       // Wrong credentials on the first connect fail fast with their own code (no retries).
-      expect(err).toMatchObject({ code: 'AUTH_REJECTED' });
+      expect(err).toMatchObject({ code: 'ERR_AUTH_REJECTED' });
       expect(err.message).toMatch(/login rejected: HTTP 401/);
       expect(err.message).not.toContain(appSecret);
       expect(errors).toEqual([]);

@@ -121,8 +121,10 @@ describe('slot writer and reader', () => {
     expect(() => writeEvent('bestBidAsk', { ...e, symbol: 'X'.repeat(33) }, mem, 0)).toThrow(/symbol/);
     writeEvent('bestBidAsk', { ...e, symbol: 'Y'.repeat(32) }, mem, 0);
     expect(readBestBidAsk(mem, 0).symbol).toBe('Y'.repeat(32));
-    // A BestBidAsk has no levels to write into a full-depth slot: a TypeError naming the field, nothing written.
-    expect(() => writeEvent('fullBidOffer', { ...e, symbol: 'Z' }, mem, 0)).toThrow(/^event\.bidPrices: /);
+    // A BestBidAsk has no levels to write into a full-depth slot: an InvalidEventError naming the field, nothing written.
+    expect(() => writeEvent('fullBidOffer', { ...e, symbol: 'Z' }, mem, 0)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_EVENT', field: 'bidPrices', message: expect.stringMatching(/^bidPrices: /) }),
+    );
     expect(readBestBidAsk(mem, 0).symbol).toBe('Y'.repeat(32));
   });
 

@@ -58,7 +58,7 @@ describe('login signature', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(SettradeError);
-    expect((caught as SettradeError).code).toBe('SECRET_INVALID');
+    expect((caught as SettradeError).code).toBe('ERR_SECRET_INVALID');
     expect((caught as Error).message).not.toContain('SUPERSECRETVALUE');
     expect(() => privateKeyFromSecret(Buffer.alloc(40, 7).toString('base64'))).toThrow(/32-byte/);
   });
@@ -172,7 +172,7 @@ describe('options', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(SettradeConfigError);
-    expect(caught).toMatchObject({ field, code: 'CONFIG_INVALID' });
+    expect(caught).toMatchObject({ field, code: 'ERR_CONFIG_INVALID' });
     expect((caught as Error).message.startsWith(`${field}: `)).toBe(true);
     expect((caught as Error).message).toMatch(message);
     expect((caught as Error).message).not.toContain(creds.appSecret);

@@ -68,7 +68,7 @@ describe('SettradeClient with the simulator', () => {
     const published = sim.stats().totalPublished;
     await until(() => sim.stats().totalPublished >= published + 20, 'the simulator to publish 20 more books');
     expect(msgs.length).toBe(n);
-    await expect(client.connect()).rejects.toMatchObject({ code: 'SHUTDOWN' });
+    await expect(client.connect()).rejects.toMatchObject({ code: 'ERR_SHUTDOWN' });
     await sim.stop();
     await until(() => {
       const after = resourceCounts();
@@ -191,7 +191,7 @@ describe('SettradeClient with the simulator', () => {
     client.on('error', (e) => errors.push(e));
     const err = (await client.connect().catch((e: unknown) => e)) as SettradeError;
     expect(err).toBeInstanceOf(SettradeError);
-    expect(err).toMatchObject({ code: 'AUTH_REJECTED', status: 401, step: 'login' });
+    expect(err).toMatchObject({ code: 'ERR_AUTH_REJECTED', status: 401, step: 'login' });
     expect(err.message).toMatch(/login rejected: HTTP 401 \(INVALID_SIGNATURE\)/);
     expect(client.stats()).toMatchObject({ state: 'SHUTDOWN', failed: true, connected: false });
     expect(sim.stats().rejectedLogins).toBe(1);
@@ -207,9 +207,9 @@ describe('SettradeClient with the simulator', () => {
     const url = `${baseUrl.replace('http:', 'ws:')}/api/dispatcher/v3/SIM/mqtt`;
     const client = makeClient({ endpoint: staticEndpoint(url, { Authorization: 'Bearer wrong' }), ...fast, baseDelayMs: 5, maxDelayMs: 20, maxRetries: 5 });
     const err = (await client.connect().catch((e: unknown) => e)) as SettradeError & { cause: SettradeError };
-    expect(err.code).toBe('RETRIES_EXHAUSTED');
+    expect(err.code).toBe('ERR_RETRIES_EXHAUSTED');
     expect(err.message).toMatch(/gave up after 6 failed attempts \(credentials rejected\)/);
-    expect(err.cause.code).toBe('MQTT_AUTH_REJECTED');
+    expect(err.cause.code).toBe('ERR_MQTT_AUTH_REJECTED');
     expect(sim.stats().rejectedUpgrades).toBe(6); // the first attempt + maxRetries
     expect(client.stats()).toMatchObject({ state: 'SHUTDOWN', failed: true });
   });

@@ -13,6 +13,7 @@ import {
   type ShardedDispatcherOptions,
 } from '../src/dispatcher/index.js';
 import { MAX_RING_BYTES } from '../src/dispatcher/options.js';
+import { SettradeFeedError } from '../src/errors.js';
 import { InvalidEventError } from '../src/events/slot-writer.js';
 import type { BestBidAsk, BidOfferEvent, FullBidOffer } from '../src/events/types.js';
 import { FeedHealth, type FeedHealthOptions } from '../src/health/index.js';
@@ -34,6 +35,7 @@ function thrown(f: () => unknown): Error {
 
 function expectInvalidOption(err: Error, field: string, message?: RegExp): void {
   expect(err, err.stack).toBeInstanceOf(InvalidOptionError);
+  expect(err).toBeInstanceOf(SettradeFeedError);
   const e = err as InvalidOptionError;
   expect(e.code).toBe('ERR_INVALID_OPTION');
   expect(e.option).toBe(field);
@@ -159,7 +161,7 @@ describe('ShardedDispatcher options', () => {
     const sd = new ShardedDispatcher({ shards: 3, maxSize: 8, logger: silentLogger });
     expect(thrown(() => sd.push({ ...bba, symbol: 7 } as never))).toMatchObject({ field: 'symbol' });
     expect(thrown(() => sd.push(null as never))).toMatchObject({ field: 'event' });
-    expect(thrown(() => sd.shardFor('' as string))).toBeInstanceOf(TypeError);
+    expect(thrown(() => sd.shardFor('' as string))).toMatchObject({ name: 'InvalidArgTypeError', code: 'ERR_INVALID_ARG_TYPE' });
     expect(sd.stats().every((s) => s.totalPushed === 0)).toBe(true);
   });
 });
@@ -222,7 +224,7 @@ describe.each(backends)('push() field checks, %s ring backend', (backend) => {
     for (const push of [(e: BidOfferEvent) => d.push(e), (e: BidOfferEvent) => d.tryPush(e)]) {
       const err = thrown(() => push(event as BidOfferEvent));
       expect(err, err.stack).toBeInstanceOf(InvalidEventError);
-      expect(err).toBeInstanceOf(RangeError);
+      expect(err).toBeInstanceOf(SettradeFeedError);
       expect((err as InvalidEventError).code).toBe('ERR_INVALID_EVENT');
       expect((err as InvalidEventError).field).toBe(field);
       expect(err.message.startsWith(`${field}: `), err.message).toBe(true);
@@ -306,7 +308,7 @@ describe.each(backends)('poll()/drain() counts, %s ring backend', (backend) => {
   it('drain() needs a function', () => {
     const d = new Dispatcher({ kind: 'bestBidAsk', maxSize: 8, backend, logger: silentLogger });
     d.push(bba);
-    expect(thrown(() => d.drain('x' as never))).toBeInstanceOf(TypeError);
+    expect(thrown(() => d.drain('x' as never))).toMatchObject({ name: 'InvalidArgTypeError', code: 'ERR_INVALID_ARG_TYPE' });
     expect(d.stats().queueLen).toBe(1);
   });
 });

@@ -8,7 +8,7 @@
 //
 // Malformed payloads are not exceptions: every decode returns its status as a
 // number (0 = ok) and the TypeScript layer throws ParseError. Wrong argument
-// types or out-of-range offsets throw TypeError/RangeError (a pending JS
+// types or out-of-range offsets throw ERR_INVALID_ARG_TYPE/ERR_INVALID_ARG_VALUE (a pending JS
 // exception; no C++ exception ever crosses the boundary).
 #include <napi.h>
 
@@ -35,7 +35,7 @@ bool get_int32_array(napi_env env, napi_value v, std::int32_t** data, std::size_
 }
 
 napi_value type_error(napi_env env, const char* msg) { return throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg); }
-napi_value range_error(napi_env env, const char* msg) { return throw_range_error(env, "ERR_OUT_OF_RANGE", msg); }
+napi_value range_error(napi_env env, const char* msg) { return throw_range_error(env, "ERR_INVALID_ARG_VALUE", msg); }
 
 using DecodeFn = SlotDecoder;
 

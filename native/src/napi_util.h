@@ -11,16 +11,64 @@
 
 namespace settrade::binding {
 
-// Throws a JS TypeError with `code` and returns nullptr (the value a callback returns then).
-inline napi_value throw_type_error(napi_env env, const char* code, const char* msg) {
-  napi_throw_type_error(env, code, msg);
+// Per-environment state of the addon (napi instance data, so it loads in
+// worker threads): the error class registered by setErrorClass.
+struct AddonData {
+  napi_ref error_class = nullptr;
+};
+
+inline AddonData* addon_data(napi_env env) {
+  void* data = nullptr;
+  if (napi_get_instance_data(env, &data) != napi_ok) return nullptr;
+  return static_cast<AddonData*>(data);
+}
+
+// Throws `new ErrorClass(code, msg)` (the package's NativeError, a
+// SettradeFeedError, once src/native.ts has called setErrorClass); before
+// that, or if constructing it fails, a plain `fallback` error with `code`.
+// Returns nullptr (the value a callback returns then).
+inline napi_value throw_error(napi_env env, const char* code, const char* msg,
+                              napi_status (*fallback)(napi_env, const char*, const char*)) {
+  AddonData* data = addon_data(env);
+  napi_value ctor = nullptr;
+  napi_value args[2];
+  napi_value err;
+  if (data != nullptr && data->error_class != nullptr &&
+      napi_get_reference_value(env, data->error_class, &ctor) == napi_ok && ctor != nullptr &&
+      napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &args[0]) == napi_ok &&
+      napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &args[1]) == napi_ok &&
+      napi_new_instance(env, ctor, 2, args, &err) == napi_ok) {
+    napi_throw(env, err);
+    return nullptr;
+  }
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) fallback(env, code, msg);
   return nullptr;
 }
 
-// Throws a JS RangeError with `code` and returns nullptr.
+// A wrong argument type: code ERR_INVALID_ARG_TYPE (a TypeError before setErrorClass).
+inline napi_value throw_type_error(napi_env env, const char* msg) {
+  return throw_error(env, "ERR_INVALID_ARG_TYPE", msg, napi_throw_type_error);
+}
+
+// A wrong argument value: code ERR_INVALID_ARG_VALUE (a RangeError before setErrorClass).
+inline napi_value throw_value_error(napi_env env, const char* msg) {
+  return throw_error(env, "ERR_INVALID_ARG_VALUE", msg, napi_throw_range_error);
+}
+
+// With an explicit code (the codec binding's spelling): ERR_INVALID_ARG_TYPE,
+// ERR_INVALID_ARG_VALUE or ERR_NAPI; the fallback kind only matters before setErrorClass.
+inline napi_value throw_type_error(napi_env env, const char* code, const char* msg) {
+  return throw_error(env, code, msg, napi_throw_type_error);
+}
 inline napi_value throw_range_error(napi_env env, const char* code, const char* msg) {
-  napi_throw_range_error(env, code, msg);
-  return nullptr;
+  return throw_error(env, code, msg, napi_throw_range_error);
+}
+
+// Any other code (ERR_RING_HEADER, ERR_NAPI).
+inline napi_value throw_coded_error(napi_env env, const char* code, const char* msg) {
+  return throw_error(env, code, msg, napi_throw_error);
 }
 
 inline napi_value make_int32(napi_env env, std::int32_t v) {
@@ -87,7 +135,7 @@ inline bool slot_offset(napi_env env, napi_value v, std::size_t buf_len, std::si
     return false;
   }
   if (o < 0 || (o & 7) != 0 || static_cast<std::uint64_t>(o) > buf_len || buf_len - static_cast<std::size_t>(o) < need) {
-    throw_range_error(env, "ERR_OUT_OF_RANGE", "slotByteOffset must be a multiple of 8 with the whole slot inside the slot buffer");
+    throw_range_error(env, "ERR_INVALID_ARG_VALUE", "slotByteOffset must be a multiple of 8 with the whole slot inside the slot buffer");
     return false;
   }
   *off = static_cast<std::size_t>(o);

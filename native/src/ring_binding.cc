@@ -63,31 +63,31 @@ napi_value RingOpen(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) {
-    return throw_type_error(env, "ERR_INVALID_ARG", "ringOpen(ring, scratch, out): 3 arguments expected");
+    return throw_type_error(env, "ringOpen(ring, scratch, out): 3 arguments expected");
   }
   std::uint8_t *mem, *scratch, *out;
   std::size_t mem_len, scratch_len, out_len;
-  if (!get_uint8_array(env, argv[0], &mem, &mem_len)) return throw_type_error(env, "ERR_INVALID_ARG", "ring must be a Uint8Array");
-  if (!get_uint8_array(env, argv[1], &scratch, &scratch_len)) return throw_type_error(env, "ERR_INVALID_ARG", "scratch must be a Uint8Array");
-  if (!get_uint8_array(env, argv[2], &out, &out_len)) return throw_type_error(env, "ERR_INVALID_ARG", "out must be a Uint8Array");
+  if (!get_uint8_array(env, argv[0], &mem, &mem_len)) return throw_type_error(env, "ring must be a Uint8Array");
+  if (!get_uint8_array(env, argv[1], &scratch, &scratch_len)) return throw_type_error(env, "scratch must be a Uint8Array");
+  if (!get_uint8_array(env, argv[2], &out, &out_len)) return throw_type_error(env, "out must be a Uint8Array");
   if (R::validate_header(mem, mem_len) != R::HeaderStatus::kOk) {
-    return throw_type_error(env, "ERR_RING_HEADER", "ring: not a valid settrade-feed ring (header check failed)");
+    return throw_coded_error(env, "ERR_RING_HEADER", "ring: not a valid settrade-feed ring (header check failed)");
   }
   std::int32_t slot_size;
   std::memcpy(&slot_size, mem + R::kSlotSizeOffset, 4);
   const auto slot = static_cast<std::size_t>(slot_size);
   if (scratch_len < slot || reinterpret_cast<std::uintptr_t>(scratch) % 8 != 0) {
-    return throw_type_error(env, "ERR_INVALID_ARG", "scratch must be 8-byte aligned and hold one slot");
+    return throw_value_error(env, "scratch must be 8-byte aligned and hold one slot");
   }
   if (out_len < slot || reinterpret_cast<std::uintptr_t>(out) % 8 != 0) {
-    return throw_type_error(env, "ERR_INVALID_ARG", "out must be 8-byte aligned and hold at least one slot");
+    return throw_value_error(env, "out must be 8-byte aligned and hold at least one slot");
   }
   auto* h = new RingHandle(mem, scratch, out, out_len / slot);
   for (int i = 0; i < 3; ++i) napi_create_reference(env, argv[i], 1, &h->refs[i]);
   napi_value ext;
   if (napi_create_external(env, h, Finalize, nullptr, &ext) != napi_ok) {
     Finalize(env, h, nullptr);
-    return throw_type_error(env, "ERR_RING_OPEN", "could not create the ring handle");
+    return throw_coded_error(env, "ERR_NAPI", "could not create the ring handle");
   }
   return ext;
 }
@@ -98,7 +98,7 @@ napi_value RingPush(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   RingHandle* h = argc >= 1 ? GetHandle(env, argv[0]) : nullptr;
-  if (h == nullptr) return throw_type_error(env, "ERR_INVALID_ARG", "ringPush(handle)");
+  if (h == nullptr) return throw_type_error(env, "ringPush(handle)");
   return make_int32(env, h->producer.push(h->scratch));
 }
 
@@ -115,7 +115,7 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
   std::uint8_t* payload;
   std::size_t len;
   if (h == nullptr || !get_uint8_array(env, argv[1], &payload, &len)) {
-    return throw_type_error(env, "ERR_INVALID_ARG", "ringPushPayload(handle, payload: Uint8Array, epoch)");
+    return throw_type_error(env, "ringPushPayload(handle, payload: Uint8Array, epoch)");
   }
   std::uint32_t epoch = 0;
   napi_get_value_uint32(env, argv[2], &epoch);
@@ -124,7 +124,7 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
     bool lossless;
     if (napi_get_value_bigint_int64(env, argv[3], &recv_ts, &lossless) != napi_ok ||
         napi_get_value_bigint_int64(env, argv[4], &recv_mono, &lossless) != napi_ok) {
-      return throw_type_error(env, "ERR_INVALID_ARG", "recvTs and recvMonoNs must be bigints");
+      return throw_type_error(env, "recvTs and recvMonoNs must be bigints");
     }
   } else {
     recv_mono = static_cast<std::int64_t>(uv_hrtime());  // the clock of process.hrtime.bigint()
@@ -156,7 +156,7 @@ napi_value RingPushPayloadAt(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 5) return throw_type_error(env, "ERR_INVALID_ARG", "ringPushPayloadAt: 5 arguments expected");
+  if (argc < 5) return throw_type_error(env, "ringPushPayloadAt: 5 arguments expected");
   return PushPayload(env, argv, argc, true);
 }
 
@@ -166,7 +166,7 @@ napi_value RingPoll(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   RingHandle* h = argc >= 2 ? GetHandle(env, argv[0]) : nullptr;
-  if (h == nullptr) return throw_type_error(env, "ERR_INVALID_ARG", "ringPoll(handle, max)");
+  if (h == nullptr) return throw_type_error(env, "ringPoll(handle, max)");
   std::uint32_t max = 0;
   napi_get_value_uint32(env, argv[1], &max);
   const std::size_t n = max < h->out_slots ? max : h->out_slots;
@@ -200,11 +200,11 @@ napi_value BindMonoClock(napi_env env, napi_callback_info info) {
   void* ptr = nullptr;
   if (argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &length, &ptr, nullptr, nullptr) != napi_ok ||
       type != napi_float64_array || length < 1) {
-    return throw_type_error(env, "ERR_INVALID_ARG", "bindMonoClock(cell: Float64Array of at least 1 element)");
+    return throw_type_error(env, "bindMonoClock(cell: Float64Array of at least 1 element)");
   }
   napi_value fn = make_function_over(env, "readMonoClock", ReadMonoClock, new ClockCell{static_cast<double*>(ptr), nullptr},
                                      argv[0]);
-  if (fn == nullptr) return throw_type_error(env, "ERR_NAPI", "bindMonoClock: could not create the clock function");
+  if (fn == nullptr) return throw_coded_error(env, "ERR_NAPI", "bindMonoClock: could not create the clock function");
   return fn;
 }
 
@@ -217,7 +217,7 @@ napi_value PreTouchMemory(napi_env env, napi_callback_info info) {
   std::size_t len;
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
       !get_uint8_array(env, argv[0], &data, &len)) {
-    return throw_type_error(env, "ERR_INVALID_ARG", "preTouchMemory(bytes: Uint8Array)");
+    return throw_type_error(env, "preTouchMemory(bytes: Uint8Array)");
   }
   return make_int32(env, static_cast<std::int32_t>(settrade::memory::pre_touch(data, len)));
 }

@@ -13,6 +13,7 @@
  * own symbols (or naming no symbol) as its own `subscribeError` event and
  * counts them in `subscribeErrors`.
  */
+import { SettradeFeedError } from '../errors.js';
 import { decodeBestBidAsk, decodeFullBidOffer, ParseError } from '../codec/index.js';
 import type { BestBidAsk, FullBidOffer, ReceiveMeta } from '../events/types.js';
 import type { SettradeClient } from '../transport/client.js';
@@ -78,10 +79,10 @@ export interface BidOfferAdapterEvents {
 }
 
 /** Configuration error of the adapter. */
-export class AdapterConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class AdapterConfigError extends SettradeFeedError {
+  declare readonly code: 'ERR_CONFIG_INVALID';
   constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+    super('ERR_CONFIG_INVALID', `${field}: ${message}`);
     this.name = 'AdapterConfigError';
   }
 }
@@ -249,6 +250,7 @@ export class BidOfferAdapter<Full extends boolean = boolean> extends TypedEmitte
         () => ({
           topic,
           code: (err as { code?: unknown }).code,
+          reason: err instanceof ParseError ? err.reason : undefined,
           bytes: payload.length,
           head: Buffer.from(payload.buffer, payload.byteOffset, Math.min(32, payload.length)).toString('hex'),
           err: describe(err),

@@ -4,18 +4,23 @@
  * flag, so each subcommand reports bad input the same way.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SettradeFeedError } from '../errors.js';
 import { InvalidSymbolError, normalizeSymbol } from '../protocol/symbol.js';
 
 /** Exit code for bad command-line usage (missing variables, unknown flags). */
 export const EXIT_USAGE = 2;
 
 /** A command-line mistake: printed as is (with a hint to `--help`), exit code 2. */
-export class CliUsageError extends Error {
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_CLI_USAGE';
+export class CliUsageError extends SettradeFeedError {
+  declare readonly code: 'ERR_CLI_USAGE';
   /** Process exit code the CLI uses for this error. */
   readonly exitCode = EXIT_USAGE;
-  override readonly name = 'CliUsageError';
+
+  /** @param message the mistake, naming the flag or variable. */
+  constructor(message: string) {
+    super('ERR_CLI_USAGE', message);
+    this.name = 'CliUsageError';
+  }
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

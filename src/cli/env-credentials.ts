@@ -40,6 +40,7 @@ export class MissingCredentialsError extends CliUsageError {
       `missing Settrade credentials: set ${missing.join(', ')} in ${where}. ` +
         `Needed: ${CREDENTIAL_VARIABLES.join(', ')} (from the Settrade Open API console).`,
     );
+    this.name = 'MissingCredentialsError';
     this.missing = missing;
   }
 }

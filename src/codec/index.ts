@@ -4,6 +4,7 @@
  * event object.
  */
 import { nativeBinding } from '../native.js';
+import { InvalidArgTypeError } from '../errors.js';
 import { SlotLayout, slotMemory, type EventKind, type SlotMemory } from '../events/slot-layout.js';
 import { readBestBidAsk, readFullBidOffer } from '../events/slot-reader.js';
 import { writeMeta } from '../events/slot-writer.js';
@@ -12,7 +13,7 @@ import { monoNs, wallClockAt } from './clock.js';
 import { decodeIntoSlot as jsDecodeIntoSlot } from './js-decoder.js';
 import { DecodeStatus, ParseError } from './status.js';
 
-export { DecodeStatus, ParseError, parseErrorCode, type ParseErrorCode } from './status.js';
+export { DecodeStatus, ParseError, parseErrorReason, type ParseErrorReason } from './status.js';
 export { wallClockNs, wallClockAt, monoNs, monoNsNumber } from './clock.js';
 export { jsDecodeIntoSlot };
 export type { CodecBinding, ByteSource } from './native-binding.js';
@@ -50,7 +51,7 @@ const decodeIntoScratch: (kind: EventKind, payload: Uint8Array) => number = (() 
 
 function decodeScratch(kind: EventKind, payload: Uint8Array, meta: Partial<ReceiveMeta> | undefined): void {
   if (!(payload instanceof Uint8Array)) {
-    throw new TypeError(`payload must be a Uint8Array (or Buffer), got ${payload === null ? 'null' : typeof payload}`);
+    throw new InvalidArgTypeError(`payload must be a Uint8Array (or Buffer), got ${payload === null ? 'null' : typeof payload}`);
   }
   const status = decodeIntoScratch(kind, payload);
   if (status !== DecodeStatus.OK) throw new ParseError(status);

@@ -8,7 +8,7 @@ export interface CodecBinding {
    * Decodes a BidOfferV3 payload into the FullBidOffer slot at byte offset
    * `slotByteOffset` (a multiple of 8; the whole 384-byte slot inside `slots`).
    * Returns the DecodeStatus (0 = ok); a malformed payload is not an exception.
-   * Throws TypeError/RangeError for wrong argument types or offsets.
+   * Throws a NativeError: ERR_INVALID_ARG_TYPE for a wrong argument type, ERR_INVALID_ARG_VALUE for a bad offset.
    */
   decodeFullBidOffer(payload: ByteSource, slots: ByteSource, slotByteOffset: number): number;
   /** As decodeFullBidOffer, into a 128-byte BestBidAsk slot (level 1 only, same validation). */

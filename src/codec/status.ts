@@ -2,6 +2,7 @@
  * Decode statuses shared by both backends (values equal the C++
  * `settrade::DecodeStatus`) and the `ParseError` thrown for a rejected payload.
  */
+import { SettradeFeedError } from '../errors.js';
 
 /** Result of decoding one payload: 0 is success, anything else a parse error. */
 export const DecodeStatus = {
@@ -27,10 +28,10 @@ export const DecodeStatus = {
 } as const;
 export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];
 
-/** `ParseError.code` values: the names of the non-OK statuses. */
-export type ParseErrorCode = Exclude<keyof typeof DecodeStatus, 'OK'> | 'UNKNOWN';
+/** `ParseError.reason` values: the names of the non-OK statuses ('UNKNOWN' for a value outside the enum). */
+export type ParseErrorReason = Exclude<keyof typeof DecodeStatus, 'OK'> | 'UNKNOWN';
 
-const codes: readonly string[] = (() => {
+const names: readonly string[] = (() => {
   const out: string[] = [];
   for (const [name, value] of Object.entries(DecodeStatus)) out[value] = name;
   return out;
@@ -48,25 +49,30 @@ const descriptions: Readonly<Record<string, string>> = {
   TOO_DEEP: 'groups nested deeper than 100 levels',
 };
 
-/** The `ParseError` code of a non-zero status ('UNKNOWN' for a value outside the enum). */
-export function parseErrorCode(status: number): ParseErrorCode {
-  const c = codes[status];
-  return c !== undefined && c !== 'OK' ? (c as ParseErrorCode) : 'UNKNOWN';
+/** The `ParseError.reason` of a non-zero status ('UNKNOWN' for a value outside the enum). */
+export function parseErrorReason(status: number): ParseErrorReason {
+  const name = names[status];
+  return name !== undefined && name !== 'OK' ? (name as ParseErrorReason) : 'UNKNOWN';
 }
 
-/** A payload that is not a valid BidOfferV3 message. */
-export class ParseError extends Error {
-  /** Machine-readable reason, e.g. 'TRUNCATED'. */
-  readonly code: ParseErrorCode;
+/**
+ * A payload that is not a valid BidOfferV3 message. Every one has code
+ * `ERR_PARSE` (one code to match for "this payload did not parse");
+ * `reason` says why, e.g. 'TRUNCATED', and `status` is the numeric DecodeStatus.
+ */
+export class ParseError extends SettradeFeedError {
+  declare readonly code: 'ERR_PARSE';
+  /** Why the payload was rejected: the DecodeStatus name, e.g. 'TRUNCATED'. */
+  readonly reason: ParseErrorReason;
   /** The numeric DecodeStatus. */
   readonly status: number;
 
   /** @param status a non-zero DecodeStatus. */
   constructor(status: number) {
-    const code = parseErrorCode(status);
-    super(`invalid BidOfferV3 payload: ${code} (${descriptions[code] ?? `status ${status}`})`);
+    const reason = parseErrorReason(status);
+    super('ERR_PARSE', `invalid BidOfferV3 payload: ${reason} (${descriptions[reason] ?? `status ${status}`})`);
     this.name = 'ParseError';
-    this.code = code;
+    this.reason = reason;
     this.status = status;
   }
 }

@@ -11,6 +11,7 @@ import type { AcceptedEvent, EventOf, ReceiveMeta } from '../events/types.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { DropMonitor } from './drop-monitor.js';
 import { InvalidOptionError } from './errors.js';
+import { InvalidArgTypeError } from '../errors.js';
 import { JsRingConsumer, JsRingProducer, RingMemory, type RingConsumer, type RingProducer } from './js-ring.js';
 import { NativeRing } from './native-ring.js';
 import {
@@ -240,7 +241,7 @@ export class Dispatcher<K extends EventKind = EventKind> {
   /**
    * Enqueues an event (written into a slot). drop-oldest: always true (the
    * oldest event is evicted and counted when full); reject-newest: false when
-   * full (counted as a drop). Throws InvalidEventError (a RangeError) naming
+   * full (counted as a drop). Throws InvalidEventError (code ERR_INVALID_EVENT) naming
    * the field for an event a slot cannot carry as given (see `checkEvent`:
    * empty or over-long symbol, NaN price, fractional or negative volume,
    * flag outside 0-255, ...), before touching the ring.
@@ -263,7 +264,7 @@ export class Dispatcher<K extends EventKind = EventKind> {
    * malformed input; the ring is then untouched (nothing evicted, nothing counted).
    */
   pushPayload(payload: Uint8Array, meta?: Partial<ReceiveMeta>): boolean {
-    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array (or Buffer)');
+    if (!(payload instanceof Uint8Array)) throw new InvalidArgTypeError('payload must be a Uint8Array (or Buffer)');
     if (meta !== undefined) checkReceiveMeta(meta);
     const epoch = meta?.connectionEpoch ?? 0;
     let result: number;
@@ -356,7 +357,7 @@ export class Dispatcher<K extends EventKind = EventKind> {
    * next poll/drain.
    */
   drain(fn: (view: SlotView<K>) => void, maxEvents?: number): number {
-    if (typeof fn !== 'function') throw new TypeError(`fn: must be a function, got ${describeValue(fn)}`);
+    if (typeof fn !== 'function') throw new InvalidArgTypeError(`fn: must be a function, got ${describeValue(fn)}`);
     const max = maxEvents === undefined ? Number.POSITIVE_INFINITY : checkCount(maxEvents, true);
     let count = 0;
     const view = this.view;

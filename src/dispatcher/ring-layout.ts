@@ -5,6 +5,7 @@
  * `contract` export, built from that header). See docs/ring-protocol.md for
  * the protocol.
  */
+import { SettradeFeedError } from '../errors.js';
 import { slotSize, type EventKind } from '../events/slot-layout.js';
 
 /** Byte offsets in the ring header. Line 0 is immutable config; each mutable word has its own cache line. */
@@ -100,10 +101,13 @@ export function createRing(kind: EventKind, capacity: number, overflow: Overflow
 }
 
 /** Thrown by `readRingConfig` for memory that is not a ring this version understands. */
-export class RingHeaderError extends Error {
-  /** Stable error code. */
-  readonly code = 'ERR_RING_HEADER';
-  override readonly name = 'RingHeaderError';
+export class RingHeaderError extends SettradeFeedError {
+  declare readonly code: 'ERR_RING_HEADER';
+  /** @param message what is wrong with the header. */
+  constructor(message: string) {
+    super('ERR_RING_HEADER', message);
+    this.name = 'RingHeaderError';
+  }
 }
 
 /** Validates the header of `sab` and returns its configuration. */

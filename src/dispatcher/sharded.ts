@@ -8,6 +8,7 @@ import type { AcceptedEvent, ReceiveMeta } from '../events/types.js';
 import { Dispatcher, type AttachOptions, type DispatcherHandle, type DispatcherHealth, type DispatcherStats } from './dispatcher.js';
 import { describeValue } from '../util/options-schema.js';
 import { InvalidOptionError } from './errors.js';
+import { InvalidArgTypeError } from '../errors.js';
 import { parseShardedDispatcherOptions, type ShardedDispatcherOptions } from './options.js';
 
 export type { ShardedDispatcherOptions } from './options.js';
@@ -59,7 +60,7 @@ export class ShardedDispatcher<K extends EventKind = EventKind> {
   /** The ring `symbol` is routed to. Throws a TypeError unless `symbol` is a non-empty string. */
   shardFor(symbol: string): Dispatcher<K> {
     if (typeof symbol !== 'string' || symbol.length === 0) {
-      throw new TypeError(`symbol: must be a non-empty string, got ${describeValue(symbol)}`);
+      throw new InvalidArgTypeError(`symbol: must be a non-empty string, got ${describeValue(symbol)}`);
     }
     return this.shards[shardOf(symbol, this.shards.length)]!;
   }

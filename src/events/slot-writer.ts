@@ -4,6 +4,7 @@
  * Everything is written through the typed-array views of a `SlotMemory`, so
  * nothing is allocated except for non-ASCII symbols (rare).
  */
+import { SettradeFeedError } from '../errors.js';
 import { describeValue } from '../util/options-schema.js';
 import { SlotLayout as L, type EventKind, type SlotMemory } from './slot-layout.js';
 import { isFullBidOffer, type BestBidAsk, type BidOfferEvent, type FullBidOffer, type ReceiveMeta } from './types.js';
@@ -12,16 +13,15 @@ import { isFullBidOffer, type BestBidAsk, type BidOfferEvent, type FullBidOffer,
  * An event handed to `Dispatcher.push` has a field a slot cannot carry
  * faithfully (wrong type, NaN, out of range, too long): nothing was queued.
  */
-export class InvalidEventError extends RangeError {
-  /** Stable error code. */
-  readonly code = 'ERR_INVALID_EVENT';
-  override readonly name = 'InvalidEventError';
+export class InvalidEventError extends SettradeFeedError {
+  declare readonly code: 'ERR_INVALID_EVENT';
   /** The field at fault, e.g. `bidVol` or `bidPrices[3]`. */
   readonly field: string;
 
   /** @param field the field; @param message what is wrong with it (the name is prefixed). */
   constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+    super('ERR_INVALID_EVENT', `${field}: ${message}`);
+    this.name = 'InvalidEventError';
     this.field = field;
   }
 }
@@ -65,7 +65,7 @@ export function writeMeta(mem: SlotMemory, off: number, recvTsNs: bigint, recvMo
 
 /**
  * Writes `symbol` as its UTF-8 bytes (length byte + bytes, zero padded).
- * Throws a RangeError when it needs more than `SlotLayout.symbolCapacity` bytes.
+ * Throws an InvalidEventError when it needs more than `SlotLayout.symbolCapacity` bytes.
  */
 export function writeSymbol(mem: SlotMemory, off: number, symbol: string): void {
   const u8 = mem.u8;
@@ -268,13 +268,13 @@ function writeHeader(event: BidOfferEvent, mem: SlotMemory, off: number): void {
 
 function checkLevels(name: string, values: readonly number[]): void {
   if (values.length > L.depthLevels) {
-    throw new RangeError(`${name}: at most ${L.depthLevels} levels, got ${values.length}`);
+    throw new InvalidEventError(name, `at most ${L.depthLevels} levels, got ${values.length}`);
   }
 }
 
 // `event` as a FullBidOffer whose books fit a slot; throws (naming the field) otherwise.
 function checkedFullBidOffer(event: BidOfferEvent): FullBidOffer {
-  if (!isFullBidOffer(event)) throw new TypeError('event.bidPrices: a fullBidOffer slot needs a FullBidOffer event (level arrays)');
+  if (!isFullBidOffer(event)) throw new InvalidEventError('bidPrices', 'a fullBidOffer slot needs a FullBidOffer event (level arrays)');
   checkLevels('bidPrices', event.bidPrices);
   checkLevels('askPrices', event.askPrices);
   checkLevels('bidVolumes', event.bidVolumes);
@@ -285,9 +285,9 @@ function checkedFullBidOffer(event: BidOfferEvent): FullBidOffer {
 /**
  * Writes a whole event (book, flags, symbol, metadata) into the slot of kind
  * `kind` at byte offset `off`. Missing levels of a FullBidOffer are written
- * as zero. Throws RangeError (naming the field) for a symbol that does not
- * fit or a book with more than ten levels, TypeError for a BestBidAsk given
- * for a fullBidOffer slot; a bad book is refused before anything is written.
+ * as zero. Throws InvalidEventError (naming the field) for a symbol that does
+ * not fit, a book with more than ten levels or a BestBidAsk given for a
+ * fullBidOffer slot; a bad book is refused before anything is written.
  */
 export function writeEvent(kind: EventKind, event: BidOfferEvent, mem: SlotMemory, off: number): void {
   // Books are checked before anything is written.

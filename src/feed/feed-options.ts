@@ -40,7 +40,7 @@ export const feedOwnOptionsSchema = z.object({
   worker: z.boolean().default(FEED_DEFAULTS.worker),
   /**
    * Worker mode: how many times the worker is restarted after it dies within
-   * `workerRestartWindowMs` before the feed gives up (`error` WORKER_EXITED,
+   * `workerRestartWindowMs` before the feed gives up (`error` ERR_WORKER_EXITED,
    * state SHUTDOWN, consumers end). 0: never restart. Default 5.
    */
   maxWorkerRestarts: z.number().int().min(0).max(1000).default(FEED_DEFAULTS.maxWorkerRestarts),

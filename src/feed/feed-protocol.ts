@@ -2,6 +2,7 @@
  * Messages between a feed's calling thread and its worker (structured-clone
  * only: plain objects, no functions, no class instances).
  */
+import { SettradeFeedError, type ErrorCode } from '../errors.js';
 import type { DispatcherHandle } from '../dispatcher/index.js';
 import type { ClientState, ReconnectInfo, SettradeClientStats } from '../transport/client.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
@@ -32,7 +33,7 @@ export interface FeedWorkerData {
 /** An error as it crosses the thread boundary. */
 export interface SerializedError {
   readonly name: string;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly status?: number;
   readonly causeCode?: string;
@@ -84,13 +85,17 @@ export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
     const e = err as Error & { code?: unknown; status?: unknown; cause?: unknown };
     const cause = e.cause as { code?: unknown } | undefined;
+    // Only the package's own codes cross as `code`; a foreign one (a Node
+    // system error's ECONNREFUSED, say) is kept as causeCode under ERR_INTERNAL.
+    const own = err instanceof SettradeFeedError;
+    const foreignCode = !own && typeof e.code === 'string' ? e.code : undefined;
     return {
       name: e.name,
-      code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
+      code: own ? err.code : 'ERR_INTERNAL',
       message: e.message,
       status: typeof e.status === 'number' ? e.status : undefined,
-      causeCode: typeof cause?.code === 'string' ? cause.code : undefined,
+      causeCode: typeof cause?.code === 'string' ? cause.code : foreignCode,
     };
   }
-  return { name: 'Error', code: 'UNKNOWN', message: String(err) };
+  return { name: 'Error', code: 'ERR_INTERNAL', message: String(err) };
 }

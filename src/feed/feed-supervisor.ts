@@ -60,7 +60,7 @@ export interface FeedReconnectInfo {
 }
 
 /**
- * The feed's worker kept dying and the feed gave up (code WORKER_EXITED):
+ * The feed's worker kept dying and the feed gave up (code ERR_WORKER_EXITED):
  * `exitCode` and `cause` describe the last death.
  */
 export class FeedWorkerExitedError extends SettradeError {
@@ -71,7 +71,7 @@ export class FeedWorkerExitedError extends SettradeError {
 
   constructor(exitCode: number, cause: string | undefined, restarts: number, windowMs: number) {
     super(
-      'WORKER_EXITED',
+      'ERR_WORKER_EXITED',
       `feed worker exited (code ${exitCode}${cause ? `: ${cause}` : ''}) after ${restarts} restart${restarts === 1 ? '' : 's'} within ${windowMs} ms; giving up`,
       cause === undefined ? undefined : { cause },
     );
@@ -229,7 +229,7 @@ export class WorkerFeedEngine implements FeedEngine {
 
   stats(): Promise<ProducerStats> {
     if (this.#failed) return Promise.reject(this.#failed);
-    if (this.#closing) return Promise.reject(new SettradeError('SHUTDOWN', 'feed is shut down'));
+    if (this.#closing) return Promise.reject(new SettradeError('ERR_SHUTDOWN', 'feed is shut down'));
     const id = this.#nextId++;
     return new Promise<ProducerStats>((resolve, reject) => {
       // Sent now, or by #spawn to the next worker when this one is restarting.
@@ -251,8 +251,8 @@ export class WorkerFeedEngine implements FeedEngine {
       await exited;
       clearTimeout(timer);
     }
-    this.#rejectPending(new SettradeError('SHUTDOWN', 'feed is shut down'));
-    this.#settleStart?.reject(new SettradeError('SHUTDOWN', 'feed shut down before it connected'));
+    this.#rejectPending(new SettradeError('ERR_SHUTDOWN', 'feed is shut down'));
+    this.#settleStart?.reject(new SettradeError('ERR_SHUTDOWN', 'feed shut down before it connected'));
   }
 
   #send(m: ToWorker): void {

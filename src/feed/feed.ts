@@ -40,7 +40,7 @@ export { FeedWorkerExitedError, type FeedReconnectInfo, type FeedReconnectReason
 export interface FeedEvents {
   /** Every state change: the client's, and RECONNECTING while a dead worker is restarted. */
   state: (state: ClientState, previous: ClientState) => void;
-  /** The client's errors; and, once, WORKER_EXITED (FeedWorkerExitedError) when the feed gives up on its worker. */
+  /** The client's errors; and, once, ERR_WORKER_EXITED (FeedWorkerExitedError) when the feed gives up on its worker. */
   error: (err: SettradeError) => void;
   /** A new session is up (reason 'connection-lost', 'token-refresh' or 'worker-restart'). */
   reconnect: (info: FeedReconnectInfo) => void;
@@ -140,7 +140,7 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
 
   shutdown(): Promise<void> {
     if (this.#closing) return this.#closing;
-    this.#ended ??= new SettradeError('SHUTDOWN', 'feed is shut down');
+    this.#ended ??= new SettradeError('ERR_SHUTDOWN', 'feed is shut down');
     // Set before the engine runs: closing makes the client report SHUTDOWN, which calls back here.
     this.#closing = this.#close();
     return this.#closing;

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { SettradeFeedError } from '../errors.js';
 
 /** Options of {@link serveMetrics}. */
 export interface ServeMetricsOptions {
@@ -35,15 +36,12 @@ export interface MetricsServer {
 }
 
 /** Error starting the metrics endpoint (bad option or port in use). */
-export class MetricsServerError extends Error {
-  override readonly name = 'MetricsServerError';
-  constructor(
-    message: string,
-    /** `ERR_METRICS_OPTION` or `ERR_METRICS_LISTEN`. */
-    readonly code: 'ERR_METRICS_OPTION' | 'ERR_METRICS_LISTEN',
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
+export class MetricsServerError extends SettradeFeedError {
+  /** `ERR_METRICS_OPTION` or `ERR_METRICS_LISTEN`. */
+  declare readonly code: 'ERR_METRICS_OPTION' | 'ERR_METRICS_LISTEN';
+  constructor(message: string, code: 'ERR_METRICS_OPTION' | 'ERR_METRICS_LISTEN', options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'MetricsServerError';
   }
 }
 

@@ -3,6 +3,7 @@
  * carry topic syntax (`/`, `+`, `#`), whitespace or control characters; SET
  * symbols are short upper-case names such as `AOT`, `BANPU-W5`, `S&J`.
  */
+import { SettradeFeedError } from '../errors.js';
 
 /** Longest accepted symbol, in UTF-8 bytes. */
 export const MAX_SYMBOL_BYTES = 32;
@@ -11,13 +12,13 @@ export const MAX_SYMBOL_BYTES = 32;
 export const BIDOFFER_TOPIC_PREFIX = 'proto/topic/bidofferv3/';
 
 /** An invalid symbol; `symbol` is the offending input (shown JSON-quoted in the message). */
-export class InvalidSymbolError extends Error {
-  readonly code = 'INVALID_SYMBOL';
+export class InvalidSymbolError extends SettradeFeedError {
+  declare readonly code: 'ERR_INVALID_SYMBOL';
   /** The rejected input. */
   readonly symbol: unknown;
 
   constructor(symbol: unknown, reason: string) {
-    super(`invalid symbol ${typeof symbol === 'string' ? JSON.stringify(symbol) : String(symbol)}: ${reason}`);
+    super('ERR_INVALID_SYMBOL', `invalid symbol ${typeof symbol === 'string' ? JSON.stringify(symbol) : String(symbol)}: ${reason}`);
     this.name = 'InvalidSymbolError';
     this.symbol = symbol;
   }

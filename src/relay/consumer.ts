@@ -379,7 +379,7 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   }
 
   #fail(err: unknown): void {
-    const e = new SettradeError('NETWORK_ERROR', `relay consumer: ${err instanceof Error ? err.message : String(err)}`);
+    const e = new SettradeError('ERR_NETWORK_ERROR', `relay consumer: ${err instanceof Error ? err.message : String(err)}`);
     this.emit('error', e);
   }
 

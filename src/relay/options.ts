@@ -4,18 +4,19 @@
  * the defaults and the checks.
  */
 import { z } from 'zod';
+import { SettradeFeedError } from '../errors.js';
 import type { SettradeClientOptions } from '../transport/options.js';
 import { loggerSchema, msSchema, parseOptions } from '../util/options-schema.js';
 import { DEFAULT_STREAM } from './protocol.js';
 
 /** Invalid relay or relay-consumer options; `field` names the option. */
-export class RelayConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class RelayConfigError extends SettradeFeedError {
+  declare readonly code: 'ERR_CONFIG_INVALID';
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(`${field}: ${message}`);
+    super('ERR_CONFIG_INVALID', `${field}: ${message}`);
     this.name = 'RelayConfigError';
   }
 }

@@ -77,6 +77,6 @@ export class AccessTokenCache {
 /** The server answered, and the answer was no (4xx, or a body we cannot use): a login may still work. */
 function isRefusal(err: unknown): boolean {
   if (!(err instanceof SettradeAuthError)) return false;
-  if (err.code === 'AUTH_REJECTED' || err.code === 'RESPONSE_INVALID') return true;
-  return err.code === 'HTTP_ERROR' && err.status !== undefined && err.status >= 400 && err.status < 500;
+  if (err.code === 'ERR_AUTH_REJECTED' || err.code === 'ERR_RESPONSE_INVALID') return true;
+  return err.code === 'ERR_HTTP_ERROR' && err.status !== undefined && err.status >= 400 && err.status < 500;
 }

@@ -49,7 +49,7 @@ function base64UrlOf(buf: Buffer): string {
 export function privateKeyFromSecret(appSecret: string): KeyObject {
   const trimmed = appSecret.trim();
   if (!/^[A-Za-z0-9+/_-]+=*$/.test(trimmed)) {
-    throw new SettradeError('SECRET_INVALID', 'appSecret: not base64');
+    throw new SettradeError('ERR_SECRET_INVALID', 'appSecret: not base64');
   }
   const unpadded = trimmed.replace(/=+$/, '');
   const padded = unpadded + '='.repeat((4 - (unpadded.length % 4)) % 4);
@@ -57,7 +57,7 @@ export function privateKeyFromSecret(appSecret: string): KeyObject {
   // A big-endian scalar may carry a sign byte (33 bytes) or lose leading zero bytes.
   while (scalar.length > 32 && scalar[0] === 0) scalar = scalar.subarray(1);
   if (scalar.length > 32 || scalar.length === 0) {
-    throw new SettradeError('SECRET_INVALID', `appSecret: expected a 32-byte P-256 scalar, got ${scalar.length} bytes`);
+    throw new SettradeError('ERR_SECRET_INVALID', `appSecret: expected a 32-byte P-256 scalar, got ${scalar.length} bytes`);
   }
   if (scalar.length < 32) scalar = Buffer.concat([Buffer.alloc(32 - scalar.length), scalar]);
   try {
@@ -76,7 +76,7 @@ export function privateKeyFromSecret(appSecret: string): KeyObject {
     });
   } catch {
     // The crypto error text is harmless, but do not risk echoing key material.
-    throw new SettradeError('SECRET_INVALID', 'appSecret: not a valid P-256 private key');
+    throw new SettradeError('ERR_SECRET_INVALID', 'appSecret: not a valid P-256 private key');
   }
 }
 
@@ -141,7 +141,7 @@ async function request(step: AuthStep, url: string, req: HttpRequest, timeoutMs:
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
     throw new SettradeAuthError(
-      timedOut ? 'HTTP_TIMEOUT' : 'NETWORK_ERROR',
+      timedOut ? 'ERR_HTTP_TIMEOUT' : 'ERR_NETWORK_ERROR',
       step,
       timedOut
         ? `${step} request to ${new URL(url).origin} timed out after ${timeoutMs} ms`
@@ -160,7 +160,7 @@ async function request(step: AuthStep, url: string, req: HttpRequest, timeoutMs:
     }
     const rejected = status === 401 || status === 403;
     throw new SettradeAuthError(
-      rejected ? 'AUTH_REJECTED' : 'HTTP_ERROR',
+      rejected ? 'ERR_AUTH_REJECTED' : 'ERR_HTTP_ERROR',
       step,
       `${step} ${rejected ? 'rejected' : 'failed'}: HTTP ${status}${serverCode}`,
       status,
@@ -169,7 +169,7 @@ async function request(step: AuthStep, url: string, req: HttpRequest, timeoutMs:
   try {
     return JSON.parse(text);
   } catch {
-    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response is not JSON (HTTP ${status})`, status);
+    throw new SettradeAuthError('ERR_RESPONSE_INVALID', step, `${step} response is not JSON (HTTP ${status})`, status);
   }
 }
 
@@ -183,7 +183,7 @@ export interface AuthRequestOptions {
 
 /**
  * `POST {base}/api/oam/v1/{brokerId}/broker-apps/{appCode}/login`.
- * Throws {@link SettradeAuthError} (`AUTH_REJECTED` on 401/403).
+ * Throws {@link SettradeAuthError} (`ERR_AUTH_REJECTED` on 401/403).
  */
 export async function login(
   target: ApiTarget,
@@ -213,7 +213,7 @@ export async function login(
  * `POST {base}/api/oam/v1/{brokerId}/broker-apps/{appCode}/refresh-token`
  * with `{ apiKey, refreshToken }` (what the official SDK does when 100 s or
  * less remain). Answers like the login. Throws {@link SettradeAuthError}
- * (`AUTH_REJECTED` on 401/403: the refresh token is used up or expired).
+ * (`ERR_AUTH_REJECTED` on 401/403: the refresh token is used up or expired).
  */
 export async function refreshLogin(
   target: ApiTarget,
@@ -235,7 +235,7 @@ export async function refreshLogin(
 function toLoginResult(step: AuthStep, body: unknown, nowMs: number): LoginResult {
   const parsed = LoginResponse.safeParse(body);
   if (!parsed.success) {
-    throw new SettradeAuthError('RESPONSE_INVALID', step, `${step} response lacks a valid access_token, token_type or expires_in`);
+    throw new SettradeAuthError('ERR_RESPONSE_INVALID', step, `${step} response lacks a valid access_token, token_type or expires_in`);
   }
   return {
     accessToken: parsed.data.access_token,
@@ -265,7 +265,7 @@ export async function fetchDispatcherToken(
   );
   const parsed = TokenResponse.safeParse(body);
   if (!parsed.success) {
-    throw new SettradeAuthError('RESPONSE_INVALID', 'token', 'dispatcher token response lacks hosts/token');
+    throw new SettradeAuthError('ERR_RESPONSE_INVALID', 'token', 'dispatcher token response lacks hosts/token');
   }
   return parsed.data;
 }

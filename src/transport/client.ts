@@ -17,11 +17,11 @@
  *   default never stop (`maxRetries: Infinity`): the state stays
  *   RECONNECTING and `stats()` shows the attempt in progress and the time of
  *   the last message. With a finite `maxRetries`, after that many consecutive
- *   failed retries the client emits `error` (RETRIES_EXHAUSTED) and ends in
+ *   failed retries the client emits `error` (ERR_RETRIES_EXHAUSTED) and ends in
  *   SHUTDOWN with `stats().failed` set. Auth rejections follow the same
  *   backoff (never a storm) and each one is surfaced as `error`; only a login
  *   refused before the first connection ever succeeded ends the client at
- *   once (AUTH_REJECTED: wrong credentials do not fix themselves).
+ *   once (ERR_AUTH_REJECTED: wrong credentials do not fix themselves).
  * - Tokens are renewed (refresh-token endpoint, else a login) by a controlled
  *   reconnect `tokenRefreshBeforeExpSec` before they expire.
  * - On every connect the client also subscribes to SUBSCRIBE_ERROR_TOPIC; its
@@ -39,7 +39,7 @@ import { loadMqtt, MqttSession } from './session.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 /** Errors no retry can fix (bad configuration): the client gives up at once. */
-const FATAL_CODES: ReadonlySet<SettradeErrorCode> = new Set<SettradeErrorCode>(['CONFIG_INVALID', 'INSECURE_URL', 'SECRET_INVALID']);
+const FATAL_CODES: ReadonlySet<SettradeErrorCode> = new Set<SettradeErrorCode>(['ERR_CONFIG_INVALID', 'ERR_INSECURE_URL', 'ERR_SECRET_INVALID']);
 
 /** Connection states. */
 export type ClientState = 'INIT' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'SHUTDOWN';
@@ -63,7 +63,7 @@ export type MessageListener = (topic: string, payload: Uint8Array, epoch: number
 export interface SettradeClientEvents {
   /** Every state transition. */
   state: (state: ClientState, previous: ClientState) => void;
-  /** A failed attempt, an auth rejection, a failed SUBSCRIBE, or the final RETRIES_EXHAUSTED. */
+  /** A failed attempt, an auth rejection, a failed SUBSCRIBE, or the final ERR_RETRIES_EXHAUSTED. */
   error: (err: SettradeError) => void;
   /** A reconnection completed (not emitted for the first connection). */
   reconnect: (info: ReconnectInfo) => void;
@@ -142,7 +142,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
 
   /**
    * Validates the options (throws {@link SettradeConfigError}, code
-   * CONFIG_INVALID, naming the field: unknown keys, bad values, missing
+   * ERR_CONFIG_INVALID, naming the field: unknown keys, bad values, missing
    * credentials); does not connect.
    */
   constructor(options: SettradeClientOptions) {
@@ -187,14 +187,14 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   /**
    * Starts connecting (if not yet) and resolves once CONNECTED. By default it
    * waits through any outage. Rejects if the login is refused before any
-   * connection succeeded (AUTH_REJECTED), if a finite `maxRetries` runs out
-   * (RETRIES_EXHAUSTED, with the last failure as `cause`), on a configuration
+   * connection succeeded (ERR_AUTH_REJECTED), if a finite `maxRetries` runs out
+   * (ERR_RETRIES_EXHAUSTED, with the last failure as `cause`), on a configuration
    * error, or if the client is shut down first.
    */
   connect(): Promise<void> {
     if (this.#state === 'CONNECTED') return Promise.resolve();
     if (this.#state === 'SHUTDOWN') {
-      return Promise.reject(new SettradeConnectionError('SHUTDOWN', 'client is shut down'));
+      return Promise.reject(new SettradeConnectionError('ERR_SHUTDOWN', 'client is shut down'));
     }
     const p = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (this.#state === 'INIT') {
@@ -206,7 +206,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
 
   /** Subscribes to a topic now (if connected) and on every future connection. Idempotent. */
   subscribe(topic: string): void {
-    if (typeof topic !== 'string' || topic === '') throw new SettradeError('CONFIG_INVALID', 'topic: must be a non-empty string');
+    if (typeof topic !== 'string' || topic === '') throw new SettradeError('ERR_CONFIG_INVALID', 'topic: must be a non-empty string');
     if (this.#subs.has(topic)) return;
     this.#subs.add(topic);
     if (this.#state === 'CONNECTED') this.#session?.subscribe([topic], (e) => this.#subscribeFailed(topic, e));
@@ -242,7 +242,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
 
   /** Closes the connection, clears every timer, ends in SHUTDOWN. Idempotent; resolves when the socket is closed. */
   shutdown(): Promise<void> {
-    this.#shutdownPromise ??= this.#teardown(new SettradeConnectionError('SHUTDOWN', 'client shut down'));
+    this.#shutdownPromise ??= this.#teardown(new SettradeConnectionError('ERR_SHUTDOWN', 'client shut down'));
     return this.#shutdownPromise;
   }
 
@@ -336,7 +336,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
   #attemptFailed(gen: number, err: unknown): void {
     void this.#dropSession();
     const error =
-      err instanceof SettradeError ? err : new SettradeConnectionError('MQTT_CONNECT_FAILED', String(err), { cause: err });
+      err instanceof SettradeError ? err : new SettradeConnectionError('ERR_MQTT_CONNECT_FAILED', String(err), { cause: err });
     this.#failures++;
     this.#log.warn({ code: error.code, attempt: this.#failures }, `connection attempt failed: ${error.message}`);
     this.#emitError(error);
@@ -350,7 +350,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
 
   /** A login refused before any connection succeeded: the credentials are wrong, retrying cannot help. */
   #credentialsRejected(err: SettradeError): boolean {
-    return !this.#connectedOnce && err instanceof SettradeAuthError && err.step === 'login' && err.code === 'AUTH_REJECTED';
+    return !this.#connectedOnce && err instanceof SettradeAuthError && err.step === 'login' && err.code === 'ERR_AUTH_REJECTED';
   }
 
   #connectionLost(reason: string): void {
@@ -366,7 +366,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
 
   #scheduleRetry(lastError: SettradeError | null): void {
     if (this.#retries >= this.#opts.maxRetries) {
-      this.#giveUp(lastError ?? new SettradeConnectionError('MQTT_CONNECT_FAILED', 'connection lost'));
+      this.#giveUp(lastError ?? new SettradeConnectionError('ERR_MQTT_CONNECT_FAILED', 'connection lost'));
       return;
     }
     if (this.#connectedOnce) this.#setState('RECONNECTING');
@@ -412,7 +412,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
 
   #subscribeFailed(topic: string, err: Error): void {
     this.#log.warn({ topic, err: err.message }, 'subscribe failed');
-    this.#emitError(new SettradeConnectionError('MQTT_CONNECT_FAILED', `SUBSCRIBE ${topic} failed: ${err.message}`));
+    this.#emitError(new SettradeConnectionError('ERR_MQTT_CONNECT_FAILED', `SUBSCRIBE ${topic} failed: ${err.message}`));
   }
 
   #emitError(err: SettradeError): void {
@@ -426,7 +426,7 @@ export class SettradeClient extends TypedEmitter<SettradeClientEvents> {
       FATAL_CODES.has(lastError.code) || this.#credentialsRejected(lastError)
         ? lastError
         : new SettradeConnectionError(
-            'RETRIES_EXHAUSTED',
+            'ERR_RETRIES_EXHAUSTED',
             `gave up after ${attempts} failed attempt${attempts === 1 ? '' : 's'}` +
               `${isAuthRejection(lastError) ? ' (credentials rejected)' : ''}: ${lastError.message}`,
             { cause: lastError },

@@ -46,7 +46,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * Throws a {@link SettradeConfigError} (code `INSECURE_URL`) unless `url` is
+ * Throws a {@link SettradeConfigError} (code `ERR_INSECURE_URL`) unless `url` is
  * encrypted or goes to a loopback host. Unencrypted traffic would expose the
  * tokens; it is only accepted for the simulator and local brokers.
  */
@@ -66,7 +66,7 @@ export function assertSafeUrl(field: string, url: string, allowed: readonly stri
     throw new SettradeConfigError(
       field,
       `plain ${scheme}:// is only allowed to a loopback host (127.0.0.1, ::1, localhost), got '${parsed.hostname}'`,
-      'INSECURE_URL',
+      'ERR_INSECURE_URL',
     );
   }
   if (parsed.username || parsed.password) {

@@ -4,33 +4,36 @@
  * signature (messages are built from fixed text, field names, URLs without
  * credentials and HTTP statuses only).
  */
+import { SettradeFeedError, type ErrorCode } from '../errors.js';
 
-/** Codes of {@link SettradeError}. */
-export type SettradeErrorCode =
-  | 'CONFIG_INVALID'
-  | 'INSECURE_URL'
-  | 'SECRET_INVALID'
-  | 'AUTH_REJECTED'
-  | 'HTTP_ERROR'
-  | 'HTTP_TIMEOUT'
-  | 'RESPONSE_INVALID'
-  | 'NETWORK_ERROR'
-  | 'MQTT_AUTH_REJECTED'
-  | 'MQTT_CONNECT_FAILED'
-  | 'RETRIES_EXHAUSTED'
-  | 'SHUTDOWN'
+/** Codes of {@link SettradeError} (a subset of {@link ErrorCode}). */
+export type SettradeErrorCode = Extract<
+  ErrorCode,
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_INSECURE_URL'
+  | 'ERR_SECRET_INVALID'
+  | 'ERR_AUTH_REJECTED'
+  | 'ERR_HTTP_ERROR'
+  | 'ERR_HTTP_TIMEOUT'
+  | 'ERR_RESPONSE_INVALID'
+  | 'ERR_NETWORK_ERROR'
+  | 'ERR_MQTT_AUTH_REJECTED'
+  | 'ERR_MQTT_CONNECT_FAILED'
+  | 'ERR_RETRIES_EXHAUSTED'
+  | 'ERR_SHUTDOWN'
   /** The feed's worker thread kept dying: the feed gave up (FeedWorkerExitedError). */
-  | 'WORKER_EXITED';
+  | 'ERR_WORKER_EXITED'
+  /** The feed's worker failed with an error that carried no code of its own. */
+  | 'ERR_INTERNAL'
+>;
 
-/** Base class of every transport error. */
-export class SettradeError extends Error {
-  /** Stable machine-readable reason. */
-  readonly code: SettradeErrorCode;
+/** Base class of every transport error (and of the feed's). */
+export class SettradeError extends SettradeFeedError {
+  declare readonly code: SettradeErrorCode;
 
   constructor(code: SettradeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'SettradeError';
-    this.code = code;
   }
 }
 
@@ -39,7 +42,7 @@ export class SettradeConfigError extends SettradeError {
   /** The option at fault, e.g. `baseUrl` or `maxRetries`. */
   readonly field: string;
 
-  constructor(field: string, message: string, code: SettradeErrorCode = 'CONFIG_INVALID') {
+  constructor(field: string, message: string, code: SettradeErrorCode = 'ERR_CONFIG_INVALID') {
     super(code, `${field}: ${message}`);
     this.name = 'SettradeConfigError';
     this.field = field;
@@ -71,7 +74,7 @@ export class SettradeAuthError extends SettradeError {
 
   /** True for 401/403: the credentials themselves are wrong or expired. */
   get isAuthRejection(): boolean {
-    return this.code === 'AUTH_REJECTED';
+    return this.code === 'ERR_AUTH_REJECTED';
   }
 }
 
@@ -85,5 +88,5 @@ export class SettradeConnectionError extends SettradeError {
 
 /** True when `err` means the server refused our credentials (retrying at once would storm). */
 export function isAuthRejection(err: unknown): boolean {
-  return err instanceof SettradeError && (err.code === 'AUTH_REJECTED' || err.code === 'MQTT_AUTH_REJECTED');
+  return err instanceof SettradeError && (err.code === 'ERR_AUTH_REJECTED' || err.code === 'ERR_MQTT_AUTH_REJECTED');
 }

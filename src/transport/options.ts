@@ -2,7 +2,7 @@
  * SettradeClient options: one zod schema is the type, the defaults and the
  * checks (see src/util/options-schema.ts). Unknown keys are rejected by name;
  * every millisecond value fits a Node timer; errors are SettradeConfigError
- * (code CONFIG_INVALID) naming the field and never echoing a string value.
+ * (code ERR_CONFIG_INVALID) naming the field and never echoing a string value.
  *
  * Reconnect defaults: base 1 s, multiplier 2, cap 30 s, jitter 0.2, and
  * unlimited retries (the delay grows to the cap and stays there). The tuning
@@ -58,7 +58,7 @@ export const settradeClientOptionsSchema = z.object({
   maxDelayMs: msSchema.default(D.maxDelayMs),
   /**
    * Retries after a failed attempt or a lost connection before giving up
-   * (then: `error` RETRIES_EXHAUSTED, state SHUTDOWN, `stats().failed`); the
+   * (then: `error` ERR_RETRIES_EXHAUSTED, state SHUTDOWN, `stats().failed`); the
    * count resets on every successful CONNACK. Default `Infinity`: never give
    * up. The tuning guide's bounded policy is `5`.
    */

@@ -54,9 +54,9 @@ function toConnectError(err: unknown): SettradeConnectionError {
   const authByConnack = code === 4 || code === 5 || code === 134 || code === 135;
   const authByUpgrade = /Unexpected server response: 40[13]\b/.test(msg);
   if (authByConnack || authByUpgrade) {
-    return new SettradeConnectionError('MQTT_AUTH_REJECTED', `MQTT connection refused: ${msg}`);
+    return new SettradeConnectionError('ERR_MQTT_AUTH_REJECTED', `MQTT connection refused: ${msg}`);
   }
-  return new SettradeConnectionError('MQTT_CONNECT_FAILED', `MQTT connection failed: ${msg}`);
+  return new SettradeConnectionError('ERR_MQTT_CONNECT_FAILED', `MQTT connection failed: ${msg}`);
 }
 
 /**
@@ -179,7 +179,7 @@ export class MqttSession {
         handlers.onFailed(
           lastError !== undefined
             ? toConnectError(lastError)
-            : new SettradeConnectionError('MQTT_CONNECT_FAILED', 'MQTT connection closed before CONNACK'),
+            : new SettradeConnectionError('ERR_MQTT_CONNECT_FAILED', 'MQTT connection closed before CONNACK'),
         );
       } else if (phase === 'open') {
         handlers.onClosed(lastError !== undefined ? describe(lastError) : 'connection closed');

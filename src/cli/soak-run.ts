@@ -20,6 +20,7 @@ import { SlotLayout } from '../events/slot-layout.js';
 import { readInt64, type SlotView } from '../events/slot-reader.js';
 import type { AccountingReport, ClientCounts } from '../sim/accounting.js';
 import type { Logger } from '../util/logger.js';
+import type { RemoteSimulator } from './soak-sim.js';
 import { FAULT_KINDS, FaultSchedule, type FaultTarget } from './fault-schedule.js';
 
 /** Soak settings. */
@@ -218,7 +219,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let nowBig = 0n;
   let phase: SoakPhase = 'connecting';
   let reconnects = 0;
-  const stallWindows: Array<{ symbol: string | undefined; from: number; until: number }> = [];
+  const stallWindows: StallWindow[] = [];
   const alarmed = new Set<string>();
   const alarmSymbols = new Set<string>();
   let staleAlarms = 0;
@@ -355,10 +356,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
   }
 
-  async function whenConnected(): Promise<void> {
-    for (let i = 0; i < 100 && (await sim.totals()).connections === 0; i++) await sleep(50);
-  }
-
   let cpuAtStart = process.cpuUsage();
   let publishedAtStart = 0;
   let feedDeadAtClose = false;
@@ -370,55 +367,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     cpuAtStart = process.cpuUsage();
     publishedAtStart = (await sim.totals()).published;
 
-    if (options.faults) {
-      const intervalMs = clamp(sessionMs / 6.5, 300, 10_000);
-      const target: FaultTarget = {
-        // A cut is injected once the client is connected again: cutting nothing would test no recovery.
-        dropConnections: () => whenConnected().then(() => sim.call({ method: 'dropConnections' })),
-        expireTokens: () => whenConnected().then(() => sim.call({ method: 'expireTokens' })),
-        publishMalformed: (count) => sim.call({ method: 'publishMalformed', count }),
-        stallSymbol: (symbol, ms) => {
-          const now = performance.now();
-          stallWindows.push({ symbol, from: now, until: now + ms });
-          return sim.call({ method: 'stallSymbol', symbol, ms });
-        },
-        stallFeed: (ms) => {
-          const now = performance.now();
-          stallWindows.push({ symbol: undefined, from: now, until: now + ms });
-          return sim.call({ method: 'stallFeed', ms });
-        },
-      };
-      schedule = new FaultSchedule({
-        target,
-        symbols,
-        intervalMs,
-        stallMs: Math.min(intervalMs * 0.6, symbolTimeoutSec * 1000 + 1000),
-        malformedCount: 5,
-        maxFaults: Math.max(FAULT_KINDS.length, Math.floor(sessionMs / intervalMs) - 1),
-      });
-    }
+    if (options.faults) schedule = soakFaultSchedule(sim, symbols, sessionMs, symbolTimeoutSec, stallWindows);
 
-    // Pre-open: ATO auction books at a low rate.
-    phase = 'pre-open';
-    await sim.call({ method: 'setPhase', phase: 'ATO' });
-    await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
-    schedule?.start();
-    await sleep(plan.preOpenMs, options.signal);
-    // The open: the peak burst over every symbol (the normal rate pauses while it runs).
-    phase = 'open';
-    await sim.call({ method: 'setPhase', phase: 'NORMAL' });
-    await sim.call({ method: 'setRatePerSymbol', rate: continuousPerSymbol });
-    if (!options.signal?.aborted && plan.openMs >= 1) {
-      const ended = new Promise<void>((resolve) => sim.on('burstEnd', () => resolve()));
-      await sim.call({ method: 'burst', rate: options.rate, ms: plan.openMs });
-      await Promise.race([ended, sleep(plan.openMs + 2000, options.signal)]);
-    }
-    phase = 'continuous';
-    await sleep(plan.continuousMs, options.signal);
-    phase = 'ATC';
-    await sim.call({ method: 'setPhase', phase: 'ATC' });
-    await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
-    await sleep(plan.atcMs, options.signal);
+    await playSession({
+      sim,
+      plan,
+      auctionPerSymbol,
+      continuousPerSymbol,
+      burstRate: options.rate,
+      schedule,
+      signal: options.signal,
+      enter: (p) => {
+        phase = p;
+      },
+    });
     // The close: silence.
     phase = 'close';
     schedule?.stop();
@@ -438,14 +400,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const cpu = sessionCpu ?? process.cpuUsage(cpuAtStart);
   const publishedInRun = sessionCpu !== undefined ? publishedInSession : (await sim.totals()).published - publishedAtStart;
 
-  // Settle: the client's counts must stop moving (worker stats are fetched by message).
-  let counts = await clientCounts();
-  for (let i = 0; i < 50; i++) {
-    await sleep(100);
-    const next = await clientCounts();
-    if (JSON.stringify(next) === JSON.stringify(counts)) break;
-    counts = next;
-  }
+  const counts = await settledCounts(clientCounts);
   const report = reconcile(await sim.accounting(), counts);
   clearInterval(sampler);
   consuming = false;
@@ -455,15 +410,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   await sim.stop();
   phase = 'done';
 
-  // RSS growth over the second half: the mean of the samples around the end of the session less those around its middle.
-  const sessionEnd = rssSamples.filter((s) => s.t <= D * 1000 - plan.closeMs);
-  const mid = (D * 1000 - plan.closeMs) / 2;
-  const near = (t: number): number => {
-    const xs = sessionEnd.filter((s) => Math.abs(s.t - t) <= 2000).map((s) => s.mb);
-    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
-  };
-  const growth = near(D * 1000 - plan.closeMs) - near(mid);
-  const rssGrowthMb = Number.isFinite(growth) ? Math.round(growth * 10) / 10 : 0;
+  const rssGrowthMb = rssGrowthOverSecondHalf(rssSamples, D * 1000 - plan.closeMs);
 
   const failures: string[] = [];
   if (report.unexplained !== 0) failures.push(`${report.unexplained} message(s) unexplained`);
@@ -524,6 +471,124 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       ignored: st.client.messagesReceived - a.messagesParsed - a.parseErrors - a.callbackErrors,
     };
   }
+}
+
+/** What {@link playSession} plays. */
+interface SessionScript {
+  readonly sim: RemoteSimulator;
+  readonly plan: DayPlan;
+  /** Per-symbol rate of the auctions (pre-open, ATC). */
+  readonly auctionPerSymbol: number;
+  /** Per-symbol rate of the continuous session. */
+  readonly continuousPerSymbol: number;
+  /** The open's burst, msg/s over all symbols. */
+  readonly burstRate: number;
+  /** Started with the pre-open (the caller stops it). */
+  readonly schedule: FaultSchedule | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** Told as each phase starts (the sampler reports it and checks staleness only in session). */
+  readonly enter: (phase: SoakPhase) => void;
+}
+
+/** Drives the simulator from the pre-open to the end of the ATC (the close is the caller's: it checks the feed goes dead). */
+async function playSession(script: SessionScript): Promise<void> {
+  const { sim, plan, auctionPerSymbol, continuousPerSymbol, schedule, signal, enter } = script;
+  // Pre-open: ATO auction books at a low rate.
+  enter('pre-open');
+  await sim.call({ method: 'setPhase', phase: 'ATO' });
+  await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
+  schedule?.start();
+  await sleep(plan.preOpenMs, signal);
+  // The open: the peak burst over every symbol (the normal rate pauses while it runs).
+  enter('open');
+  await sim.call({ method: 'setPhase', phase: 'NORMAL' });
+  await sim.call({ method: 'setRatePerSymbol', rate: continuousPerSymbol });
+  if (!signal?.aborted && plan.openMs >= 1) {
+    const ended = new Promise<void>((resolve) => sim.on('burstEnd', () => resolve()));
+    await sim.call({ method: 'burst', rate: script.burstRate, ms: plan.openMs });
+    await Promise.race([ended, sleep(plan.openMs + 2000, signal)]);
+  }
+  enter('continuous');
+  await sleep(plan.continuousMs, signal);
+  enter('ATC');
+  await sim.call({ method: 'setPhase', phase: 'ATC' });
+  await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
+  await sleep(plan.atcMs, signal);
+}
+
+/** A window in which a symbol (or, `undefined`, every symbol) is stalled on purpose: its staleness is excused. */
+interface StallWindow {
+  readonly symbol: string | undefined;
+  readonly from: number;
+  readonly until: number;
+}
+
+/**
+ * The session's fault schedule over the simulator's thread, about six faults
+ * over the session; each stall it injects is recorded in `stallWindows`.
+ */
+function soakFaultSchedule(
+  sim: RemoteSimulator,
+  symbols: readonly string[],
+  sessionMs: number,
+  symbolTimeoutSec: number,
+  stallWindows: StallWindow[],
+): FaultSchedule {
+  const whenConnected = async (): Promise<void> => {
+    for (let i = 0; i < 100 && (await sim.totals()).connections === 0; i++) await sleep(50);
+  };
+  const intervalMs = clamp(sessionMs / 6.5, 300, 10_000);
+  const target: FaultTarget = {
+    // A cut is injected once the client is connected again: cutting nothing would test no recovery.
+    dropConnections: () => whenConnected().then(() => sim.call({ method: 'dropConnections' })),
+    expireTokens: () => whenConnected().then(() => sim.call({ method: 'expireTokens' })),
+    publishMalformed: (count) => sim.call({ method: 'publishMalformed', count }),
+    stallSymbol: (symbol, ms) => {
+      const now = performance.now();
+      stallWindows.push({ symbol, from: now, until: now + ms });
+      return sim.call({ method: 'stallSymbol', symbol, ms });
+    },
+    stallFeed: (ms) => {
+      const now = performance.now();
+      stallWindows.push({ symbol: undefined, from: now, until: now + ms });
+      return sim.call({ method: 'stallFeed', ms });
+    },
+  };
+  return new FaultSchedule({
+    target,
+    symbols,
+    intervalMs,
+    stallMs: Math.min(intervalMs * 0.6, symbolTimeoutSec * 1000 + 1000),
+    malformedCount: 5,
+    maxFaults: Math.max(FAULT_KINDS.length, Math.floor(sessionMs / intervalMs) - 1),
+  });
+}
+
+/** The client's counts once they stop moving (worker stats are fetched by message), or after 5 s. */
+async function settledCounts(clientCounts: () => Promise<ClientCounts>): Promise<ClientCounts> {
+  let counts = await clientCounts();
+  for (let i = 0; i < 50; i++) {
+    await sleep(100);
+    const next = await clientCounts();
+    if (JSON.stringify(next) === JSON.stringify(counts)) break;
+    counts = next;
+  }
+  return counts;
+}
+
+/**
+ * RSS growth over the session's second half (MB, one decimal; 0 without
+ * samples): the mean of the samples around its end less those around its
+ * middle, so one-off spikes weigh little.
+ */
+function rssGrowthOverSecondHalf(rssSamples: ReadonlyArray<{ t: number; mb: number }>, sessionEndMs: number): number {
+  const sessionEnd = rssSamples.filter((s) => s.t <= sessionEndMs);
+  const near = (t: number): number => {
+    const xs = sessionEnd.filter((s) => Math.abs(s.t - t) <= 2000).map((s) => s.mb);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+  };
+  const growth = near(sessionEndMs) - near(sessionEndMs / 2);
+  return Number.isFinite(growth) ? Math.round(growth * 10) / 10 : 0;
 }
 
 function round1(x: number): number {

@@ -20,6 +20,8 @@ import { SlotLayout } from '../events/slot-layout.js';
 import { readInt64, type SlotView } from '../events/slot-reader.js';
 import type { AccountingReport, ClientCounts } from '../sim/accounting.js';
 import type { Logger } from '../util/logger.js';
+import type { HealthSink } from './book-state.js';
+import type { CliFeed } from './run-feed.js';
 import type { RemoteSimulator } from './soak-sim.js';
 import { FAULT_KINDS, FaultSchedule, type FaultTarget } from './fault-schedule.js';
 
@@ -143,6 +145,93 @@ class LatencyHistogram {
   }
 }
 
+const RECV_MONO_NS_OFFSET = SlotLayout.recvMonoNsOffset;
+
+/** What a {@link SoakConsumer} consumes and whom it tells. */
+interface SoakConsumerOptions {
+  readonly dispatcher: CliFeed['dispatcher'];
+  readonly health: HealthSink;
+  readonly symbols: readonly string[];
+  /** Take the 1000th event out of the ring without counting it (the accounting must notice). */
+  readonly vanishOneForTest: boolean;
+}
+
+/**
+ * The soak's consumer, started on construction: drains the ring, counts
+ * every event per symbol, records its hand-off latency, and tells FeedHealth
+ * once per symbol per drained batch.
+ */
+class SoakConsumer {
+  /** Events counted so far. */
+  received = 0;
+  readonly latency = new LatencyHistogram();
+  // Per-symbol counts in a Map of small objects; FeedHealth told once per symbol per drained batch.
+  readonly #perSymbol = new Map<string, { count: number; seenInBatch: boolean }>();
+  readonly #seenInBatch: string[] = [];
+  readonly #health: HealthSink;
+  #vanishAt: number;
+  #nowNs = 0;
+  #nowBig = 0n;
+  #consuming = true;
+  readonly #stopped = new AbortController();
+  readonly #loop: Promise<void>;
+
+  constructor(options: SoakConsumerOptions) {
+    for (const s of options.symbols) this.#perSymbol.set(s, { count: 0, seenInBatch: false });
+    this.#health = options.health;
+    this.#vanishAt = options.vanishOneForTest ? 1000 : -1;
+    this.#loop = this.#consume(options.dispatcher);
+  }
+
+  /** Events counted per symbol (what the accounting calls received). */
+  receivedBySymbol(): Record<string, number> {
+    return Object.fromEntries([...this.#perSymbol].map(([s, c]) => [s, c.count]));
+  }
+
+  /** Stops consuming; resolves once the loop has ended. */
+  async stop(): Promise<void> {
+    this.#consuming = false;
+    this.#stopped.abort();
+    await this.#loop;
+  }
+
+  async #consume(d: CliFeed['dispatcher']): Promise<void> {
+    while (this.#consuming) {
+      this.#nowBig = process.hrtime.bigint();
+      this.#nowNs = Number(this.#nowBig);
+      const n = d.drain(this.#onView, 4096);
+      this.#endBatch();
+      if (n === 0) await d.waitForEvents(100, this.#stopped.signal);
+    }
+  }
+
+  // An arrow so the drain loop passes it without binding per batch.
+  readonly #onView = (view: SlotView): void => {
+    if (this.#vanishAt >= 0 && this.received + 1 === this.#vanishAt) {
+      this.#vanishAt = -1; // taken out of the ring, never counted: the accounting must show it
+      return;
+    }
+    const symbol = view.symbol;
+    this.received++;
+    let c = this.#perSymbol.get(symbol);
+    if (c === undefined) this.#perSymbol.set(symbol, (c = { count: 0, seenInBatch: false }));
+    c.count++;
+    if (!c.seenInBatch) {
+      c.seenInBatch = true;
+      this.#seenInBatch.push(symbol);
+    }
+    this.latency.record((this.#nowNs - readInt64(view.mem, view.offset + RECV_MONO_NS_OFFSET)) / 1000);
+  };
+
+  #endBatch(): void {
+    for (const s of this.#seenInBatch) {
+      this.#health.onEvent(s, this.#nowBig);
+      this.#perSymbol.get(s)!.seenInBatch = false;
+    }
+    this.#seenInBatch.length = 0;
+  }
+}
+
 interface DayPlan {
   preOpenMs: number;
   openMs: number;
@@ -208,15 +297,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     });
   });
   const health = new FeedHealth({ globalTimeoutSec, symbolTimeoutSec });
-  const latency = new LatencyHistogram();
-  // Per-symbol counts in a Map of small objects; FeedHealth told once per symbol per drained batch.
-  const perSymbol = new Map<string, { count: number; seenInBatch: boolean }>();
-  for (const s of symbols) perSymbol.set(s, { count: 0, seenInBatch: false });
-  const seenInBatch: string[] = [];
-  let received = 0;
-  let vanishAt = options.vanishOneForTest ? 1000 : -1;
-  let nowNs = 0;
-  let nowBig = 0n;
   let phase: SoakPhase = 'connecting';
   let reconnects = 0;
   const stallWindows: StallWindow[] = [];
@@ -241,43 +321,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   feed.on('reconnect', () => reconnects++);
   feed.on('error', () => undefined);
   const d = feed.dispatcher;
-
-  const recvOff = SlotLayout.recvMonoNsOffset;
-  const onView = (view: SlotView): void => {
-    if (vanishAt >= 0 && received + 1 === vanishAt) {
-      vanishAt = -1; // taken out of the ring, never counted: the accounting must show it
-      return;
-    }
-    const symbol = view.symbol;
-    received++;
-    let c = perSymbol.get(symbol);
-    if (c === undefined) perSymbol.set(symbol, (c = { count: 0, seenInBatch: false }));
-    c.count++;
-    if (!c.seenInBatch) {
-      c.seenInBatch = true;
-      seenInBatch.push(symbol);
-    }
-    latency.record((nowNs - readInt64(view.mem, view.offset + recvOff)) / 1000);
-  };
-  const endBatch = (): void => {
-    for (const s of seenInBatch) {
-      health.onEvent(s, nowBig);
-      perSymbol.get(s)!.seenInBatch = false;
-    }
-    seenInBatch.length = 0;
-  };
-
-  let consuming = true;
-  const stopConsumer = new AbortController();
-  const consumer = (async () => {
-    while (consuming) {
-      nowBig = process.hrtime.bigint();
-      nowNs = Number(nowBig);
-      const n = d.drain(onView, 4096);
-      endBatch();
-      if (n === 0) await d.waitForEvents(100, stopConsumer.signal);
-    }
-  })();
+  const consumer = new SoakConsumer({ dispatcher: d, health, symbols, vanishOneForTest: options.vanishOneForTest === true });
+  const { latency } = consumer;
 
   // Periodic sampling: rates, RSS, stale alarms, progress.
   const t0 = performance.now();
@@ -305,6 +350,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const now = performance.now();
     const dt = (now - lastSampleAt) / 1000;
     if (dt >= 1) {
+      const received = consumer.received;
       receivedPerSec = (received - lastReceived) / dt;
       const pub = simPublished;
       publishedPerSec = (pub - lastPublished) / dt;
@@ -344,7 +390,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       publishedPerSec,
       receivedPerSec,
       published: simPublished,
-      received,
+      received: consumer.received,
       ringDrops: ds.totalDropped,
       reconnects,
       faultsInjected: schedule?.injected ?? 0,
@@ -403,9 +449,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const counts = await settledCounts(clientCounts);
   const report = reconcile(await sim.accounting(), counts);
   clearInterval(sampler);
-  consuming = false;
-  stopConsumer.abort();
-  await consumer;
+  await consumer.stop();
   await feed.shutdown();
   await sim.stop();
   phase = 'done';
@@ -462,7 +506,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const ds = d.stats();
     const a = st.adapter;
     return {
-      receivedBySymbol: Object.fromEntries([...perSymbol].map(([s, c]) => [s, c.count])),
+      receivedBySymbol: consumer.receivedBySymbol(),
       parseErrors: a.parseErrors,
       ringDrops: ds.totalDropped,
       queued: ds.queueLen,

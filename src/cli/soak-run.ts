@@ -299,10 +299,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const health = new FeedHealth({ globalTimeoutSec, symbolTimeoutSec });
   let phase: SoakPhase = 'connecting';
   let reconnects = 0;
-  const stallWindows: StallWindow[] = [];
-  const alarmed = new Set<string>();
-  const alarmSymbols = new Set<string>();
-  let staleAlarms = 0;
+  const alarms = new StaleAlarms(symbolTimeoutSec);
   const rssSamples: Array<{ t: number; mb: number }> = [];
   let maxRssMb = 0;
   let peakReceivedPerSec = 0;
@@ -363,24 +360,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       if (mb > maxRssMb) maxRssMb = mb;
     }
     refreshSimTotals();
-    if (phase === 'pre-open' || phase === 'open' || phase === 'continuous' || phase === 'ATC') checkStale(now);
+    if (phase === 'pre-open' || phase === 'open' || phase === 'continuous' || phase === 'ATC') alarms.check(health.staleSymbols(process.hrtime.bigint()), now);
     options.onProgress?.(progress(now));
   }, options.progressMs ?? 100);
 
-  function excused(symbol: string, now: number): boolean {
-    const grace = symbolTimeoutSec * 1000 + 500;
-    return stallWindows.some((w) => (w.symbol === undefined || w.symbol === symbol) && now >= w.from && now <= w.until + grace);
-  }
-  function checkStale(now: number): void {
-    const stale = new Set(health.staleSymbols(process.hrtime.bigint()));
-    for (const s of stale) {
-      if (alarmed.has(s) || excused(s, now)) continue;
-      alarmed.add(s);
-      alarmSymbols.add(s);
-      staleAlarms++;
-    }
-    for (const s of alarmed) if (!stale.has(s)) alarmed.delete(s);
-  }
   function progress(now: number): SoakProgress {
     const ds = d.stats();
     return {
@@ -395,7 +378,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       reconnects,
       faultsInjected: schedule?.injected ?? 0,
       lastFault: schedule?.last,
-      staleAlarms,
+      staleAlarms: alarms.count,
       rssMb: process.memoryUsage.rss() / 1048576,
       p50Us: latency.percentile(0.5),
       p99Us: latency.percentile(0.99),
@@ -413,7 +396,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     cpuAtStart = process.cpuUsage();
     publishedAtStart = (await sim.totals()).published;
 
-    if (options.faults) schedule = soakFaultSchedule(sim, symbols, sessionMs, symbolTimeoutSec, stallWindows);
+    if (options.faults) schedule = soakFaultSchedule(sim, symbols, sessionMs, symbolTimeoutSec, alarms.stallWindows);
 
     await playSession({
       sim,
@@ -484,8 +467,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     reconnects,
     faultsInjected: schedule?.injected ?? 0,
     faultsByKind: schedule ? { ...schedule.byKind } : {},
-    staleAlarms,
-    staleAlarmSymbols: [...alarmSymbols].sort(),
+    staleAlarms: alarms.count,
+    staleAlarmSymbols: [...alarms.symbols].sort(),
     feedDeadAtClose,
     p50Us: Math.round(latency.percentile(0.5)),
     p99Us: Math.round(latency.percentile(0.99)),
@@ -565,6 +548,44 @@ interface StallWindow {
   readonly symbol: string | undefined;
   readonly from: number;
   readonly until: number;
+}
+
+/**
+ * Counts stale-symbol alarms: a symbol going stale raises one alarm (until it
+ * is fresh again), unless a stall injected on purpose explains it.
+ */
+class StaleAlarms {
+  /** Stalls injected on purpose (the fault target records them). */
+  readonly stallWindows: StallWindow[] = [];
+  /** Alarms raised. */
+  count = 0;
+  /** Symbols that raised one. */
+  readonly symbols = new Set<string>();
+  /** Stale now and already counted. */
+  readonly #alarmed = new Set<string>();
+  /** How long after a stall ends its symbol's staleness stays excused (it takes a timeout to be seen fresh). */
+  readonly #graceMs: number;
+
+  constructor(symbolTimeoutSec: number) {
+    this.#graceMs = symbolTimeoutSec * 1000 + 500;
+  }
+
+  /** Raises an alarm for each newly stale symbol not excused at `now` (performance.now() ms). */
+  check(staleSymbols: Iterable<string>, now: number): void {
+    const stale = new Set(staleSymbols);
+    for (const s of stale) {
+      if (this.#alarmed.has(s) || this.#excused(s, now)) continue;
+      this.#alarmed.add(s);
+      this.symbols.add(s);
+      this.count++;
+    }
+    for (const s of this.#alarmed) if (!stale.has(s)) this.#alarmed.delete(s);
+  }
+
+  #excused(symbol: string, now: number): boolean {
+    const grace = this.#graceMs;
+    return this.stallWindows.some((w) => (w.symbol === undefined || w.symbol === symbol) && now >= w.from && now <= w.until + grace);
+  }
 }
 
 /**

@@ -300,9 +300,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let phase: SoakPhase = 'connecting';
   let reconnects = 0;
   const alarms = new StaleAlarms(symbolTimeoutSec);
-  const rssSamples: Array<{ t: number; mb: number }> = [];
-  let maxRssMb = 0;
-  let peakReceivedPerSec = 0;
 
   const feed = await createFeed({
     ...credentials,
@@ -323,43 +320,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   // Periodic sampling: rates, RSS, stale alarms, progress.
   const t0 = performance.now();
-  let lastSampleAt = t0;
-  let lastReceived = 0;
-  let lastPublished = 0;
-  let receivedPerSec = 0;
-  let publishedPerSec = 0;
+  const rates = new SoakRates(sim, t0);
   let schedule: FaultSchedule | undefined;
-  // The simulator's published total, refreshed by the sampler (it lives in another thread).
-  let simPublished = 0;
-  let simTotalsInFlight = false;
-  const refreshSimTotals = (): void => {
-    if (simTotalsInFlight) return;
-    simTotalsInFlight = true;
-    void sim.totals().then(
-      (t) => {
-        simPublished = t.published;
-        simTotalsInFlight = false;
-      },
-      () => (simTotalsInFlight = false),
-    );
-  };
   const sampler = setInterval(() => {
     const now = performance.now();
-    const dt = (now - lastSampleAt) / 1000;
-    if (dt >= 1) {
-      const received = consumer.received;
-      receivedPerSec = (received - lastReceived) / dt;
-      const pub = simPublished;
-      publishedPerSec = (pub - lastPublished) / dt;
-      lastPublished = pub;
-      lastReceived = received;
-      lastSampleAt = now;
-      if (receivedPerSec > peakReceivedPerSec) peakReceivedPerSec = receivedPerSec;
-      const mb = process.memoryUsage.rss() / 1048576;
-      rssSamples.push({ t: now - t0, mb });
-      if (mb > maxRssMb) maxRssMb = mb;
-    }
-    refreshSimTotals();
+    rates.sample(now, consumer.received);
     if (phase === 'pre-open' || phase === 'open' || phase === 'continuous' || phase === 'ATC') alarms.check(health.staleSymbols(process.hrtime.bigint()), now);
     options.onProgress?.(progress(now));
   }, options.progressMs ?? 100);
@@ -370,9 +335,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       phase,
       elapsedSec: (now - t0) / 1000,
       durationSec: D,
-      publishedPerSec,
-      receivedPerSec,
-      published: simPublished,
+      publishedPerSec: rates.publishedPerSec,
+      receivedPerSec: rates.receivedPerSec,
+      published: rates.simPublished,
       received: consumer.received,
       ringDrops: ds.totalDropped,
       reconnects,
@@ -437,7 +402,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   await sim.stop();
   phase = 'done';
 
-  const rssGrowthMb = rssGrowthOverSecondHalf(rssSamples, D * 1000 - plan.closeMs);
+  const rssGrowthMb = rssGrowthOverSecondHalf(rates.rssSamples, D * 1000 - plan.closeMs);
 
   const failures: string[] = [];
   if (report.unexplained !== 0) failures.push(`${report.unexplained} message(s) unexplained`);
@@ -474,11 +439,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     p99Us: Math.round(latency.percentile(0.99)),
     p999Us: Math.round(latency.percentile(0.999)),
     maxUs: Math.round(latency.max),
-    maxRssMb: Math.round(maxRssMb * 10) / 10,
+    maxRssMb: Math.round(rates.maxRssMb * 10) / 10,
     rssGrowthMb,
     maxRssGrowthMb,
     cpuUsPerMessage: Math.round(((cpu.user + cpu.system) / Math.max(1, publishedInRun)) * 1000) / 1000,
-    peakReceivedPerSec: Math.round(peakReceivedPerSec),
+    peakReceivedPerSec: Math.round(rates.peakReceivedPerSec),
     accounting: report,
     failures,
   };
@@ -548,6 +513,65 @@ interface StallWindow {
   readonly symbol: string | undefined;
   readonly from: number;
   readonly until: number;
+}
+
+/**
+ * The soak's rates and memory, sampled at most once a second: received and
+ * published msg/s, the peak received rate, and RSS. The simulator's
+ * published total is fetched in the background (it lives in another thread),
+ * one request at a time, so a sample never waits for it.
+ */
+class SoakRates {
+  receivedPerSec = 0;
+  publishedPerSec = 0;
+  peakReceivedPerSec = 0;
+  maxRssMb = 0;
+  /** RSS (MB) at `t` ms after the start. */
+  readonly rssSamples: Array<{ t: number; mb: number }> = [];
+  /** The simulator's published total, as last fetched. */
+  simPublished = 0;
+  readonly #sim: RemoteSimulator;
+  readonly #t0: number;
+  #lastSampleAt: number;
+  #lastReceived = 0;
+  #lastPublished = 0;
+  #simTotalsInFlight = false;
+
+  constructor(sim: RemoteSimulator, t0: number) {
+    this.#sim = sim;
+    this.#t0 = t0;
+    this.#lastSampleAt = t0;
+  }
+
+  /** Samples at `now` (performance.now() ms) if a second has passed, with `received` events so far; then asks for fresh simulator totals. */
+  sample(now: number, received: number): void {
+    const dt = (now - this.#lastSampleAt) / 1000;
+    if (dt >= 1) {
+      this.receivedPerSec = (received - this.#lastReceived) / dt;
+      const pub = this.simPublished;
+      this.publishedPerSec = (pub - this.#lastPublished) / dt;
+      this.#lastPublished = pub;
+      this.#lastReceived = received;
+      this.#lastSampleAt = now;
+      if (this.receivedPerSec > this.peakReceivedPerSec) this.peakReceivedPerSec = this.receivedPerSec;
+      const mb = process.memoryUsage.rss() / 1048576;
+      this.rssSamples.push({ t: now - this.#t0, mb });
+      if (mb > this.maxRssMb) this.maxRssMb = mb;
+    }
+    this.#refreshSimTotals();
+  }
+
+  #refreshSimTotals(): void {
+    if (this.#simTotalsInFlight) return;
+    this.#simTotalsInFlight = true;
+    void this.#sim.totals().then(
+      (t) => {
+        this.simPublished = t.published;
+        this.#simTotalsInFlight = false;
+      },
+      () => (this.#simTotalsInFlight = false),
+    );
+  }
 }
 
 /**

@@ -18,6 +18,7 @@
  */
 import { SlotLayout } from '../events/slot-layout.js';
 import { readInt64, type SlotView } from '../events/slot-reader.js';
+import type { FeedHealth } from '../health/index.js';
 import type { AccountingReport, ClientCounts } from '../sim/accounting.js';
 import type { Logger } from '../util/logger.js';
 import type { HealthSink } from './book-state.js';
@@ -381,12 +382,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await sim.call({ method: 'setRatePerSymbol', rate: 0 });
     sessionCpu = process.cpuUsage(cpuAtStart);
     publishedInSession = (await sim.totals()).published - publishedAtStart;
-    const closeStart = performance.now();
-    // Let every written message arrive (or stop moving) before the dead check at the end of the close.
-    await sleep(plan.closeMs, options.signal?.aborted ? undefined : options.signal);
-    const left = globalTimeoutSec * 1000 + 200 - (performance.now() - closeStart);
-    if (left > 0) await sleep(left);
-    feedDeadAtClose = health.isFeedDead(process.hrtime.bigint());
+    feedDeadAtClose = await feedDeadAfterClose(plan.closeMs, globalTimeoutSec, health, options.signal);
   } finally {
     phase = 'accounting';
     schedule?.stop();
@@ -404,10 +400,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   const rssGrowthMb = rssGrowthOverSecondHalf(rates.rssSamples, D * 1000 - plan.closeMs);
 
-  const failures: string[] = [];
-  if (report.unexplained !== 0) failures.push(`${report.unexplained} message(s) unexplained`);
-  if (!feedDeadAtClose) failures.push('the feed was not reported dead at the close');
-  if (rssGrowthMb > maxRssGrowthMb) failures.push(`RSS grew ${rssGrowthMb} MB over the second half (bound ${maxRssGrowthMb} MB)`);
+  const failures = soakFailures(report, feedDeadAtClose, rssGrowthMb, maxRssGrowthMb);
 
   return {
     mode: options.worker ? 'worker' : 'in-thread',
@@ -415,13 +408,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     durationSec: Math.round((performance.now() - t0) / 100) / 10,
     rate: options.rate,
     symbols: n,
-    phasesSec: {
-      preOpen: round1(plan.preOpenMs / 1000),
-      open: round1(plan.openMs / 1000),
-      continuous: round1(plan.continuousMs / 1000),
-      atc: round1(plan.atcMs / 1000),
-      close: round1(plan.closeMs / 1000),
-    },
+    phasesSec: phasesInSec(plan),
     published: report.published,
     received: report.received,
     parseErrors: report.parseErrors,
@@ -435,10 +422,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     staleAlarms: alarms.count,
     staleAlarmSymbols: [...alarms.symbols].sort(),
     feedDeadAtClose,
-    p50Us: Math.round(latency.percentile(0.5)),
-    p99Us: Math.round(latency.percentile(0.99)),
-    p999Us: Math.round(latency.percentile(0.999)),
-    maxUs: Math.round(latency.max),
+    ...latencyFigures(latency),
     maxRssMb: Math.round(rates.maxRssMb * 10) / 10,
     rssGrowthMb,
     maxRssGrowthMb,
@@ -678,6 +662,50 @@ function rssGrowthOverSecondHalf(rssSamples: ReadonlyArray<{ t: number; mb: numb
   };
   const growth = near(sessionEndMs) - near(sessionEndMs / 2);
   return Number.isFinite(growth) ? Math.round(growth * 10) / 10 : 0;
+}
+
+/**
+ * Waits out the close, and at least the feed-dead timeout plus 200 ms (even
+ * when aborted, so the check means something); then asks FeedHealth whether
+ * the feed is dead.
+ */
+async function feedDeadAfterClose(closeMs: number, globalTimeoutSec: number, health: Pick<FeedHealth, 'isFeedDead'>, signal: AbortSignal | undefined): Promise<boolean> {
+  const closeStart = performance.now();
+  // Let every written message arrive (or stop moving) before the dead check at the end of the close.
+  await sleep(closeMs, signal?.aborted ? undefined : signal);
+  const left = globalTimeoutSec * 1000 + 200 - (performance.now() - closeStart);
+  if (left > 0) await sleep(left);
+  return health.isFeedDead(process.hrtime.bigint());
+}
+
+/** Why the soak failed (empty: it passed). */
+function soakFailures(report: AccountingReport, feedDeadAtClose: boolean, rssGrowthMb: number, maxRssGrowthMb: number): string[] {
+  const failures: string[] = [];
+  if (report.unexplained !== 0) failures.push(`${report.unexplained} message(s) unexplained`);
+  if (!feedDeadAtClose) failures.push('the feed was not reported dead at the close');
+  if (rssGrowthMb > maxRssGrowthMb) failures.push(`RSS grew ${rssGrowthMb} MB over the second half (bound ${maxRssGrowthMb} MB)`);
+  return failures;
+}
+
+/** The day's phases in seconds (one decimal), for the result. */
+function phasesInSec(plan: DayPlan): SoakResult['phasesSec'] {
+  return {
+    preOpen: round1(plan.preOpenMs / 1000),
+    open: round1(plan.openMs / 1000),
+    continuous: round1(plan.continuousMs / 1000),
+    atc: round1(plan.atcMs / 1000),
+    close: round1(plan.closeMs / 1000),
+  };
+}
+
+/** The hand-off latency figures of the result (whole microseconds). */
+function latencyFigures(latency: LatencyHistogram): Pick<SoakResult, 'p50Us' | 'p99Us' | 'p999Us' | 'maxUs'> {
+  return {
+    p50Us: Math.round(latency.percentile(0.5)),
+    p99Us: Math.round(latency.percentile(0.99)),
+    p999Us: Math.round(latency.percentile(0.999)),
+    maxUs: Math.round(latency.max),
+  };
 }
 
 function round1(x: number): number {

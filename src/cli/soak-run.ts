@@ -18,6 +18,7 @@
  */
 import { SlotLayout } from '../events/slot-layout.js';
 import { readInt64, type SlotView } from '../events/slot-reader.js';
+import type { Feed } from '../feed/index.js';
 import type { FeedHealth } from '../health/index.js';
 import type { AccountingReport, ClientCounts } from '../sim/accounting.js';
 import type { Logger } from '../util/logger.js';
@@ -290,13 +291,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   // The simulator gets its own thread: at the open it must not take the consumer's.
   const sim = await RemoteSimulator.start({ symbols, ratePerSymbol: 0, seed: options.seed ?? 1, phase: 'ATO', tickIntervalMs: 5 });
   const { baseUrl, credentials } = sim;
-  const subscribed = new Set<string>();
-  const allSubscribed = new Promise<void>((resolve) => {
-    sim.on('subscribed', (s) => {
-      subscribed.add(s);
-      if (subscribed.size === n) resolve();
-    });
-  });
+  const allSubscribed = watchSubscriptions(sim, n);
   const health = new FeedHealth({ globalTimeoutSec, symbolTimeoutSec });
   let phase: SoakPhase = 'connecting';
   let reconnects = 0;
@@ -357,8 +352,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let sessionCpu: NodeJS.CpuUsage | undefined;
   let publishedInSession = 0;
   try {
-    await Promise.race([allSubscribed, sleep(10_000)]);
-    if (subscribed.size < n) throw new Error(`soak: only ${subscribed.size} of ${n} subscriptions reached the simulator`);
+    await allSubscribed();
     cpuAtStart = process.cpuUsage();
     publishedAtStart = (await sim.totals()).published;
 
@@ -390,7 +384,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const cpu = sessionCpu ?? process.cpuUsage(cpuAtStart);
   const publishedInRun = sessionCpu !== undefined ? publishedInSession : (await sim.totals()).published - publishedAtStart;
 
-  const counts = await settledCounts(clientCounts);
+  const counts = await settledCounts(() => clientCounts(feed, consumer));
   const report = reconcile(await sim.accounting(), counts);
   clearInterval(sampler);
   await consumer.stop();
@@ -431,22 +425,42 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     accounting: report,
     failures,
   };
+}
 
-  async function clientCounts(): Promise<ClientCounts> {
-    // Drain first so `queued` is what the consumer has not yet reached.
-    const st = await feed.stats();
-    const ds = d.stats();
-    const a = st.adapter;
-    return {
-      receivedBySymbol: consumer.receivedBySymbol(),
-      parseErrors: a.parseErrors,
-      ringDrops: ds.totalDropped,
-      queued: ds.queueLen,
-      staleDropped: st.client.staleMessagesDropped,
-      callbackErrors: a.callbackErrors,
-      ignored: st.client.messagesReceived - a.messagesParsed - a.parseErrors - a.callbackErrors,
-    };
-  }
+/** The client side's counts for the accounting: the feed's own figures, and what the consumer counted. */
+async function clientCounts(feed: Feed, consumer: SoakConsumer): Promise<ClientCounts> {
+  // Drain first so `queued` is what the consumer has not yet reached.
+  const st = await feed.stats();
+  const ds = feed.dispatcher.stats();
+  const a = st.adapter;
+  return {
+    receivedBySymbol: consumer.receivedBySymbol(),
+    parseErrors: a.parseErrors,
+    ringDrops: ds.totalDropped,
+    queued: ds.queueLen,
+    staleDropped: st.client.staleMessagesDropped,
+    callbackErrors: a.callbackErrors,
+    ignored: st.client.messagesReceived - a.messagesParsed - a.parseErrors - a.callbackErrors,
+  };
+}
+
+/**
+ * Watches the subscriptions reaching the simulator (from before the feed
+ * starts, so none is missed). The returned function resolves once all `n`
+ * have arrived, or throws after 10 s saying how many did.
+ */
+function watchSubscriptions(sim: RemoteSimulator, n: number): () => Promise<void> {
+  const subscribed = new Set<string>();
+  const allSubscribed = new Promise<void>((resolve) => {
+    sim.on('subscribed', (s) => {
+      subscribed.add(s);
+      if (subscribed.size === n) resolve();
+    });
+  });
+  return async () => {
+    await Promise.race([allSubscribed, sleep(10_000)]);
+    if (subscribed.size < n) throw new Error(`soak: only ${subscribed.size} of ${n} subscriptions reached the simulator`);
+  };
 }
 
 /** What {@link playSession} plays. */

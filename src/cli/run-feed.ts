@@ -97,16 +97,7 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
   });
 
   // Before any timer starts: a port already in use fails the run here, with nothing to clean up.
-  let metrics: MetricsServer | undefined;
-  if (options.metricsPort !== undefined) {
-    const registry = createMetrics({ feed, dispatcher: feed.shards, health, backend: options.backend });
-    metrics = await serveMetrics({ registry, port: options.metricsPort });
-    process.stderr.write(`settrade-feed: metrics at ${metrics.url}\n`);
-  }
-  // Events per second over the last second of snapshots.
-  let rateAt = startedAt;
-  let rateCount = 0;
-  let eventsPerSec = 0;
+  const metrics = await startMetrics(options);
   const refreshStats = async (): Promise<void> => {
     try {
       latestStats = await feed.stats();
@@ -117,7 +108,72 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
   const statsTimer = setInterval(() => void refreshStats(), 250);
   await refreshStats();
 
-  const snapshot = (showDepth: boolean): ViewSnapshot => {
+  const snapshot = viewSnapshotter({
+    options,
+    book,
+    latency,
+    startedAt,
+    latestStats: () => latestStats,
+    lastError: () => lastError,
+  });
+  const ui = options.json ? undefined : terminalUi(options, snapshot, metrics, () => stopWith('key'));
+  const removeStopTriggers = installStopTriggers(options.durationSec, stopWith);
+
+  ui?.start();
+  options.onStart?.(book);
+  try {
+    while (running) {
+      if (book.consume(feed.dispatcher) === 0 && !(await feed.dispatcher.waitForEvents(1000, stopped.signal)) && feed.dispatcher.closed) {
+        stopWith('feed-shutdown');
+      }
+    }
+    // Take what is already queued before stopping the feed.
+    while (book.consume(feed.dispatcher) > 0);
+  } finally {
+    removeStopTriggers();
+    ui?.stop();
+    clearInterval(statsTimer);
+  }
+
+  await refreshStats();
+  const finalView = snapshot(false);
+  await options.beforeShutdown?.();
+  await feed.shutdown();
+  while (book.consume(feed.dispatcher) > 0);
+  await metrics?.close();
+
+  const summary = buildRunSummary({ options, book, latency, startedAt, latestStats, lastError, endedBy, finalView });
+  return { summary, book };
+}
+
+/** Serves Prometheus metrics when `metricsPort` is set (rejects if the port is taken). */
+async function startMetrics(options: RunFeedOptions): Promise<MetricsServer | undefined> {
+  if (options.metricsPort === undefined) return undefined;
+  const { feed, health } = options;
+  const registry = createMetrics({ feed, dispatcher: feed.shards, health, backend: options.backend });
+  const metrics = await serveMetrics({ registry, port: options.metricsPort });
+  process.stderr.write(`settrade-feed: metrics at ${metrics.url}\n`);
+  return metrics;
+}
+
+/** What {@link viewSnapshotter} reads; the getters see the run loop's latest values. */
+interface SnapshotSources {
+  readonly options: RunFeedOptions;
+  readonly book: BookState;
+  readonly latency: LatencyWindow;
+  readonly startedAt: number;
+  readonly latestStats: () => FeedStatsLike | undefined;
+  readonly lastError: () => string | undefined;
+}
+
+/** Builds the live view's snapshot function; it keeps the events-per-second rate over the last second of snapshots. */
+function viewSnapshotter(sources: SnapshotSources): (showDepth: boolean) => ViewSnapshot {
+  const { options, book, latency, startedAt } = sources;
+  const { feed, health } = options;
+  let rateAt = startedAt;
+  let rateCount = 0;
+  let eventsPerSec = 0;
+  return (showDepth) => {
     const now = performance.now();
     if (now - rateAt >= 1000) {
       eventsPerSec = ((book.totalEvents - rateCount) * 1000) / (now - rateAt);
@@ -126,6 +182,8 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
     }
     const d = feed.dispatcher.stats();
     const nowNs = process.hrtime.bigint();
+    const latestStats = sources.latestStats();
+    const lastError = sources.lastError();
     const client = latestStats?.client;
     return {
       backend: options.backend,
@@ -147,55 +205,59 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
       notes: [...(options.notes?.() ?? []), ...(lastError ? [`last error: ${lastError}`] : [])],
     };
   };
+}
 
+/** The live view (not started yet); its notes end with the metrics URL when metrics are served. */
+function terminalUi(
+  options: RunFeedOptions,
+  snapshot: (showDepth: boolean) => ViewSnapshot,
+  metrics: MetricsServer | undefined,
+  onQuit: () => void,
+): TerminalUi {
   const metricsNote = metrics ? [`metrics ${metrics.url}`] : [];
+  return new TerminalUi({
+    snapshot: (showDepth) => {
+      const s = snapshot(showDepth);
+      return { ...s, notes: [...(s.notes ?? []), ...metricsNote] };
+    },
+    refreshMs: TERMINAL_UI_DEFAULTS.refreshMs,
+    plainIntervalMs: TERMINAL_UI_DEFAULTS.plainIntervalMs,
+    showDepth: options.fullDepth,
+    onQuit,
+  });
+}
 
-  const ui = options.json
-    ? undefined
-    : new TerminalUi({
-        snapshot: (showDepth) => {
-          const s = snapshot(showDepth);
-          return { ...s, notes: [...(s.notes ?? []), ...metricsNote] };
-        },
-        refreshMs: TERMINAL_UI_DEFAULTS.refreshMs,
-        plainIntervalMs: TERMINAL_UI_DEFAULTS.plainIntervalMs,
-        showDepth: options.fullDepth,
-        onQuit: () => stopWith('key'),
-      });
-
+/** Stops the run on SIGINT/SIGTERM and after `durationSec`; returns the function that removes these triggers. */
+function installStopTriggers(durationSec: number | undefined, stopWith: (reason: string) => void): () => void {
   const onSignal = (): void => stopWith('signal');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const durationTimer =
-    options.durationSec !== undefined ? setTimeout(() => stopWith('duration'), options.durationSec * 1000) : undefined;
-
-  ui?.start();
-  options.onStart?.(book);
-  try {
-    while (running) {
-      if (book.consume(feed.dispatcher) === 0 && !(await feed.dispatcher.waitForEvents(1000, stopped.signal)) && feed.dispatcher.closed) {
-        stopWith('feed-shutdown');
-      }
-    }
-    // Take what is already queued before stopping the feed.
-    while (book.consume(feed.dispatcher) > 0);
-  } finally {
+  const durationTimer = durationSec !== undefined ? setTimeout(() => stopWith('duration'), durationSec * 1000) : undefined;
+  return () => {
     if (durationTimer) clearTimeout(durationTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    ui?.stop();
-    clearInterval(statsTimer);
-  }
+  };
+}
 
-  await refreshStats();
-  const finalView = snapshot(false);
-  await options.beforeShutdown?.();
-  await feed.shutdown();
-  while (book.consume(feed.dispatcher) > 0);
-  await metrics?.close();
+/** Where the run ended up, for {@link buildRunSummary}. */
+interface RunOutcome {
+  readonly options: RunFeedOptions;
+  readonly book: BookState;
+  readonly latency: LatencyWindow;
+  readonly startedAt: number;
+  readonly latestStats: FeedStatsLike | undefined;
+  readonly lastError: string | undefined;
+  readonly endedBy: string;
+  /** The view taken just before the feed was shut down (its state, epoch and health go in the summary). */
+  readonly finalView: ViewSnapshot;
+}
 
-  const durationSec = (performance.now() - startedAt) / 1000;
-  const d = feed.dispatcher.stats();
+/** The final summary, from the shut-down feed's dispatcher figures and the run's outcome. */
+function buildRunSummary(outcome: RunOutcome): RunSummary {
+  const { options, book, latestStats, lastError, finalView } = outcome;
+  const durationSec = (performance.now() - outcome.startedAt) / 1000;
+  const d = options.feed.dispatcher.stats();
   const counts = book.eventCounts();
   const symbols: Record<string, SymbolSummary> = {};
   for (const row of book.rows(false)) {
@@ -207,13 +269,13 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
   }
   const client = latestStats?.client;
   const adapter = latestStats?.adapter;
-  const summary: RunSummary = {
+  return {
     command: options.command,
     backend: options.backend,
     mode: options.mode,
     fullDepth: options.fullDepth,
     durationSec: Math.round(durationSec * 1000) / 1000,
-    endedBy,
+    endedBy: outcome.endedBy,
     symbols,
     totals: {
       events: book.totalEvents,
@@ -227,7 +289,7 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
     },
     drops: d.totalDropped,
     parseErrors: adapter?.parseErrors ?? 0,
-    latencyUs: latencySummary(latency.snapshot()),
+    latencyUs: latencySummary(outcome.latency.snapshot()),
     epoch: finalView.epoch,
     reconnects: client?.reconnectCount ?? 0,
     state: finalView.state,
@@ -235,5 +297,4 @@ export async function runFeed(options: RunFeedOptions): Promise<RunFeedResult> {
     ...(lastError ? { lastError } : {}),
     ...options.summaryExtras?.(book, latestStats),
   };
-  return { summary, book };
 }

@@ -18,8 +18,13 @@
  */
 import { SlotLayout } from '../events/slot-layout.js';
 import { readInt64, type SlotView } from '../events/slot-reader.js';
+import type { Feed } from '../feed/index.js';
+import type { FeedHealth } from '../health/index.js';
 import type { AccountingReport, ClientCounts } from '../sim/accounting.js';
 import type { Logger } from '../util/logger.js';
+import type { HealthSink } from './book-state.js';
+import type { CliFeed } from './run-feed.js';
+import type { RemoteSimulator } from './soak-sim.js';
 import { FAULT_KINDS, FaultSchedule, type FaultTarget } from './fault-schedule.js';
 
 /** Soak settings. */
@@ -142,6 +147,93 @@ class LatencyHistogram {
   }
 }
 
+const RECV_MONO_NS_OFFSET = SlotLayout.recvMonoNsOffset;
+
+/** What a {@link SoakConsumer} consumes and whom it tells. */
+interface SoakConsumerOptions {
+  readonly dispatcher: CliFeed['dispatcher'];
+  readonly health: HealthSink;
+  readonly symbols: readonly string[];
+  /** Take the 1000th event out of the ring without counting it (the accounting must notice). */
+  readonly vanishOneForTest: boolean;
+}
+
+/**
+ * The soak's consumer, started on construction: drains the ring, counts
+ * every event per symbol, records its hand-off latency, and tells FeedHealth
+ * once per symbol per drained batch.
+ */
+class SoakConsumer {
+  /** Events counted so far. */
+  received = 0;
+  readonly latency = new LatencyHistogram();
+  // Per-symbol counts in a Map of small objects; FeedHealth told once per symbol per drained batch.
+  readonly #perSymbol = new Map<string, { count: number; seenInBatch: boolean }>();
+  readonly #seenInBatch: string[] = [];
+  readonly #health: HealthSink;
+  #vanishAt: number;
+  #nowNs = 0;
+  #nowBig = 0n;
+  #consuming = true;
+  readonly #stopped = new AbortController();
+  readonly #loop: Promise<void>;
+
+  constructor(options: SoakConsumerOptions) {
+    for (const s of options.symbols) this.#perSymbol.set(s, { count: 0, seenInBatch: false });
+    this.#health = options.health;
+    this.#vanishAt = options.vanishOneForTest ? 1000 : -1;
+    this.#loop = this.#consume(options.dispatcher);
+  }
+
+  /** Events counted per symbol (what the accounting calls received). */
+  receivedBySymbol(): Record<string, number> {
+    return Object.fromEntries([...this.#perSymbol].map(([s, c]) => [s, c.count]));
+  }
+
+  /** Stops consuming; resolves once the loop has ended. */
+  async stop(): Promise<void> {
+    this.#consuming = false;
+    this.#stopped.abort();
+    await this.#loop;
+  }
+
+  async #consume(d: CliFeed['dispatcher']): Promise<void> {
+    while (this.#consuming) {
+      this.#nowBig = process.hrtime.bigint();
+      this.#nowNs = Number(this.#nowBig);
+      const n = d.drain(this.#onView, 4096);
+      this.#endBatch();
+      if (n === 0) await d.waitForEvents(100, this.#stopped.signal);
+    }
+  }
+
+  // An arrow so the drain loop passes it without binding per batch.
+  readonly #onView = (view: SlotView): void => {
+    if (this.#vanishAt >= 0 && this.received + 1 === this.#vanishAt) {
+      this.#vanishAt = -1; // taken out of the ring, never counted: the accounting must show it
+      return;
+    }
+    const symbol = view.symbol;
+    this.received++;
+    let c = this.#perSymbol.get(symbol);
+    if (c === undefined) this.#perSymbol.set(symbol, (c = { count: 0, seenInBatch: false }));
+    c.count++;
+    if (!c.seenInBatch) {
+      c.seenInBatch = true;
+      this.#seenInBatch.push(symbol);
+    }
+    this.latency.record((this.#nowNs - readInt64(view.mem, view.offset + RECV_MONO_NS_OFFSET)) / 1000);
+  };
+
+  #endBatch(): void {
+    for (const s of this.#seenInBatch) {
+      this.#health.onEvent(s, this.#nowBig);
+      this.#perSymbol.get(s)!.seenInBatch = false;
+    }
+    this.#seenInBatch.length = 0;
+  }
+}
+
 interface DayPlan {
   preOpenMs: number;
   openMs: number;
@@ -199,32 +291,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   // The simulator gets its own thread: at the open it must not take the consumer's.
   const sim = await RemoteSimulator.start({ symbols, ratePerSymbol: 0, seed: options.seed ?? 1, phase: 'ATO', tickIntervalMs: 5 });
   const { baseUrl, credentials } = sim;
-  const subscribed = new Set<string>();
-  const allSubscribed = new Promise<void>((resolve) => {
-    sim.on('subscribed', (s) => {
-      subscribed.add(s);
-      if (subscribed.size === n) resolve();
-    });
-  });
+  const allSubscribed = watchSubscriptions(sim, n);
   const health = new FeedHealth({ globalTimeoutSec, symbolTimeoutSec });
-  const latency = new LatencyHistogram();
-  // Per-symbol counts in a Map of small objects; FeedHealth told once per symbol per drained batch.
-  const perSymbol = new Map<string, { count: number; seenInBatch: boolean }>();
-  for (const s of symbols) perSymbol.set(s, { count: 0, seenInBatch: false });
-  const seenInBatch: string[] = [];
-  let received = 0;
-  let vanishAt = options.vanishOneForTest ? 1000 : -1;
-  let nowNs = 0;
-  let nowBig = 0n;
   let phase: SoakPhase = 'connecting';
   let reconnects = 0;
-  const stallWindows: Array<{ symbol: string | undefined; from: number; until: number }> = [];
-  const alarmed = new Set<string>();
-  const alarmSymbols = new Set<string>();
-  let staleAlarms = 0;
-  const rssSamples: Array<{ t: number; mb: number }> = [];
-  let maxRssMb = 0;
-  let peakReceivedPerSec = 0;
+  const alarms = new StaleAlarms(symbolTimeoutSec);
 
   const feed = await createFeed({
     ...credentials,
@@ -240,123 +311,39 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   feed.on('reconnect', () => reconnects++);
   feed.on('error', () => undefined);
   const d = feed.dispatcher;
-
-  const recvOff = SlotLayout.recvMonoNsOffset;
-  const onView = (view: SlotView): void => {
-    if (vanishAt >= 0 && received + 1 === vanishAt) {
-      vanishAt = -1; // taken out of the ring, never counted: the accounting must show it
-      return;
-    }
-    const symbol = view.symbol;
-    received++;
-    let c = perSymbol.get(symbol);
-    if (c === undefined) perSymbol.set(symbol, (c = { count: 0, seenInBatch: false }));
-    c.count++;
-    if (!c.seenInBatch) {
-      c.seenInBatch = true;
-      seenInBatch.push(symbol);
-    }
-    latency.record((nowNs - readInt64(view.mem, view.offset + recvOff)) / 1000);
-  };
-  const endBatch = (): void => {
-    for (const s of seenInBatch) {
-      health.onEvent(s, nowBig);
-      perSymbol.get(s)!.seenInBatch = false;
-    }
-    seenInBatch.length = 0;
-  };
-
-  let consuming = true;
-  const stopConsumer = new AbortController();
-  const consumer = (async () => {
-    while (consuming) {
-      nowBig = process.hrtime.bigint();
-      nowNs = Number(nowBig);
-      const n = d.drain(onView, 4096);
-      endBatch();
-      if (n === 0) await d.waitForEvents(100, stopConsumer.signal);
-    }
-  })();
+  const consumer = new SoakConsumer({ dispatcher: d, health, symbols, vanishOneForTest: options.vanishOneForTest === true });
+  const { latency } = consumer;
 
   // Periodic sampling: rates, RSS, stale alarms, progress.
   const t0 = performance.now();
-  let lastSampleAt = t0;
-  let lastReceived = 0;
-  let lastPublished = 0;
-  let receivedPerSec = 0;
-  let publishedPerSec = 0;
+  const rates = new SoakRates(sim, t0);
   let schedule: FaultSchedule | undefined;
-  // The simulator's published total, refreshed by the sampler (it lives in another thread).
-  let simPublished = 0;
-  let simTotalsInFlight = false;
-  const refreshSimTotals = (): void => {
-    if (simTotalsInFlight) return;
-    simTotalsInFlight = true;
-    void sim.totals().then(
-      (t) => {
-        simPublished = t.published;
-        simTotalsInFlight = false;
-      },
-      () => (simTotalsInFlight = false),
-    );
-  };
   const sampler = setInterval(() => {
     const now = performance.now();
-    const dt = (now - lastSampleAt) / 1000;
-    if (dt >= 1) {
-      receivedPerSec = (received - lastReceived) / dt;
-      const pub = simPublished;
-      publishedPerSec = (pub - lastPublished) / dt;
-      lastPublished = pub;
-      lastReceived = received;
-      lastSampleAt = now;
-      if (receivedPerSec > peakReceivedPerSec) peakReceivedPerSec = receivedPerSec;
-      const mb = process.memoryUsage.rss() / 1048576;
-      rssSamples.push({ t: now - t0, mb });
-      if (mb > maxRssMb) maxRssMb = mb;
-    }
-    refreshSimTotals();
-    if (phase === 'pre-open' || phase === 'open' || phase === 'continuous' || phase === 'ATC') checkStale(now);
+    rates.sample(now, consumer.received);
+    if (phase === 'pre-open' || phase === 'open' || phase === 'continuous' || phase === 'ATC') alarms.check(health.staleSymbols(process.hrtime.bigint()), now);
     options.onProgress?.(progress(now));
   }, options.progressMs ?? 100);
 
-  function excused(symbol: string, now: number): boolean {
-    const grace = symbolTimeoutSec * 1000 + 500;
-    return stallWindows.some((w) => (w.symbol === undefined || w.symbol === symbol) && now >= w.from && now <= w.until + grace);
-  }
-  function checkStale(now: number): void {
-    const stale = new Set(health.staleSymbols(process.hrtime.bigint()));
-    for (const s of stale) {
-      if (alarmed.has(s) || excused(s, now)) continue;
-      alarmed.add(s);
-      alarmSymbols.add(s);
-      staleAlarms++;
-    }
-    for (const s of alarmed) if (!stale.has(s)) alarmed.delete(s);
-  }
   function progress(now: number): SoakProgress {
     const ds = d.stats();
     return {
       phase,
       elapsedSec: (now - t0) / 1000,
       durationSec: D,
-      publishedPerSec,
-      receivedPerSec,
-      published: simPublished,
-      received,
+      publishedPerSec: rates.publishedPerSec,
+      receivedPerSec: rates.receivedPerSec,
+      published: rates.simPublished,
+      received: consumer.received,
       ringDrops: ds.totalDropped,
       reconnects,
       faultsInjected: schedule?.injected ?? 0,
       lastFault: schedule?.last,
-      staleAlarms,
+      staleAlarms: alarms.count,
       rssMb: process.memoryUsage.rss() / 1048576,
       p50Us: latency.percentile(0.5),
       p99Us: latency.percentile(0.99),
     };
-  }
-
-  async function whenConnected(): Promise<void> {
-    for (let i = 0; i < 100 && (await sim.totals()).connections === 0; i++) await sleep(50);
   }
 
   let cpuAtStart = process.cpuUsage();
@@ -365,72 +352,31 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let sessionCpu: NodeJS.CpuUsage | undefined;
   let publishedInSession = 0;
   try {
-    await Promise.race([allSubscribed, sleep(10_000)]);
-    if (subscribed.size < n) throw new Error(`soak: only ${subscribed.size} of ${n} subscriptions reached the simulator`);
+    await allSubscribed();
     cpuAtStart = process.cpuUsage();
     publishedAtStart = (await sim.totals()).published;
 
-    if (options.faults) {
-      const intervalMs = clamp(sessionMs / 6.5, 300, 10_000);
-      const target: FaultTarget = {
-        // A cut is injected once the client is connected again: cutting nothing would test no recovery.
-        dropConnections: () => whenConnected().then(() => sim.call({ method: 'dropConnections' })),
-        expireTokens: () => whenConnected().then(() => sim.call({ method: 'expireTokens' })),
-        publishMalformed: (count) => sim.call({ method: 'publishMalformed', count }),
-        stallSymbol: (symbol, ms) => {
-          const now = performance.now();
-          stallWindows.push({ symbol, from: now, until: now + ms });
-          return sim.call({ method: 'stallSymbol', symbol, ms });
-        },
-        stallFeed: (ms) => {
-          const now = performance.now();
-          stallWindows.push({ symbol: undefined, from: now, until: now + ms });
-          return sim.call({ method: 'stallFeed', ms });
-        },
-      };
-      schedule = new FaultSchedule({
-        target,
-        symbols,
-        intervalMs,
-        stallMs: Math.min(intervalMs * 0.6, symbolTimeoutSec * 1000 + 1000),
-        malformedCount: 5,
-        maxFaults: Math.max(FAULT_KINDS.length, Math.floor(sessionMs / intervalMs) - 1),
-      });
-    }
+    if (options.faults) schedule = soakFaultSchedule(sim, symbols, sessionMs, symbolTimeoutSec, alarms.stallWindows);
 
-    // Pre-open: ATO auction books at a low rate.
-    phase = 'pre-open';
-    await sim.call({ method: 'setPhase', phase: 'ATO' });
-    await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
-    schedule?.start();
-    await sleep(plan.preOpenMs, options.signal);
-    // The open: the peak burst over every symbol (the normal rate pauses while it runs).
-    phase = 'open';
-    await sim.call({ method: 'setPhase', phase: 'NORMAL' });
-    await sim.call({ method: 'setRatePerSymbol', rate: continuousPerSymbol });
-    if (!options.signal?.aborted && plan.openMs >= 1) {
-      const ended = new Promise<void>((resolve) => sim.on('burstEnd', () => resolve()));
-      await sim.call({ method: 'burst', rate: options.rate, ms: plan.openMs });
-      await Promise.race([ended, sleep(plan.openMs + 2000, options.signal)]);
-    }
-    phase = 'continuous';
-    await sleep(plan.continuousMs, options.signal);
-    phase = 'ATC';
-    await sim.call({ method: 'setPhase', phase: 'ATC' });
-    await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
-    await sleep(plan.atcMs, options.signal);
+    await playSession({
+      sim,
+      plan,
+      auctionPerSymbol,
+      continuousPerSymbol,
+      burstRate: options.rate,
+      schedule,
+      signal: options.signal,
+      enter: (p) => {
+        phase = p;
+      },
+    });
     // The close: silence.
     phase = 'close';
     schedule?.stop();
     await sim.call({ method: 'setRatePerSymbol', rate: 0 });
     sessionCpu = process.cpuUsage(cpuAtStart);
     publishedInSession = (await sim.totals()).published - publishedAtStart;
-    const closeStart = performance.now();
-    // Let every written message arrive (or stop moving) before the dead check at the end of the close.
-    await sleep(plan.closeMs, options.signal?.aborted ? undefined : options.signal);
-    const left = globalTimeoutSec * 1000 + 200 - (performance.now() - closeStart);
-    if (left > 0) await sleep(left);
-    feedDeadAtClose = health.isFeedDead(process.hrtime.bigint());
+    feedDeadAtClose = await feedDeadAfterClose(plan.closeMs, globalTimeoutSec, health, options.signal);
   } finally {
     phase = 'accounting';
     schedule?.stop();
@@ -438,37 +384,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const cpu = sessionCpu ?? process.cpuUsage(cpuAtStart);
   const publishedInRun = sessionCpu !== undefined ? publishedInSession : (await sim.totals()).published - publishedAtStart;
 
-  // Settle: the client's counts must stop moving (worker stats are fetched by message).
-  let counts = await clientCounts();
-  for (let i = 0; i < 50; i++) {
-    await sleep(100);
-    const next = await clientCounts();
-    if (JSON.stringify(next) === JSON.stringify(counts)) break;
-    counts = next;
-  }
+  const counts = await settledCounts(() => clientCounts(feed, consumer));
   const report = reconcile(await sim.accounting(), counts);
   clearInterval(sampler);
-  consuming = false;
-  stopConsumer.abort();
-  await consumer;
+  await consumer.stop();
   await feed.shutdown();
   await sim.stop();
   phase = 'done';
 
-  // RSS growth over the second half: the mean of the samples around the end of the session less those around its middle.
-  const sessionEnd = rssSamples.filter((s) => s.t <= D * 1000 - plan.closeMs);
-  const mid = (D * 1000 - plan.closeMs) / 2;
-  const near = (t: number): number => {
-    const xs = sessionEnd.filter((s) => Math.abs(s.t - t) <= 2000).map((s) => s.mb);
-    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
-  };
-  const growth = near(D * 1000 - plan.closeMs) - near(mid);
-  const rssGrowthMb = Number.isFinite(growth) ? Math.round(growth * 10) / 10 : 0;
+  const rssGrowthMb = rssGrowthOverSecondHalf(rates.rssSamples, D * 1000 - plan.closeMs);
 
-  const failures: string[] = [];
-  if (report.unexplained !== 0) failures.push(`${report.unexplained} message(s) unexplained`);
-  if (!feedDeadAtClose) failures.push('the feed was not reported dead at the close');
-  if (rssGrowthMb > maxRssGrowthMb) failures.push(`RSS grew ${rssGrowthMb} MB over the second half (bound ${maxRssGrowthMb} MB)`);
+  const failures = soakFailures(report, feedDeadAtClose, rssGrowthMb, maxRssGrowthMb);
 
   return {
     mode: options.worker ? 'worker' : 'in-thread',
@@ -476,13 +402,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     durationSec: Math.round((performance.now() - t0) / 100) / 10,
     rate: options.rate,
     symbols: n,
-    phasesSec: {
-      preOpen: round1(plan.preOpenMs / 1000),
-      open: round1(plan.openMs / 1000),
-      continuous: round1(plan.continuousMs / 1000),
-      atc: round1(plan.atcMs / 1000),
-      close: round1(plan.closeMs / 1000),
-    },
+    phasesSec: phasesInSec(plan),
     published: report.published,
     received: report.received,
     parseErrors: report.parseErrors,
@@ -493,37 +413,313 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     reconnects,
     faultsInjected: schedule?.injected ?? 0,
     faultsByKind: schedule ? { ...schedule.byKind } : {},
-    staleAlarms,
-    staleAlarmSymbols: [...alarmSymbols].sort(),
+    staleAlarms: alarms.count,
+    staleAlarmSymbols: [...alarms.symbols].sort(),
     feedDeadAtClose,
+    ...latencyFigures(latency),
+    maxRssMb: Math.round(rates.maxRssMb * 10) / 10,
+    rssGrowthMb,
+    maxRssGrowthMb,
+    cpuUsPerMessage: Math.round(((cpu.user + cpu.system) / Math.max(1, publishedInRun)) * 1000) / 1000,
+    peakReceivedPerSec: Math.round(rates.peakReceivedPerSec),
+    accounting: report,
+    failures,
+  };
+}
+
+/** The client side's counts for the accounting: the feed's own figures, and what the consumer counted. */
+async function clientCounts(feed: Feed, consumer: SoakConsumer): Promise<ClientCounts> {
+  // Drain first so `queued` is what the consumer has not yet reached.
+  const st = await feed.stats();
+  const ds = feed.dispatcher.stats();
+  const a = st.adapter;
+  return {
+    receivedBySymbol: consumer.receivedBySymbol(),
+    parseErrors: a.parseErrors,
+    ringDrops: ds.totalDropped,
+    queued: ds.queueLen,
+    staleDropped: st.client.staleMessagesDropped,
+    callbackErrors: a.callbackErrors,
+    ignored: st.client.messagesReceived - a.messagesParsed - a.parseErrors - a.callbackErrors,
+  };
+}
+
+/**
+ * Watches the subscriptions reaching the simulator (from before the feed
+ * starts, so none is missed). The returned function resolves once all `n`
+ * have arrived, or throws after 10 s saying how many did.
+ */
+function watchSubscriptions(sim: RemoteSimulator, n: number): () => Promise<void> {
+  const subscribed = new Set<string>();
+  const allSubscribed = new Promise<void>((resolve) => {
+    sim.on('subscribed', (s) => {
+      subscribed.add(s);
+      if (subscribed.size === n) resolve();
+    });
+  });
+  return async () => {
+    await Promise.race([allSubscribed, sleep(10_000)]);
+    if (subscribed.size < n) throw new Error(`soak: only ${subscribed.size} of ${n} subscriptions reached the simulator`);
+  };
+}
+
+/** What {@link playSession} plays. */
+interface SessionScript {
+  readonly sim: RemoteSimulator;
+  readonly plan: DayPlan;
+  /** Per-symbol rate of the auctions (pre-open, ATC). */
+  readonly auctionPerSymbol: number;
+  /** Per-symbol rate of the continuous session. */
+  readonly continuousPerSymbol: number;
+  /** The open's burst, msg/s over all symbols. */
+  readonly burstRate: number;
+  /** Started with the pre-open (the caller stops it). */
+  readonly schedule: FaultSchedule | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** Told as each phase starts (the sampler reports it and checks staleness only in session). */
+  readonly enter: (phase: SoakPhase) => void;
+}
+
+/** Drives the simulator from the pre-open to the end of the ATC (the close is the caller's: it checks the feed goes dead). */
+async function playSession(script: SessionScript): Promise<void> {
+  const { sim, plan, auctionPerSymbol, continuousPerSymbol, schedule, signal, enter } = script;
+  // Pre-open: ATO auction books at a low rate.
+  enter('pre-open');
+  await sim.call({ method: 'setPhase', phase: 'ATO' });
+  await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
+  schedule?.start();
+  await sleep(plan.preOpenMs, signal);
+  // The open: the peak burst over every symbol (the normal rate pauses while it runs).
+  enter('open');
+  await sim.call({ method: 'setPhase', phase: 'NORMAL' });
+  await sim.call({ method: 'setRatePerSymbol', rate: continuousPerSymbol });
+  if (!signal?.aborted && plan.openMs >= 1) {
+    const ended = new Promise<void>((resolve) => sim.on('burstEnd', () => resolve()));
+    await sim.call({ method: 'burst', rate: script.burstRate, ms: plan.openMs });
+    await Promise.race([ended, sleep(plan.openMs + 2000, signal)]);
+  }
+  enter('continuous');
+  await sleep(plan.continuousMs, signal);
+  enter('ATC');
+  await sim.call({ method: 'setPhase', phase: 'ATC' });
+  await sim.call({ method: 'setRatePerSymbol', rate: auctionPerSymbol });
+  await sleep(plan.atcMs, signal);
+}
+
+/** A window in which a symbol (or, `undefined`, every symbol) is stalled on purpose: its staleness is excused. */
+interface StallWindow {
+  readonly symbol: string | undefined;
+  readonly from: number;
+  readonly until: number;
+}
+
+/**
+ * The soak's rates and memory, sampled at most once a second: received and
+ * published msg/s, the peak received rate, and RSS. The simulator's
+ * published total is fetched in the background (it lives in another thread),
+ * one request at a time, so a sample never waits for it.
+ */
+class SoakRates {
+  receivedPerSec = 0;
+  publishedPerSec = 0;
+  peakReceivedPerSec = 0;
+  maxRssMb = 0;
+  /** RSS (MB) at `t` ms after the start. */
+  readonly rssSamples: Array<{ t: number; mb: number }> = [];
+  /** The simulator's published total, as last fetched. */
+  simPublished = 0;
+  readonly #sim: RemoteSimulator;
+  readonly #t0: number;
+  #lastSampleAt: number;
+  #lastReceived = 0;
+  #lastPublished = 0;
+  #simTotalsInFlight = false;
+
+  constructor(sim: RemoteSimulator, t0: number) {
+    this.#sim = sim;
+    this.#t0 = t0;
+    this.#lastSampleAt = t0;
+  }
+
+  /** Samples at `now` (performance.now() ms) if a second has passed, with `received` events so far; then asks for fresh simulator totals. */
+  sample(now: number, received: number): void {
+    const dt = (now - this.#lastSampleAt) / 1000;
+    if (dt >= 1) {
+      this.receivedPerSec = (received - this.#lastReceived) / dt;
+      const pub = this.simPublished;
+      this.publishedPerSec = (pub - this.#lastPublished) / dt;
+      this.#lastPublished = pub;
+      this.#lastReceived = received;
+      this.#lastSampleAt = now;
+      if (this.receivedPerSec > this.peakReceivedPerSec) this.peakReceivedPerSec = this.receivedPerSec;
+      const mb = process.memoryUsage.rss() / 1048576;
+      this.rssSamples.push({ t: now - this.#t0, mb });
+      if (mb > this.maxRssMb) this.maxRssMb = mb;
+    }
+    this.#refreshSimTotals();
+  }
+
+  #refreshSimTotals(): void {
+    if (this.#simTotalsInFlight) return;
+    this.#simTotalsInFlight = true;
+    void this.#sim.totals().then(
+      (t) => {
+        this.simPublished = t.published;
+        this.#simTotalsInFlight = false;
+      },
+      () => (this.#simTotalsInFlight = false),
+    );
+  }
+}
+
+/**
+ * Counts stale-symbol alarms: a symbol going stale raises one alarm (until it
+ * is fresh again), unless a stall injected on purpose explains it.
+ */
+class StaleAlarms {
+  /** Stalls injected on purpose (the fault target records them). */
+  readonly stallWindows: StallWindow[] = [];
+  /** Alarms raised. */
+  count = 0;
+  /** Symbols that raised one. */
+  readonly symbols = new Set<string>();
+  /** Stale now and already counted. */
+  readonly #alarmed = new Set<string>();
+  /** How long after a stall ends its symbol's staleness stays excused (it takes a timeout to be seen fresh). */
+  readonly #graceMs: number;
+
+  constructor(symbolTimeoutSec: number) {
+    this.#graceMs = symbolTimeoutSec * 1000 + 500;
+  }
+
+  /** Raises an alarm for each newly stale symbol not excused at `now` (performance.now() ms). */
+  check(staleSymbols: Iterable<string>, now: number): void {
+    const stale = new Set(staleSymbols);
+    for (const s of stale) {
+      if (this.#alarmed.has(s) || this.#excused(s, now)) continue;
+      this.#alarmed.add(s);
+      this.symbols.add(s);
+      this.count++;
+    }
+    for (const s of this.#alarmed) if (!stale.has(s)) this.#alarmed.delete(s);
+  }
+
+  #excused(symbol: string, now: number): boolean {
+    const grace = this.#graceMs;
+    return this.stallWindows.some((w) => (w.symbol === undefined || w.symbol === symbol) && now >= w.from && now <= w.until + grace);
+  }
+}
+
+/**
+ * The session's fault schedule over the simulator's thread, about six faults
+ * over the session; each stall it injects is recorded in `stallWindows`.
+ */
+function soakFaultSchedule(
+  sim: RemoteSimulator,
+  symbols: readonly string[],
+  sessionMs: number,
+  symbolTimeoutSec: number,
+  stallWindows: StallWindow[],
+): FaultSchedule {
+  const whenConnected = async (): Promise<void> => {
+    for (let i = 0; i < 100 && (await sim.totals()).connections === 0; i++) await sleep(50);
+  };
+  const intervalMs = clamp(sessionMs / 6.5, 300, 10_000);
+  const target: FaultTarget = {
+    // A cut is injected once the client is connected again: cutting nothing would test no recovery.
+    dropConnections: () => whenConnected().then(() => sim.call({ method: 'dropConnections' })),
+    expireTokens: () => whenConnected().then(() => sim.call({ method: 'expireTokens' })),
+    publishMalformed: (count) => sim.call({ method: 'publishMalformed', count }),
+    stallSymbol: (symbol, ms) => {
+      const now = performance.now();
+      stallWindows.push({ symbol, from: now, until: now + ms });
+      return sim.call({ method: 'stallSymbol', symbol, ms });
+    },
+    stallFeed: (ms) => {
+      const now = performance.now();
+      stallWindows.push({ symbol: undefined, from: now, until: now + ms });
+      return sim.call({ method: 'stallFeed', ms });
+    },
+  };
+  return new FaultSchedule({
+    target,
+    symbols,
+    intervalMs,
+    stallMs: Math.min(intervalMs * 0.6, symbolTimeoutSec * 1000 + 1000),
+    malformedCount: 5,
+    maxFaults: Math.max(FAULT_KINDS.length, Math.floor(sessionMs / intervalMs) - 1),
+  });
+}
+
+/** The client's counts once they stop moving (worker stats are fetched by message), or after 5 s. */
+async function settledCounts(clientCounts: () => Promise<ClientCounts>): Promise<ClientCounts> {
+  let counts = await clientCounts();
+  for (let i = 0; i < 50; i++) {
+    await sleep(100);
+    const next = await clientCounts();
+    if (JSON.stringify(next) === JSON.stringify(counts)) break;
+    counts = next;
+  }
+  return counts;
+}
+
+/**
+ * RSS growth over the session's second half (MB, one decimal; 0 without
+ * samples): the mean of the samples around its end less those around its
+ * middle, so one-off spikes weigh little.
+ */
+function rssGrowthOverSecondHalf(rssSamples: ReadonlyArray<{ t: number; mb: number }>, sessionEndMs: number): number {
+  const sessionEnd = rssSamples.filter((s) => s.t <= sessionEndMs);
+  const near = (t: number): number => {
+    const xs = sessionEnd.filter((s) => Math.abs(s.t - t) <= 2000).map((s) => s.mb);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+  };
+  const growth = near(sessionEndMs) - near(sessionEndMs / 2);
+  return Number.isFinite(growth) ? Math.round(growth * 10) / 10 : 0;
+}
+
+/**
+ * Waits out the close, and at least the feed-dead timeout plus 200 ms (even
+ * when aborted, so the check means something); then asks FeedHealth whether
+ * the feed is dead.
+ */
+async function feedDeadAfterClose(closeMs: number, globalTimeoutSec: number, health: Pick<FeedHealth, 'isFeedDead'>, signal: AbortSignal | undefined): Promise<boolean> {
+  const closeStart = performance.now();
+  // Let every written message arrive (or stop moving) before the dead check at the end of the close.
+  await sleep(closeMs, signal?.aborted ? undefined : signal);
+  const left = globalTimeoutSec * 1000 + 200 - (performance.now() - closeStart);
+  if (left > 0) await sleep(left);
+  return health.isFeedDead(process.hrtime.bigint());
+}
+
+/** Why the soak failed (empty: it passed). */
+function soakFailures(report: AccountingReport, feedDeadAtClose: boolean, rssGrowthMb: number, maxRssGrowthMb: number): string[] {
+  const failures: string[] = [];
+  if (report.unexplained !== 0) failures.push(`${report.unexplained} message(s) unexplained`);
+  if (!feedDeadAtClose) failures.push('the feed was not reported dead at the close');
+  if (rssGrowthMb > maxRssGrowthMb) failures.push(`RSS grew ${rssGrowthMb} MB over the second half (bound ${maxRssGrowthMb} MB)`);
+  return failures;
+}
+
+/** The day's phases in seconds (one decimal), for the result. */
+function phasesInSec(plan: DayPlan): SoakResult['phasesSec'] {
+  return {
+    preOpen: round1(plan.preOpenMs / 1000),
+    open: round1(plan.openMs / 1000),
+    continuous: round1(plan.continuousMs / 1000),
+    atc: round1(plan.atcMs / 1000),
+    close: round1(plan.closeMs / 1000),
+  };
+}
+
+/** The hand-off latency figures of the result (whole microseconds). */
+function latencyFigures(latency: LatencyHistogram): Pick<SoakResult, 'p50Us' | 'p99Us' | 'p999Us' | 'maxUs'> {
+  return {
     p50Us: Math.round(latency.percentile(0.5)),
     p99Us: Math.round(latency.percentile(0.99)),
     p999Us: Math.round(latency.percentile(0.999)),
     maxUs: Math.round(latency.max),
-    maxRssMb: Math.round(maxRssMb * 10) / 10,
-    rssGrowthMb,
-    maxRssGrowthMb,
-    cpuUsPerMessage: Math.round(((cpu.user + cpu.system) / Math.max(1, publishedInRun)) * 1000) / 1000,
-    peakReceivedPerSec: Math.round(peakReceivedPerSec),
-    accounting: report,
-    failures,
   };
-
-  async function clientCounts(): Promise<ClientCounts> {
-    // Drain first so `queued` is what the consumer has not yet reached.
-    const st = await feed.stats();
-    const ds = d.stats();
-    const a = st.adapter;
-    return {
-      receivedBySymbol: Object.fromEntries([...perSymbol].map(([s, c]) => [s, c.count])),
-      parseErrors: a.parseErrors,
-      ringDrops: ds.totalDropped,
-      queued: ds.queueLen,
-      staleDropped: st.client.staleMessagesDropped,
-      callbackErrors: a.callbackErrors,
-      ignored: st.client.messagesReceived - a.messagesParsed - a.parseErrors - a.callbackErrors,
-    };
-  }
 }
 
 function round1(x: number): number {

@@ -70,11 +70,42 @@ export function createMetrics(options: MetricsOptions = {}): Registry {
   const registry = options.registry ?? new Registry();
   const prefix = options.prefix ?? METRICS_DEFAULTS.prefix;
   const rings = dispatcherList(options.dispatcher);
-  const snapshot = scrapeCache(options, rings);
+  const define = metricDefiner(registry, prefix, scrapeCache(options, rings));
 
+  new Gauge({ name: `${prefix}info`, help: 'Always 1; labels tell which codec/ring backend is live.', labelNames: ['backend'], registers: [registry] })
+    .set({ backend: options.backend ?? 'unknown' }, 1);
+
+  // Registration order is the exposition order: keep it stable for readers of /metrics.
+  if (options.client || options.feed) defineClientMetrics(define);
+  if (options.adapter || options.feed) defineAdapterMetrics(define);
+  if (options.feed) {
+    define.counter('subscribe_errors_total', "Subscriptions the service rejected (the feed's subscribeError events; survives worker restarts).", (s) => s.feed?.subscribeErrors);
+    define.counter('worker_restarts_total', 'Times the feed restarted its worker thread after it died.', (s) => s.feed?.workerRestarts);
+  }
+  if (rings.length > 0) defineRingMetrics(define, rings.length);
+  if (options.health) defineHealthMetrics(define);
+  return registry;
+}
+
+/** One metric's value at a scrape, with its labels. */
+type Sample = readonly [labels: Record<string, string>, value: number];
+
+/** Defines metrics in one registry, under one prefix, all read from one snapshot per scrape. */
+interface MetricDefiner {
+  readonly registry: Registry;
+  readonly prefix: string;
+  readonly snapshot: () => Promise<ScrapeSnapshot>;
+  /** A metric whose labelled samples are read from the scrape's snapshot. */
+  metric(type: 'counter' | 'gauge', name: string, help: string, labelNames: string[], samples: (s: ScrapeSnapshot) => Sample[]): void;
+  /** An unlabelled counter (absent while `read` gives undefined). */
+  counter(name: string, help: string, read: (s: ScrapeSnapshot) => number | undefined): void;
+  /** An unlabelled gauge (absent while `read` gives undefined). */
+  gauge(name: string, help: string, read: (s: ScrapeSnapshot) => number | undefined): void;
+}
+
+function metricDefiner(registry: Registry, prefix: string, snapshot: () => Promise<ScrapeSnapshot>): MetricDefiner {
   // Every metric is read at scrape time from one snapshot, as labelled samples.
   // A counter is reset and re-incremented to the component's own running total.
-  type Sample = readonly [labels: Record<string, string>, value: number];
   const metric = (type: 'counter' | 'gauge', name: string, help: string, labelNames: string[], samples: (s: ScrapeSnapshot) => Sample[]): void => {
     const config = { name: prefix + name, help, labelNames, registers: [registry] };
     if (type === 'counter') {
@@ -99,80 +130,86 @@ export function createMetrics(options: MetricsOptions = {}): Registry {
     const value = read(s);
     return value === undefined ? [] : [[{}, value]];
   };
-  const counter = (name: string, help: string, read: (s: ScrapeSnapshot) => number | undefined): void =>
-    metric('counter', name, help, [], unlabelled(read));
-  const gauge = (name: string, help: string, read: (s: ScrapeSnapshot) => number | undefined): void =>
-    metric('gauge', name, help, [], unlabelled(read));
+  return {
+    registry,
+    prefix,
+    snapshot,
+    metric,
+    counter: (name, help, read) => metric('counter', name, help, [], unlabelled(read)),
+    gauge: (name, help, read) => metric('gauge', name, help, [], unlabelled(read)),
+  };
+}
 
-  new Gauge({ name: `${prefix}info`, help: 'Always 1; labels tell which codec/ring backend is live.', labelNames: ['backend'], registers: [registry] })
-    .set({ backend: options.backend ?? 'unknown' }, 1);
+/** The client's connection and message metrics (from `client`, or a worker feed's client figures). */
+function defineClientMetrics(define: MetricDefiner): void {
+  const { counter, gauge, snapshot } = define;
+  gauge('client_connected', '1 when the MQTT session is connected.', (s) => (s.client ? Number(s.client.connected) : undefined));
+  new Gauge({
+    name: `${define.prefix}client_state`,
+    help: '1 for the current connection state, 0 for the others.',
+    labelNames: ['state'],
+    registers: [define.registry],
+    async collect() {
+      const client = (await snapshot()).client;
+      if (!client) return;
+      for (const state of CLIENT_STATES) this.set({ state }, client.state === state ? 1 : 0);
+    },
+  });
+  counter('client_messages_received_total', 'MQTT messages received.', (s) => s.client?.messagesReceived);
+  counter('client_callback_errors_total', 'Exceptions thrown by message callbacks.', (s) => s.client?.callbackErrors);
+  counter('client_reconnects_total', 'Reconnects performed.', (s) => s.client?.reconnectCount);
+  gauge('client_reconnect_epoch', 'Connection epoch (0 on the first connection).', (s) => s.client?.reconnectEpoch);
+  gauge('client_reconnect_attempts', 'Connection attempts since the last successful connection (0 while connected).', (s) => s.client?.reconnectAttempts);
+  gauge('client_seconds_since_last_message', 'Seconds since the last message (absent before the first).', (s) =>
+    s.client?.lastMessageTs ? Math.max(0, Date.now() - s.client.lastMessageTs) / 1000 : undefined,
+  );
+}
 
-  if (options.client || options.feed) {
-    gauge('client_connected', '1 when the MQTT session is connected.', (s) => (s.client ? Number(s.client.connected) : undefined));
-    new Gauge({
-      name: `${prefix}client_state`,
-      help: '1 for the current connection state, 0 for the others.',
-      labelNames: ['state'],
-      registers: [registry],
-      async collect() {
-        const client = (await snapshot()).client;
-        if (!client) return;
-        for (const state of CLIENT_STATES) this.set({ state }, client.state === state ? 1 : 0);
-      },
+/** The adapter's decode and subscription metrics (from `adapter`, or a worker feed's adapter figures). */
+function defineAdapterMetrics(define: MetricDefiner): void {
+  const { counter, gauge } = define;
+  counter('adapter_messages_parsed_total', 'Payloads decoded into events.', (s) => s.adapter?.messagesParsed);
+  counter('adapter_parse_errors_total', 'Payloads rejected by the decoder.', (s) => s.adapter?.parseErrors);
+  counter('adapter_callback_errors_total', 'Exceptions thrown by event callbacks.', (s) => s.adapter?.callbackErrors);
+  counter('adapter_subscribe_errors_total', 'Subscriptions the service rejected.', (s) => s.adapter?.subscribeErrors);
+  gauge('adapter_subscribed_symbols', 'Symbols subscribed.', (s) => {
+    const subs = s.adapter?.subscribedSymbols;
+    return subs === undefined ? undefined : typeof subs === 'number' ? subs : subs.length;
+  });
+}
+
+/** Each ring's queue metrics, `ringCount` rings in shard order. */
+function defineRingMetrics(define: MetricDefiner, ringCount: number): void {
+  // A single ring keeps the unlabelled series it always had; several rings
+  // are told apart by `shard` (the index in the array, as in `feed.shards`).
+  const labelNames = ringCount > 1 ? ['shard'] : [];
+  const labels = (i: number): Record<string, string> => (ringCount > 1 ? { shard: String(i) } : {});
+  const perRing = (read: (r: RingSnapshot) => number | undefined) => (s: ScrapeSnapshot): Sample[] =>
+    (s.rings ?? []).flatMap((r, i): Sample[] => {
+      const value = read(r);
+      return value === undefined ? [] : [[labels(i), value]];
     });
-    counter('client_messages_received_total', 'MQTT messages received.', (s) => s.client?.messagesReceived);
-    counter('client_callback_errors_total', 'Exceptions thrown by message callbacks.', (s) => s.client?.callbackErrors);
-    counter('client_reconnects_total', 'Reconnects performed.', (s) => s.client?.reconnectCount);
-    gauge('client_reconnect_epoch', 'Connection epoch (0 on the first connection).', (s) => s.client?.reconnectEpoch);
-    gauge('client_reconnect_attempts', 'Connection attempts since the last successful connection (0 while connected).', (s) => s.client?.reconnectAttempts);
-    gauge('client_seconds_since_last_message', 'Seconds since the last message (absent before the first).', (s) =>
-      s.client?.lastMessageTs ? Math.max(0, Date.now() - s.client.lastMessageTs) / 1000 : undefined,
-    );
-  }
-  if (options.adapter || options.feed) {
-    counter('adapter_messages_parsed_total', 'Payloads decoded into events.', (s) => s.adapter?.messagesParsed);
-    counter('adapter_parse_errors_total', 'Payloads rejected by the decoder.', (s) => s.adapter?.parseErrors);
-    counter('adapter_callback_errors_total', 'Exceptions thrown by event callbacks.', (s) => s.adapter?.callbackErrors);
-    counter('adapter_subscribe_errors_total', 'Subscriptions the service rejected.', (s) => s.adapter?.subscribeErrors);
-    gauge('adapter_subscribed_symbols', 'Symbols subscribed.', (s) => {
-      const subs = s.adapter?.subscribedSymbols;
-      return subs === undefined ? undefined : typeof subs === 'number' ? subs : subs.length;
-    });
-  }
-  if (options.feed) {
-    counter('subscribe_errors_total', "Subscriptions the service rejected (the feed's subscribeError events; survives worker restarts).", (s) => s.feed?.subscribeErrors);
-    counter('worker_restarts_total', 'Times the feed restarted its worker thread after it died.', (s) => s.feed?.workerRestarts);
-  }
-  if (rings.length > 0) {
-    // A single ring keeps the unlabelled series it always had; several rings
-    // are told apart by `shard` (the index in the array, as in `feed.shards`).
-    const labelNames = rings.length > 1 ? ['shard'] : [];
-    const labels = (i: number): Record<string, string> => (rings.length > 1 ? { shard: String(i) } : {});
-    const perRing = (read: (r: RingSnapshot) => number | undefined) => (s: ScrapeSnapshot): Sample[] =>
-      (s.rings ?? []).flatMap((r, i): Sample[] => {
-        const value = read(r);
-        return value === undefined ? [] : [[labels(i), value]];
-      });
-    const ringCounter = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void =>
-      metric('counter', name, help, labelNames, perRing(read));
-    const ringGauge = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void =>
-      metric('gauge', name, help, labelNames, perRing(read));
-    ringCounter('dispatcher_pushed_total', 'Events pushed into the queue.', (r) => r.stats.totalPushed);
-    ringCounter('dispatcher_polled_total', 'Events handed to the consumer.', (r) => r.stats.totalPolled);
-    ringCounter('dispatcher_dropped_total', 'Events dropped by the overflow policy.', (r) => r.stats.totalDropped);
-    ringGauge('dispatcher_queue_length', 'Events waiting in the queue.', (r) => r.stats.queueLen);
-    ringGauge('dispatcher_queue_capacity', 'Queue capacity (maxSize).', (r) => r.stats.maxSize);
-    ringGauge('dispatcher_queue_utilization', 'queueLen / maxSize.', (r) => r.health?.queueUtilization);
-    ringGauge('dispatcher_drop_rate_ema', 'Exponential moving average of the drop rate.', (r) => r.health?.dropRateEma);
-  }
-  if (options.health) {
-    gauge('health_feed_dead', '1 when no event arrived within the global timeout.', (s) =>
-      s.feedDead === undefined ? undefined : Number(s.feedDead),
-    );
-    gauge('health_stale_symbols', 'Symbols with no event within their timeout.', (s) => s.staleSymbols);
-    gauge('health_tracked_symbols', 'Symbols seen at least once.', (s) => s.trackedSymbols);
-  }
-  return registry;
+  const ringCounter = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void =>
+    define.metric('counter', name, help, labelNames, perRing(read));
+  const ringGauge = (name: string, help: string, read: (r: RingSnapshot) => number | undefined): void =>
+    define.metric('gauge', name, help, labelNames, perRing(read));
+  ringCounter('dispatcher_pushed_total', 'Events pushed into the queue.', (r) => r.stats.totalPushed);
+  ringCounter('dispatcher_polled_total', 'Events handed to the consumer.', (r) => r.stats.totalPolled);
+  ringCounter('dispatcher_dropped_total', 'Events dropped by the overflow policy.', (r) => r.stats.totalDropped);
+  ringGauge('dispatcher_queue_length', 'Events waiting in the queue.', (r) => r.stats.queueLen);
+  ringGauge('dispatcher_queue_capacity', 'Queue capacity (maxSize).', (r) => r.stats.maxSize);
+  ringGauge('dispatcher_queue_utilization', 'queueLen / maxSize.', (r) => r.health?.queueUtilization);
+  ringGauge('dispatcher_drop_rate_ema', 'Exponential moving average of the drop rate.', (r) => r.health?.dropRateEma);
+}
+
+/** FeedHealth's liveness metrics. */
+function defineHealthMetrics(define: MetricDefiner): void {
+  const { gauge } = define;
+  gauge('health_feed_dead', '1 when no event arrived within the global timeout.', (s) =>
+    s.feedDead === undefined ? undefined : Number(s.feedDead),
+  );
+  gauge('health_stale_symbols', 'Symbols with no event within their timeout.', (s) => s.staleSymbols);
+  gauge('health_tracked_symbols', 'Symbols seen at least once.', (s) => s.trackedSymbols);
 }
 
 /** The rings to export, in shard order; throws naming `dispatcher` when it is not one source or a non-empty array of them. */

@@ -299,86 +299,119 @@ export class PublishFastPath {
    * starts (or the chunk's end).
    */
   #continue(c: Buffer, from: number, p: number): number {
+    // A step returns where it stopped reading and moves #step on when the
+    // packet goes on in this chunk. #step unchanged (the piece is held, or
+    // the path stopped) or NONE (framing lost): this chunk is done.
+    if (this.#stepIs(HEADER)) {
+      p = this.#readRemainingLength(c, from, p);
+      if (this.#stepIs(HEADER) || this.#stepIs(NONE)) return p;
+    }
+    if (this.#stepIs(TOPIC)) {
+      p = this.#readTopic(c, from, p);
+      if (this.#stepIs(TOPIC) || this.#stepIs(NONE)) return p;
+    }
+    return this.#stepIs(FORWARD) ? this.#forwardBody(c, from, p) : this.#collectPayload(c, p);
+  }
+
+  /** A method, not a field read: the steps change #step behind calls, which TypeScript's narrowing does not see. */
+  #stepIs(step: Step): boolean {
+    return this.#step === step;
+  }
+
+  /** HEADER: reads the remaining length; then TOPIC for a routing candidate, FORWARD (held pieces written) for any other packet. */
+  #readRemainingLength(c: Buffer, from: number, p: number): number {
     const len = c.length;
-    if (this.#step === HEADER) {
-      let done = false;
-      while (p < len) {
-        const b = c[p++]!;
-        this.#lenValue += (b & 0x7f) * this.#lenMul;
-        this.#lenMul *= 128;
-        this.#lenBytes++;
-        if (b < 0x80) {
-          done = true;
-          break;
-        }
-        if (this.#lenBytes === 4) return this.#breakAt(c, from);
+    let done = false;
+    while (p < len) {
+      const b = c[p++]!;
+      this.#lenValue += (b & 0x7f) * this.#lenMul;
+      this.#lenMul *= 128;
+      this.#lenBytes++;
+      if (b < 0x80) {
+        done = true;
+        break;
       }
-      if (!done) {
-        this.#held.push(c.subarray(from, p));
-        return len;
-      }
-      const head = this.#head;
-      this.#remaining = this.#lenValue;
-      if (this.#candidate(head)) {
-        if (this.#remaining < 2) return this.#breakAt(c, from);
-        this.#step = TOPIC;
-        this.#topicFill = 0;
-        this.#topicLen = -1;
-      } else {
-        if (!this.#flushHeld()) return len;
-        this.#step = FORWARD;
-      }
+      if (this.#lenBytes === 4) return this.#breakAt(c, from);
     }
-    if (this.#step === TOPIC) {
-      let topic: string | undefined;
-      if (this.#topicFill === 0 && len - p >= 2 && len - p >= 2 + ((c[p]! << 8) | c[p + 1]!)) {
-        // Topic length and topic whole in this chunk (the usual case): matched in place.
-        this.#topicLen = (c[p]! << 8) | c[p + 1]!;
+    if (!done) {
+      this.#held.push(c.subarray(from, p));
+      return len;
+    }
+    const head = this.#head;
+    this.#remaining = this.#lenValue;
+    if (this.#candidate(head)) {
+      if (this.#remaining < 2) return this.#breakAt(c, from);
+      this.#step = TOPIC;
+      this.#topicFill = 0;
+      this.#topicLen = -1;
+    } else {
+      if (!this.#flushHeld()) return len;
+      this.#step = FORWARD;
+    }
+    return p;
+  }
+
+  /** TOPIC: reads the topic length and topic (across chunks if need be); then PAYLOAD if it is routed, FORWARD (held pieces written) if not. */
+  #readTopic(c: Buffer, from: number, p: number): number {
+    const len = c.length;
+    let topic: string | undefined;
+    if (this.#topicFill === 0 && len - p >= 2 && len - p >= 2 + ((c[p]! << 8) | c[p + 1]!)) {
+      // Topic length and topic whole in this chunk (the usual case): matched in place.
+      this.#topicLen = (c[p]! << 8) | c[p + 1]!;
+      if (2 + this.#topicLen > this.#remaining) return this.#breakAt(c, from);
+      topic = this.#routes.match(c, p + 2, p + 2 + this.#topicLen);
+      p += 2 + this.#topicLen;
+    } else {
+      const buf = (this.#topicBuf ??= Buffer.allocUnsafe(2 + MAX_TOPIC));
+      for (;;) {
+        const need = this.#topicLen < 0 ? 2 : 2 + this.#topicLen;
+        const n = Math.min(need - this.#topicFill, len - p);
+        c.copy(buf, this.#topicFill, p, p + n);
+        this.#copied += n;
+        this.#topicFill += n;
+        p += n;
+        if (this.#topicFill < need) {
+          this.#held.push(c.subarray(from, p));
+          return len;
+        }
+        if (this.#topicLen >= 0) break;
+        this.#topicLen = (buf[0]! << 8) | buf[1]!;
         if (2 + this.#topicLen > this.#remaining) return this.#breakAt(c, from);
-        topic = this.#routes.match(c, p + 2, p + 2 + this.#topicLen);
-        p += 2 + this.#topicLen;
-      } else {
-        const buf = (this.#topicBuf ??= Buffer.allocUnsafe(2 + MAX_TOPIC));
-        for (;;) {
-          const need = this.#topicLen < 0 ? 2 : 2 + this.#topicLen;
-          const n = Math.min(need - this.#topicFill, len - p);
-          c.copy(buf, this.#topicFill, p, p + n);
-          this.#copied += n;
-          this.#topicFill += n;
-          p += n;
-          if (this.#topicFill < need) {
-            this.#held.push(c.subarray(from, p));
-            return len;
-          }
-          if (this.#topicLen >= 0) break;
-          this.#topicLen = (buf[0]! << 8) | buf[1]!;
-          if (2 + this.#topicLen > this.#remaining) return this.#breakAt(c, from);
-        }
-        topic = this.#routes.match(buf, 2, 2 + this.#topicLen);
       }
-      this.#remaining -= 2 + this.#topicLen;
-      if (topic === undefined) {
-        if (!this.#flushHeld()) return len;
-        this.#step = FORWARD;
-      } else {
-        this.#held = [];
-        this.#topic = topic;
-        this.#payload = [];
-        this.#payloadBytes = 0;
-        this.#step = PAYLOAD;
-      }
+      topic = this.#routes.match(buf, 2, 2 + this.#topicLen);
     }
+    this.#remaining -= 2 + this.#topicLen;
+    if (topic === undefined) {
+      if (!this.#flushHeld()) return len;
+      this.#step = FORWARD;
+    } else {
+      this.#held = [];
+      this.#topic = topic;
+      this.#payload = [];
+      this.#payloadBytes = 0;
+      this.#step = PAYLOAD;
+    }
+    return p;
+  }
+
+  /** FORWARD: writes this chunk's piece of MQTT.js's packet on. */
+  #forwardBody(c: Buffer, from: number, p: number): number {
+    const len = c.length;
     const n = Math.min(this.#remaining, len - p);
     this.#remaining -= n;
-    if (this.#step === FORWARD) {
-      // This chunk's piece of the packet, fixed header and topic included, in one write.
-      if (p + n > from) this.#write(c.subarray(from, p + n));
-      p += n;
-      if (this.#remaining > 0) return len;
-      this.#step = NONE;
-      return p;
-    }
-    // PAYLOAD
+    // This chunk's piece of the packet, fixed header and topic included, in one write.
+    if (p + n > from) this.#write(c.subarray(from, p + n));
+    p += n;
+    if (this.#remaining > 0) return len;
+    this.#step = NONE;
+    return p;
+  }
+
+  /** PAYLOAD: holds this chunk's piece of a routed payload; delivers it once whole (concatenated only if it came in pieces). */
+  #collectPayload(c: Buffer, p: number): number {
+    const len = c.length;
+    const n = Math.min(this.#remaining, len - p);
+    this.#remaining -= n;
     if (n > 0) {
       this.#payload.push(c.subarray(p, p + n));
       this.#payloadBytes += n;

@@ -2,7 +2,8 @@
  * The tuning guide's memory-constrained profile: 3 symbols, a 5,000-event
  * queue, target "< 50 MB". The simulator runs in its own process; each
  * consumer runs in a fresh process against dist/ (as a user's would),
- * draining for --seconds (default 20), in-thread and in worker mode, beside a
+ * draining for --seconds (default 20), in-thread and in worker mode (also
+ * with `workerResourceLimits: { maxYoungGenerationSizeMb: 4 }`), beside a
  * bare Node process measured the same way in the same run.
  *
  *   npm run build:ts && npx tsx bench/memory.ts [--seconds 20] [--rate 100]
@@ -68,9 +69,10 @@ try {
   const bare = await consumer('bare');
   const inThread = await consumer('in-thread');
   const worker = await consumer('worker');
+  const workerLean = await consumer('worker-lean');
   const rootImport = await importFigures('./dist/index.js');
   const mqttImport = await importFigures('mqtt');
-  console.log(JSON.stringify({ date: new Date().toISOString(), seconds, ratePerSymbol: Number(values.rate), symbols, bare, inThread, worker, rootImport, mqttImport }, null, 2));
+  console.log(JSON.stringify({ date: new Date().toISOString(), seconds, ratePerSymbol: Number(values.rate), symbols, bare, inThread, worker, workerLean, rootImport, mqttImport }, null, 2));
 } finally {
   sim.stop();
 }

@@ -49,6 +49,8 @@ describe('createFeed options', () => {
     ['maxWorkerRestarts', { maxWorkerRestarts: -1 }, /^maxWorkerRestarts: /],
     ['maxWorkerRestarts', { maxWorkerRestarts: 1.5 }, /^maxWorkerRestarts: /],
     ['workerRestartWindowMs', { workerRestartWindowMs: 0 }, /^workerRestartWindowMs: /],
+    ['workerResourceLimits.maxYoungGenerationSizeMb', { workerResourceLimits: { maxYoungGenerationSizeMb: -4 } }, /^workerResourceLimits\.maxYoungGenerationSizeMb: /],
+    ['workerResourceLimits.youngGenMb', { workerResourceLimits: { youngGenMb: 4 } }, /^workerResourceLimits\.youngGenMb: unknown option/],
     ['symbol', { symbol: ['AOT'] }, /^symbol: unknown option \(did you mean 'symbols'\?\)/],
     ['colour', { colour: 'red' }, /^colour: unknown option$/],
     ['logger', { logger: { info() {} } }, /^logger: must have debug, info, warn and error methods/],
@@ -84,6 +86,16 @@ for (const worker of [true, false]) {
       await until(() => (collect(), epochs.has(42)), 'epoch 42 events', 15_000);
       expect((await feed.stats()).client.reconnectEpoch).toBe(42);
     });
+
+    if (worker) {
+      it('workerResourceLimits reach the worker: a small young generation still delivers every book', async () => {
+        const { baseUrl, credentials } = await startSim();
+        const feed = await started({ ...credentials, baseUrl, ...fast, symbols: ['AOT'], fullDepth: true, worker, logger: silentLogger, workerResourceLimits: { maxYoungGenerationSizeMb: 4 } });
+        let n = 0;
+        await until(() => ((n += feed.dispatcher.drain(() => undefined)), n >= 50), '50 books', 15_000);
+        expect(feedInternals(feed).worker()?.resourceLimits?.maxYoungGenerationSizeMb).toBe(4);
+      });
+    }
 
     it('subscribeError: a symbol the service does not know is reported by the feed, counted in stats and in the metrics', async () => {
       const { baseUrl, credentials } = await startSim();

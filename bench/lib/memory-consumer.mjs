@@ -1,6 +1,7 @@
 // One consumer of the memory-constrained profile, run by bench/memory.ts in a
 // fresh process against the compiled package (dist/), as a user's process
-// would load it. argv: mode ('in-thread' | 'worker' | 'bare'), seconds, and
+// would load it. argv: mode ('in-thread' | 'worker' | 'worker-lean' | 'bare'),
+// seconds, and
 // the simulator's start line (JSON) on stdin. Prints one JSON line.
 const [mode, secondsArg] = process.argv.slice(2);
 const seconds = Number(secondsArg);
@@ -23,7 +24,10 @@ if (mode === 'bare') {
   const t0 = performance.now();
   const { createFeed } = await import('../../dist/index.js');
   const importMs = performance.now() - t0;
-  const feed = await createFeed({ ...credentials, baseUrl, symbols, fullDepth: false, maxSize: 5_000, worker: mode === 'worker' });
+  const worker = mode.startsWith('worker');
+  // worker-lean: the documented memory-constrained setting (a small young generation in the worker).
+  const lean = mode === 'worker-lean' ? { workerResourceLimits: { maxYoungGenerationSizeMb: 4 } } : {};
+  const feed = await createFeed({ ...credentials, baseUrl, symbols, fullDepth: false, maxSize: 5_000, worker, ...lean });
   let events = 0;
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {

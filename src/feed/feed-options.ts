@@ -46,6 +46,21 @@ export const feedOwnOptionsSchema = z.object({
   maxWorkerRestarts: z.number().int().min(0).max(1000).default(FEED_DEFAULTS.maxWorkerRestarts),
   /** Worker mode: the sliding window (ms) `maxWorkerRestarts` counts restarts in. Default 60,000. */
   workerRestartWindowMs: msSchema.min(1).default(FEED_DEFAULTS.workerRestartWindowMs),
+  /**
+   * Worker mode: the worker's V8 heap limits (Node's `resourceLimits`).
+   * Default: Node's. A small young generation (`{ maxYoungGenerationSizeMb: 4 }`)
+   * saves ~10-15 MB of RSS for a small feed (the tuning guide's
+   * memory-constrained profile, bench/memory.ts) at the cost of more frequent
+   * scavenges in the worker under a heavy feed.
+   */
+  workerResourceLimits: z
+    .strictObject({
+      maxYoungGenerationSizeMb: z.number().positive().max(4096).optional(),
+      maxOldGenerationSizeMb: z.number().positive().max(65_536).optional(),
+      codeRangeSizeMb: z.number().positive().max(4096).optional(),
+      stackSizeMb: z.number().positive().max(1024).optional(),
+    })
+    .optional(),
 });
 
 // The client's own schema checks its keys here too, so one pass names any bad or unknown key.
@@ -81,6 +96,7 @@ export function resolveFeedOptions(options: FeedOptions): { feed: ResolvedFeedOp
     worker: _w,
     maxWorkerRestarts: _r,
     workerRestartWindowMs: _rw,
+    workerResourceLimits: _rl,
     ...client
   } = options;
   return { feed, client };

@@ -16,6 +16,7 @@
  *   death after `maxWorkerRestarts` restarts within `workerRestartWindowMs`
  *   ends the feed (FeedWorkerExitedError, state SHUTDOWN, rings closed).
  */
+import type { ResourceLimits } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { ShardedDispatcher } from '../dispatcher/index.js';
@@ -151,6 +152,8 @@ export interface WorkerFeedEngineOptions {
   readonly symbols: readonly string[];
   readonly maxWorkerRestarts: number;
   readonly workerRestartWindowMs: number;
+  /** The worker's V8 heap limits (Node's defaults when undefined). */
+  readonly resourceLimits: ResourceLimits | undefined;
   /** The caller's logger (worker logs are forwarded to it when given). */
   readonly userLogger: Logger | undefined;
   /** Where the supervisor logs deaths and restarts. */
@@ -274,7 +277,7 @@ export class WorkerFeedEngine implements FeedEngine {
       forwardLogs: this.#o.userLogger !== undefined,
       epochCell: this.#epochBuffer,
     };
-    const worker = startModuleWorker(this.#script, { workerData: data });
+    const worker = startModuleWorker(this.#script, { workerData: data, resourceLimits: this.#o.resourceLimits });
     this.#worker = worker;
     let cause: string | undefined;
     worker.on('message', (m: FromWorker) => {

@@ -268,6 +268,7 @@ function startWorkerFeed<K extends EventKind>(
         symbols,
         maxWorkerRestarts: opts.maxWorkerRestarts,
         workerRestartWindowMs: opts.workerRestartWindowMs,
+        resourceLimits: opts.workerResourceLimits,
         userLogger: client.logger,
         logger: client.logger ?? defaultLogger(),
       }),

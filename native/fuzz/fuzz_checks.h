@@ -52,20 +52,8 @@ struct alignas(64) SlotBuf {
   }
 };
 
-// The reference: the generic field loop alone from the first byte (no fast
-// path), the semantics every variant must reproduce exactly.
-inline DecodeStatus decode_generic(bool full, const std::uint8_t* data, std::size_t len, std::uint8_t* slot) noexcept {
-  namespace d = settrade::bidoffer_detail;
-  d::Book b;
-  d::zero_book(b);
-  b.sym = data;
-  b.sym_len = 0;
-  b.end = data + len;
-  const DecodeStatus st = d::parse_book(data, data + len, b);
-  if (st != DecodeStatus::kOk) return st;
-  full ? d::write_full(b, slot) : d::write_best(b, slot);
-  return st;
-}
+// The reference semantics (the generic field loop alone): bidoffer_detail::decode_generic.
+using settrade::bidoffer_detail::decode_generic;
 
 // Bytes a decoder must never write: the receive metadata and epoch, and in a
 // BestBidAsk slot everything past its last field (the slot's tail padding and

@@ -57,16 +57,7 @@ settrade::DecoderVariant g_variant = settrade::DecoderVariant::kPortable;
 
 // The reference for the fast paths: the generic field loop alone, from the first byte.
 DecodeStatus decode_generic(bool full, const std::uint8_t* data, std::size_t len, Slot& slot) {
-  namespace d = settrade::bidoffer_detail;
-  d::Book b;
-  d::zero_book(b);
-  b.sym = data;
-  b.sym_len = 0;
-  b.end = data + len;
-  const DecodeStatus st = d::parse_book(data, data + len, b);
-  if (st != DecodeStatus::kOk) return st;
-  full ? d::write_full(b, slot.b) : d::write_best(b, slot.b);
-  return st;
+  return settrade::bidoffer_detail::decode_generic(full, data, len, slot.b);
 }
 
 // Decodes from an exact-size heap copy so ASan sees any read past the end.

@@ -493,6 +493,22 @@ inline void write_best(const Book& b, std::uint8_t* slot) noexcept {
   store_i64(slot + layout::kBbaAskVolOffset, b.vols[10]);
 }
 
+// The reference semantics: the generic field loop alone from the first byte
+// (no fast path), writing a FullBidOffer (`full`) or BestBidAsk slot. Every
+// variant must reproduce it exactly; the C++ tests and the fuzz targets
+// compare against it.
+inline DecodeStatus decode_generic(bool full, const std::uint8_t* data, std::size_t len, std::uint8_t* slot) noexcept {
+  Book b;
+  zero_book(b);
+  b.sym = data;
+  b.sym_len = 0;
+  b.end = data + len;
+  const DecodeStatus st = parse_book(data, data + len, b);
+  if (st != DecodeStatus::kOk) return st;
+  full ? write_full(b, slot) : write_best(b, slot);
+  return st;
+}
+
 constexpr std::uint64_t kHigh = 0x8080808080808080ull;  // the continuation bit of each byte
 
 // ---- the canonical fast path, compiled once per instruction-set variant ----

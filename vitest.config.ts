@@ -10,6 +10,10 @@ const common = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
   pool: 'forks' as const,
+  // Most suites wait on sockets, timers and child processes, not on the CPU:
+  // two at a time on a 2-core machine halves the wall time (vitest's default
+  // is one fewer than the cores, i.e. one here).
+  maxWorkers: 2,
 };
 
 // Suites that exercise no codec or ring code (type-checking, packaging, the

@@ -26,15 +26,24 @@ const symbolsSchema = z.array(z.string()).min(1);
 // JetStream stream names: no whitespace, '.', '*', '>', path separators.
 const streamSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
-const relaySchema = z.object({
-  /** Settrade connection (credentials + baseUrl, or endpoint): SettradeClient's options, validated by it. */
-  settrade: z.custom<SettradeClientOptions>((v) => typeof v === 'object' && v !== null, { message: 'must be SettradeClient options' }),
+// What both the relay and its consumers need of NATS.
+const natsFields = {
   /** NATS server URL(s), e.g. 'nats://127.0.0.1:4222'. */
   servers: serversSchema,
+  /** JetStream stream (the relay creates or updates it; consumers read it). */
+  stream: streamSchema.default(DEFAULT_STREAM),
+  /** Wait between NATS reconnect attempts (reconnects are unlimited). */
+  natsReconnectWaitMs: msSchema.default(1000),
+  /** pino-shaped logger. */
+  logger: loggerSchema.optional(),
+};
+
+const relaySchema = z.object({
+  ...natsFields,
+  /** Settrade connection (credentials + baseUrl, or endpoint): SettradeClient's options, validated by it. */
+  settrade: z.custom<SettradeClientOptions>((v) => typeof v === 'object' && v !== null, { message: 'must be SettradeClient options' }),
   /** Symbols relayed. */
   symbols: symbolsSchema,
-  /** JetStream stream (created, or updated to these limits). */
-  stream: streamSchema.default(DEFAULT_STREAM),
   /** Stream max age in seconds (0: unlimited). */
   maxAgeSec: z.number().int().min(0).max(365 * 86_400).default(86_400),
   /** Stream limit of messages kept per subject (per symbol); -1: unlimited. */
@@ -47,10 +56,6 @@ const relaySchema = z.object({
   bufferSize: z.number().int().min(1).max(100_000_000).default(100_000),
   /** How long one publish waits for its ack before it counts as failed. */
   ackTimeoutMs: msSchema.min(1).default(5000),
-  /** Wait between NATS reconnect attempts (reconnects are unlimited). */
-  natsReconnectWaitMs: msSchema.default(1000),
-  /** pino-shaped logger. */
-  logger: loggerSchema.optional(),
 });
 
 /** Options of {@link createRelay}. */
@@ -73,8 +78,7 @@ const startSchema = z.union([
 ]);
 
 const feedSchema = z.object({
-  /** NATS server URL(s). */
-  servers: serversSchema,
+  ...natsFields,
   /** Symbols consumed from the start. */
   symbols: z.array(z.string()).default([]),
   /** true: FullBidOffer events; false: BestBidAsk. */
@@ -94,12 +98,6 @@ const feedSchema = z.object({
   preTouchMemory: z.boolean().optional(),
   /** Must be false (or absent): the NATS client runs on the calling thread. */
   worker: z.literal(false, { message: 'must be false or absent: the relay consumer runs its NATS client on the calling thread' }).optional(),
-  /** JetStream stream the relay writes. */
-  stream: streamSchema.default(DEFAULT_STREAM),
-  /** Wait between NATS reconnect attempts (reconnects are unlimited). */
-  natsReconnectWaitMs: msSchema.default(1000),
-  /** pino-shaped logger. */
-  logger: loggerSchema.optional(),
 });
 
 /** Options of {@link connectRelayFeed}. */

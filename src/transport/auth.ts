@@ -196,17 +196,7 @@ export async function login(
   const params = '';
   const signature = signLogin(key, creds.appId, params, timestamp);
   const url = target.baseUrl + loginPath(target.brokerId, creds.appCode);
-  const body = await request(
-    'login',
-    url,
-    {
-      method: 'POST',
-      headers: headers(),
-      body: JSON.stringify({ apiKey: creds.appId, params, signature, timestamp }),
-    },
-    opts.httpTimeoutMs,
-  );
-  return toLoginResult('login', body, now());
+  return postForTokens('login', url, { apiKey: creds.appId, params, signature, timestamp }, opts);
 }
 
 /**
@@ -221,15 +211,14 @@ export async function refreshLogin(
   refreshToken: string,
   opts: AuthRequestOptions,
 ): Promise<LoginResult> {
-  const now = opts.now ?? Date.now;
   const url = target.baseUrl + refreshTokenPath(target.brokerId, creds.appCode);
-  const body = await request(
-    'refresh',
-    url,
-    { method: 'POST', headers: headers(), body: JSON.stringify({ apiKey: creds.appId, refreshToken }) },
-    opts.httpTimeoutMs,
-  );
-  return toLoginResult('refresh', body, now());
+  return postForTokens('refresh', url, { apiKey: creds.appId, refreshToken }, opts);
+}
+
+/** POSTs `payload` as JSON to a token endpoint (login or refresh) and reads the token set it answers. */
+async function postForTokens(step: AuthStep, url: string, payload: object, opts: AuthRequestOptions): Promise<LoginResult> {
+  const body = await request(step, url, { method: 'POST', headers: headers(), body: JSON.stringify(payload) }, opts.httpTimeoutMs);
+  return toLoginResult(step, body, (opts.now ?? Date.now)());
 }
 
 function toLoginResult(step: AuthStep, body: unknown, nowMs: number): LoginResult {

@@ -1,0 +1,49 @@
+/**
+ * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of
+ * every record in a recording (docs/recording-format.md). Slicing-by-8 over
+ * eight 256-entry tables: Node 20 has no CRC-32C of its own (`zlib.crc32`
+ * is the other polynomial, and only from Node 22).
+ */
+
+const POLY = 0x82f63b78;
+const TABLES = ((): Uint32Array => {
+  const t = new Uint32Array(8 * 256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  for (let n = 0; n < 256; n++) {
+    let c = t[n]!;
+    for (let k = 1; k < 8; k++) {
+      c = t[c & 0xff]! ^ (c >>> 8);
+      t[k * 256 + n] = c >>> 0;
+    }
+  }
+  return t;
+})();
+
+/**
+ * CRC-32C of `bytes[start, end)`, continuing from `crc` (the result of an
+ * earlier call over the bytes before, or 0 to start). Unsigned 32-bit result.
+ */
+export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
+  if (start < 0 || end > bytes.length || start > end) throw new RangeError(`crc32c: range [${start}, ${end}) outside 0..${bytes.length}`);
+  const t = TABLES;
+  let c = ~crc >>> 0;
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    const lo = c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    c =
+      t[7 * 256 + (lo & 0xff)]! ^
+      t[6 * 256 + ((lo >>> 8) & 0xff)]! ^
+      t[5 * 256 + ((lo >>> 16) & 0xff)]! ^
+      t[4 * 256 + (lo >>> 24)]! ^
+      t[3 * 256 + bytes[i + 4]!]! ^
+      t[2 * 256 + bytes[i + 5]!]! ^
+      t[256 + bytes[i + 6]!]! ^
+      t[bytes[i + 7]!]!;
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}

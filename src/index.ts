@@ -57,6 +57,8 @@ export {
 } from './transport/index.js';
 export type {
   ClientState,
+  MessageListener,
+  ReceiveStamp,
   ReconnectInfo,
   ReconnectReason,
   SettradeClientEvents,

@@ -16,7 +16,7 @@
 import { SettradeFeedError } from '../errors.js';
 import { decodeBestBidAsk, decodeFullBidOffer, ParseError } from '../codec/index.js';
 import type { BestBidAsk, FullBidOffer, ReceiveMeta } from '../events/types.js';
-import type { SettradeClient } from '../transport/client.js';
+import type { ReceiveStamp, SettradeClient } from '../transport/client.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
@@ -109,6 +109,12 @@ export class BidOfferAdapter<Full extends boolean = boolean> extends TypedEmitte
   // so the hot path allocates nothing for it. recvTs/recvMonoNs are left out so
   // the decoder (or the native pushPayload) stamps them at the moment of decoding.
   readonly #meta: { connectionEpoch: number } = { connectionEpoch: 0 };
+  // The same for a message that comes with its receive stamp (recorded or replayed).
+  readonly #stampedMeta: ReceiveMeta & { connectionEpoch: number; recvTs: bigint; recvMonoNs: bigint } = {
+    connectionEpoch: 0,
+    recvTs: 0n,
+    recvMonoNs: 0n,
+  };
   #parsed = 0;
   #parseErrors = 0;
   #callbackErrors = 0;
@@ -210,11 +216,21 @@ export class BidOfferAdapter<Full extends boolean = boolean> extends TypedEmitte
   }
 
   // Hot path: an arrow bound once; set lookups on the full topic avoid slicing a symbol out.
-  readonly #onMessage = (topic: string, payload: Uint8Array, epoch: number): void => {
+  readonly #onMessage = (topic: string, payload: Uint8Array, epoch: number, stamp?: ReceiveStamp): void => {
     const sink = this.#topics.get(topic);
     if (sink === undefined) return; // another listener's topic, or unsubscribed in flight
-    const meta = this.#meta;
-    meta.connectionEpoch = epoch;
+    let meta: Partial<ReceiveMeta>;
+    if (stamp === undefined) {
+      const m = this.#meta;
+      m.connectionEpoch = epoch;
+      meta = m;
+    } else {
+      const m = this.#stampedMeta;
+      m.connectionEpoch = epoch;
+      m.recvTs = stamp.recvTs;
+      m.recvMonoNs = stamp.recvMonoNs;
+      meta = m;
+    }
     if (sink !== null) {
       try {
         sink.pushPayload(payload, meta);

@@ -56,8 +56,24 @@ export interface ReconnectInfo {
   readonly subscriptions: number;
 }
 
-/** Listener of raw messages. `payload` is only valid during the call (copy it to keep it). */
-export type MessageListener = (topic: string, payload: Uint8Array, epoch: number) => void;
+/**
+ * When a message was received, stamped once where it is recorded or replayed
+ * (src/record): decoders take these instead of stamping the decode time, so a
+ * replay's events carry the very timestamps the live feed's did.
+ */
+export interface ReceiveStamp {
+  /** Wall clock, ns since the Unix epoch. */
+  recvTs: bigint;
+  /** Monotonic ns (`process.hrtime.bigint()` of the receiving process). */
+  recvMonoNs: bigint;
+}
+
+/**
+ * Listener of raw messages. `payload` is only valid during the call (copy it
+ * to keep it). `stamp` is absent from a live client (decoders stamp the time
+ * of decoding) and given by a recording tap or a replay.
+ */
+export type MessageListener = (topic: string, payload: Uint8Array, epoch: number, stamp?: ReceiveStamp) => void;
 
 /** Typed events of {@link SettradeClient}. */
 export interface SettradeClientEvents {

@@ -3,6 +3,7 @@ export { SettradeClient } from './client.js';
 export type {
   ClientState,
   MessageListener,
+  ReceiveStamp,
   ReconnectInfo,
   ReconnectReason,
   SettradeClientEvents,

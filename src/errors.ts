@@ -38,6 +38,10 @@ export const ERROR_CODES = [
   // Feed
   'ERR_WORKER_EXITED',
   'ERR_INTERNAL',
+  // Recording and replay
+  'ERR_RECORDING_WRITE',
+  'ERR_RECORDING_FORMAT',
+  'ERR_RECORDING_VERSION',
   // Simulator
   'ERR_SIM_OPTIONS',
   'ERR_SIM_STATE',

@@ -266,6 +266,60 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
+/** The day's settings, derived from the options. */
+interface SoakSettings {
+  readonly symbols: string[];
+  readonly globalTimeoutSec: number;
+  readonly symbolTimeoutSec: number;
+  readonly maxRssGrowthMb: number;
+  readonly plan: DayPlan;
+  /** Pre-open to the end of the ATC (ms): when faults are injected. */
+  readonly sessionMs: number;
+  readonly auctionPerSymbol: number;
+  readonly continuousPerSymbol: number;
+}
+
+function soakSettings(options: SoakOptions): SoakSettings {
+  const symbols = [...options.symbols];
+  const n = symbols.length;
+  const D = options.durationSec;
+  const globalTimeoutSec = options.globalTimeoutSec ?? clamp(D / 40, 1, 5);
+  const plan = planDay(D, globalTimeoutSec);
+  return {
+    symbols,
+    globalTimeoutSec,
+    symbolTimeoutSec: options.symbolTimeoutSec ?? clamp(D / 20, 2, 10),
+    maxRssGrowthMb: options.maxRssGrowthMb ?? SOAK_DEFAULTS.maxRssGrowthMb,
+    plan,
+    sessionMs: plan.preOpenMs + plan.openMs + plan.continuousMs + plan.atcMs,
+    auctionPerSymbol: Math.max(5, options.rate / 50 / n),
+    continuousPerSymbol: Math.max(5, options.rate / 10 / n),
+  };
+}
+
+/** What the running soak shares between the day, the sampler and the result. */
+interface SoakRun {
+  readonly options: SoakOptions;
+  readonly settings: SoakSettings;
+  readonly sim: RemoteSimulator;
+  readonly feed: Feed<'fullBidOffer'>;
+  readonly consumer: SoakConsumer;
+  readonly health: FeedHealth;
+  readonly alarms: StaleAlarms;
+  readonly rates: SoakRates;
+  readonly t0: number;
+  phase: SoakPhase;
+  reconnects: number;
+  schedule: FaultSchedule | undefined;
+}
+
+/** The CPU time and messages of the session, and whether FeedHealth saw the close. */
+interface DayOutcome {
+  readonly cpu: NodeJS.CpuUsage;
+  readonly publishedInRun: number;
+  readonly feedDeadAtClose: boolean;
+}
+
 /** Runs the soak; resolves to its result (never throws for a failed check: see `failures`). */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const [{ createFeed }, { FeedHealth }, { RemoteSimulator }, { reconcile }, { backend }, { silentLogger }] = await Promise.all([
@@ -276,133 +330,134 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     import('../native.js'),
     import('../util/logger.js'),
   ]);
-  const symbols = [...options.symbols];
-  const n = symbols.length;
-  const D = options.durationSec;
-  const globalTimeoutSec = options.globalTimeoutSec ?? clamp(D / 40, 1, 5);
-  const symbolTimeoutSec = options.symbolTimeoutSec ?? clamp(D / 20, 2, 10);
-  const maxRssGrowthMb = options.maxRssGrowthMb ?? SOAK_DEFAULTS.maxRssGrowthMb;
-  const plan = planDay(D, globalTimeoutSec);
-  const sessionMs = plan.preOpenMs + plan.openMs + plan.continuousMs + plan.atcMs;
-  const auctionPerSymbol = Math.max(5, options.rate / 50 / n);
-  const continuousPerSymbol = Math.max(5, options.rate / 10 / n);
-  const logger = options.logger ?? silentLogger;
+  const settings = soakSettings(options);
+  const { symbols, globalTimeoutSec, symbolTimeoutSec } = settings;
 
   // The simulator gets its own thread: at the open it must not take the consumer's.
   const sim = await RemoteSimulator.start({ symbols, ratePerSymbol: 0, seed: options.seed ?? 1, phase: 'ATO', tickIntervalMs: 5 });
-  const { baseUrl, credentials } = sim;
-  const allSubscribed = watchSubscriptions(sim, n);
+  const allSubscribed = watchSubscriptions(sim, symbols.length);
   const health = new FeedHealth({ globalTimeoutSec, symbolTimeoutSec });
-  let phase: SoakPhase = 'connecting';
-  let reconnects = 0;
-  const alarms = new StaleAlarms(symbolTimeoutSec);
-
   const feed = await createFeed({
-    ...credentials,
-    baseUrl,
+    ...sim.credentials,
+    baseUrl: sim.baseUrl,
     symbols,
     fullDepth: true,
     worker: options.worker,
-    logger,
+    logger: options.logger ?? silentLogger,
     baseDelayMs: 100,
     maxDelayMs: 1000,
     maxRetries: Number.POSITIVE_INFINITY,
   });
-  feed.on('reconnect', () => reconnects++);
+  const consumer = new SoakConsumer({ dispatcher: feed.dispatcher, health, symbols, vanishOneForTest: options.vanishOneForTest === true });
+  const t0 = performance.now();
+  const run: SoakRun = {
+    options,
+    settings,
+    sim,
+    feed,
+    consumer,
+    health,
+    alarms: new StaleAlarms(symbolTimeoutSec),
+    rates: new SoakRates(sim, t0),
+    t0,
+    phase: 'connecting',
+    reconnects: 0,
+    schedule: undefined,
+  };
+  feed.on('reconnect', () => run.reconnects++);
   feed.on('error', () => undefined);
-  const d = feed.dispatcher;
-  const consumer = new SoakConsumer({ dispatcher: d, health, symbols, vanishOneForTest: options.vanishOneForTest === true });
-  const { latency } = consumer;
 
   // Periodic sampling: rates, RSS, stale alarms, progress.
-  const t0 = performance.now();
-  const rates = new SoakRates(sim, t0);
-  let schedule: FaultSchedule | undefined;
   const sampler = setInterval(() => {
     const now = performance.now();
-    rates.sample(now, consumer.received);
-    if (phase === 'pre-open' || phase === 'open' || phase === 'continuous' || phase === 'ATC') alarms.check(health.staleSymbols(process.hrtime.bigint()), now);
-    options.onProgress?.(progress(now));
+    run.rates.sample(now, consumer.received);
+    if (run.phase === 'pre-open' || run.phase === 'open' || run.phase === 'continuous' || run.phase === 'ATC') {
+      run.alarms.check(health.staleSymbols(process.hrtime.bigint()), now);
+    }
+    options.onProgress?.(soakProgress(run, now));
   }, options.progressMs ?? 100);
 
-  function progress(now: number): SoakProgress {
-    const ds = d.stats();
-    return {
-      phase,
-      elapsedSec: (now - t0) / 1000,
-      durationSec: D,
-      publishedPerSec: rates.publishedPerSec,
-      receivedPerSec: rates.receivedPerSec,
-      published: rates.simPublished,
-      received: consumer.received,
-      ringDrops: ds.totalDropped,
-      reconnects,
-      faultsInjected: schedule?.injected ?? 0,
-      lastFault: schedule?.last,
-      staleAlarms: alarms.count,
-      rssMb: process.memoryUsage.rss() / 1048576,
-      p50Us: latency.percentile(0.5),
-      p99Us: latency.percentile(0.99),
-    };
-  }
-
-  let cpuAtStart = process.cpuUsage();
-  let publishedAtStart = 0;
-  let feedDeadAtClose = false;
-  let sessionCpu: NodeJS.CpuUsage | undefined;
-  let publishedInSession = 0;
-  try {
-    await allSubscribed();
-    cpuAtStart = process.cpuUsage();
-    publishedAtStart = (await sim.totals()).published;
-
-    if (options.faults) schedule = soakFaultSchedule(sim, symbols, sessionMs, symbolTimeoutSec, alarms.stallWindows);
-
-    await playSession({
-      sim,
-      plan,
-      auctionPerSymbol,
-      continuousPerSymbol,
-      burstRate: options.rate,
-      schedule,
-      signal: options.signal,
-      enter: (p) => {
-        phase = p;
-      },
-    });
-    // The close: silence.
-    phase = 'close';
-    schedule?.stop();
-    await sim.call({ method: 'setRatePerSymbol', rate: 0 });
-    sessionCpu = process.cpuUsage(cpuAtStart);
-    publishedInSession = (await sim.totals()).published - publishedAtStart;
-    feedDeadAtClose = await feedDeadAfterClose(plan.closeMs, globalTimeoutSec, health, options.signal);
-  } finally {
-    phase = 'accounting';
-    schedule?.stop();
-  }
-  const cpu = sessionCpu ?? process.cpuUsage(cpuAtStart);
-  const publishedInRun = sessionCpu !== undefined ? publishedInSession : (await sim.totals()).published - publishedAtStart;
-
+  const day = await playDay(run, allSubscribed);
   const counts = await settledCounts(() => clientCounts(feed, consumer));
   const report = reconcile(await sim.accounting(), counts);
   clearInterval(sampler);
   await consumer.stop();
   await feed.shutdown();
   await sim.stop();
-  phase = 'done';
+  run.phase = 'done';
+  return soakResult(run, day, report, backend);
+}
 
-  const rssGrowthMb = rssGrowthOverSecondHalf(rates.rssSamples, D * 1000 - plan.closeMs);
+/** Plays the day from the pre-open to the close, the faults with it; the phase is 'accounting' after it, even after a throw. */
+async function playDay(run: SoakRun, allSubscribed: () => Promise<void>): Promise<DayOutcome> {
+  const { options, settings, sim } = run;
+  const { plan } = settings;
+  let cpuAtStart = process.cpuUsage();
+  let publishedAtStart = 0;
+  try {
+    await allSubscribed();
+    cpuAtStart = process.cpuUsage();
+    publishedAtStart = (await sim.totals()).published;
+    if (options.faults) run.schedule = soakFaultSchedule(sim, settings.symbols, settings.sessionMs, settings.symbolTimeoutSec, run.alarms.stallWindows);
+    await playSession({
+      sim,
+      plan,
+      auctionPerSymbol: settings.auctionPerSymbol,
+      continuousPerSymbol: settings.continuousPerSymbol,
+      burstRate: options.rate,
+      schedule: run.schedule,
+      signal: options.signal,
+      enter: (p) => {
+        run.phase = p;
+      },
+    });
+    // The close: silence.
+    run.phase = 'close';
+    run.schedule?.stop();
+    await sim.call({ method: 'setRatePerSymbol', rate: 0 });
+    const cpu = process.cpuUsage(cpuAtStart);
+    const publishedInRun = (await sim.totals()).published - publishedAtStart;
+    const feedDeadAtClose = await feedDeadAfterClose(plan.closeMs, settings.globalTimeoutSec, run.health, options.signal);
+    return { cpu, publishedInRun, feedDeadAtClose };
+  } finally {
+    run.phase = 'accounting';
+    run.schedule?.stop();
+  }
+}
 
-  const failures = soakFailures(report, feedDeadAtClose, rssGrowthMb, maxRssGrowthMb);
+function soakProgress(run: SoakRun, now: number): SoakProgress {
+  const ds = run.feed.dispatcher.stats();
+  const { latency } = run.consumer;
+  return {
+    phase: run.phase,
+    elapsedSec: (now - run.t0) / 1000,
+    durationSec: run.options.durationSec,
+    publishedPerSec: run.rates.publishedPerSec,
+    receivedPerSec: run.rates.receivedPerSec,
+    published: run.rates.simPublished,
+    received: run.consumer.received,
+    ringDrops: ds.totalDropped,
+    reconnects: run.reconnects,
+    faultsInjected: run.schedule?.injected ?? 0,
+    lastFault: run.schedule?.last,
+    staleAlarms: run.alarms.count,
+    rssMb: process.memoryUsage.rss() / 1048576,
+    p50Us: latency.percentile(0.5),
+    p99Us: latency.percentile(0.99),
+  };
+}
 
+function soakResult(run: SoakRun, day: DayOutcome, report: AccountingReport, backend: string): SoakResult {
+  const { options, settings, rates, alarms, schedule } = run;
+  const D = options.durationSec;
+  const rssGrowthMb = rssGrowthOverSecondHalf(rates.rssSamples, D * 1000 - settings.plan.closeMs);
   return {
     mode: options.worker ? 'worker' : 'in-thread',
     backend,
-    durationSec: Math.round((performance.now() - t0) / 100) / 10,
+    durationSec: Math.round((performance.now() - run.t0) / 100) / 10,
     rate: options.rate,
-    symbols: n,
-    phasesSec: phasesInSec(plan),
+    symbols: settings.symbols.length,
+    phasesSec: phasesInSec(settings.plan),
     published: report.published,
     received: report.received,
     parseErrors: report.parseErrors,
@@ -410,20 +465,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     simShed: report.simShed,
     lostInFaults: report.lostInFaults,
     unexplained: report.unexplained,
-    reconnects,
+    reconnects: run.reconnects,
     faultsInjected: schedule?.injected ?? 0,
     faultsByKind: schedule ? { ...schedule.byKind } : {},
     staleAlarms: alarms.count,
     staleAlarmSymbols: [...alarms.symbols].sort(),
-    feedDeadAtClose,
-    ...latencyFigures(latency),
+    feedDeadAtClose: day.feedDeadAtClose,
+    ...latencyFigures(run.consumer.latency),
     maxRssMb: Math.round(rates.maxRssMb * 10) / 10,
     rssGrowthMb,
-    maxRssGrowthMb,
-    cpuUsPerMessage: Math.round(((cpu.user + cpu.system) / Math.max(1, publishedInRun)) * 1000) / 1000,
+    maxRssGrowthMb: settings.maxRssGrowthMb,
+    cpuUsPerMessage: Math.round(((day.cpu.user + day.cpu.system) / Math.max(1, day.publishedInRun)) * 1000) / 1000,
     peakReceivedPerSec: Math.round(rates.peakReceivedPerSec),
     accounting: report,
-    failures,
+    failures: soakFailures(report, day.feedDeadAtClose, rssGrowthMb, settings.maxRssGrowthMb),
   };
 }
 

@@ -87,11 +87,11 @@ sim_info=$(head -n 1 "$work/esbuild/sim.json")
 # (1) Everything inlined, the feed's worker entry as a second entry point beside the
 # bundle (createFeed starts ./feed-worker.js next to the module that calls it). ESM
 # output; the banner gives the bundled CommonJS dependencies a require() for Node's
-# built-ins. Run from a directory without node_modules: the addon cannot be found,
+# built-ins. The command is the README's. Run from a directory without node_modules: the addon cannot be found,
 # so the JS backend runs (nativeLoadError says why).
 bundle=$work/esbuild-bundle
 mkdir -p "$bundle" && echo '{ "type": "module" }' >"$bundle/package.json"
-(cd "$work/esbuild" && "$tools/esbuild" app=app.js feed-worker=settrade-feed/feed-worker --bundle --platform=node \
+(cd "$work/esbuild" && "$tools/esbuild" app.js feed-worker=settrade-feed/feed-worker --bundle --platform=node \
   --format=esm --outdir="$bundle" --log-level=warning \
   "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" \
   >"$work/esbuild.log" 2>&1) || fail esbuild "esbuild failed" "$work/esbuild.log"

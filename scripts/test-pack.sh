@@ -42,6 +42,9 @@ npx --no-install publint run --strict "$tgz" >"$work/publint.log" 2>&1 || { echo
 echo "ok: publint --strict: $(tail -n 1 "$work/publint.log")"
 npx --no-install attw "$tgz" --profile node16 --ignore-rules cjs-resolves-to-esm --format table-flipped --no-emoji --no-color \
   >"$work/attw.log" 2>&1 || { echo "FAIL: attw"; cat "$work/attw.log"; exit 1; }
+for entry in settrade-feed settrade-feed/sim settrade-feed/metrics settrade-feed/relay settrade-feed/feed-worker; do
+  grep -q "\"$entry\"" "$work/attw.log" || { echo "FAIL: attw did not check $entry"; cat "$work/attw.log"; exit 1; }
+done
 echo "ok: attw --profile node16 (ignoring cjs-resolves-to-esm): no problem on . /sim /metrics /relay /feed-worker"
 
 # The smoke check a user would run: import, report the backend, decode a real vector.

@@ -55,21 +55,30 @@ run_consumer() {
   out=$(cd "$dir" && timeout 60 "$@" 2>"$work/$name.stderr") || fail "$name" "exit $?" "$work/$name.stderr"
   grep -q '"events":5' <<<"$out" && grep -q "\"backend\":\"$backend\"" <<<"$out" ||
     fail "$name" "expected 5 events on the $backend backend, got: $out" "$work/$name.stderr"
-  # require(esm) warns on some Node releases (20.19.x); 20.20 and 22.13+ are silent. Shown, not hidden.
+  # require(esm) may warn on earlier releases (20.19.x); 20.20 is silent. Shown, never hidden.
   if grep -q ExperimentalWarning "$work/$name.stderr"; then grep ExperimentalWarning "$work/$name.stderr" | head -n 1; fi
   echo "ok ($name): $out"
 }
 
+# Every project installs at once (npm's cache is safe to share): the installs wait on I/O more than on the CPU.
+pids=()
+for spec in "cjs cjs" "esm esm" "ts-node16 ts-node16 $types_node" "ts-node20-cjs ts-node20-cjs $types_node" \
+            "ts-bundler ts-bundler $types_node" "esbuild esbuild"; do
+  # shellcheck disable=SC2086 # NAME FIXTURE [PACKAGE]
+  new_consumer $spec &
+  pids+=($!)
+done
+installs_ok=true
+for pid in "${pids[@]}"; do wait "$pid" || installs_ok=false; done   # all of them, before any cleanup
+$installs_ok || exit 1
+
 # CommonJS and ESM.
-new_consumer cjs cjs
 run_consumer cjs native "$work/cjs" node index.js
-new_consumer esm esm
 run_consumer esm native "$work/esm" node index.js
 
 # TypeScript: one source (scripts/consumers/ts/consumer.ts), three tsconfigs.
 # skipLibCheck is off, so the package's own .d.ts files are checked under each setting too.
 for name in ts-node16 ts-node20-cjs ts-bundler; do
-  new_consumer "$name" "$name" "$types_node"
   cp "$fixtures/ts/consumer.ts" "$work/$name/"
   (cd "$work/$name" && "$tools/tsc" -p . >tsc.log 2>&1) || fail "$name" "tsc failed" "$work/$name/tsc.log"
   run_consumer "$name" native "$work/$name" node out/consumer.js "$name"
@@ -78,7 +87,6 @@ grep -q 'require("settrade-feed")' "$work/ts-node20-cjs/out/consumer.js" ||
   fail ts-node20-cjs "the CommonJS output does not require() the package"
 
 # esbuild: the simulator runs unbundled in its own process; the bundles connect to it.
-new_consumer esbuild esbuild
 (cd "$work/esbuild" && exec node sim.js >sim.json 2>sim.stderr) &
 sim_pid=$!
 for _ in $(seq 1 150); do [ -s "$work/esbuild/sim.json" ] && break; kill -0 "$sim_pid" 2>/dev/null || break; sleep 0.1; done

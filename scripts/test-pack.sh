@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 
 npm run build:ts >/dev/null
 rm -rf prebuilds
-npm run prebuild >/dev/null
+npm run prebuild >"$work/prebuild.log" 2>&1 || { echo "FAIL: npm run prebuild"; cat "$work/prebuild.log"; exit 1; }
 test -f prebuilds/linux-x64/*.node || { echo "FAIL: npm run prebuild wrote no prebuilds/linux-x64/*.node"; exit 1; }
 
 # --ignore-scripts: `prepare` would only repeat the build:ts above.

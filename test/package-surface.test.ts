@@ -53,15 +53,16 @@ describe('package surface', () => {
     expect(exports.length).toBeLessThan(60);
   });
 
+  // `default` (not `import`): the same ES module for import, require (Node >= 20.19) and bundlers.
   it('the simulator, the metrics and the relay are subpath exports, with types', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string; import: string }> };
-    expect(pkg.exports['./sim']).toEqual({ types: './dist/sim/index.d.ts', import: './dist/sim/index.js' });
-    expect(pkg.exports['./metrics']).toEqual({ types: './dist/metrics/index.d.ts', import: './dist/metrics/index.js' });
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string; default: string }> };
+    expect(pkg.exports['./sim']).toEqual({ types: './dist/sim/index.d.ts', default: './dist/sim/index.js' });
+    expect(pkg.exports['./metrics']).toEqual({ types: './dist/metrics/index.d.ts', default: './dist/metrics/index.js' });
     const sim = loadIn('./src/sim/index.ts');
     expect(sim.exports).toContain('Simulator');
     expect(sim.packages).toContain('aedes'); // the check above can see a loaded package
     expect(loadIn('./src/metrics/index.ts').exports).toContain('createMetrics');
-    expect(pkg.exports['./relay']).toEqual({ types: './dist/relay/index.d.ts', import: './dist/relay/index.js' });
+    expect(pkg.exports['./relay']).toEqual({ types: './dist/relay/index.d.ts', default: './dist/relay/index.js' });
     expect(loadIn('./src/relay/index.ts').exports).toEqual(expect.arrayContaining(['createRelay', 'connectRelayFeed']));
   });
 });

@@ -7,7 +7,7 @@
  * they shrink tenfold; filters, recorded feed events, damage and options.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { decodeBestBidAsk, decodeFullBidOffer, FeedHealth, SettradeConfigError, type BestBidAsk, type FullBidOffer } from '../src/index.js';
 import { replayFeed, type ReplayFeed } from '../src/record/replay.js';
 import { RecordingFormatError } from '../src/record/reader-errors.js';
@@ -298,6 +298,17 @@ describe('replayFeed', () => {
       expect(err, JSON.stringify(options, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toBeInstanceOf(SettradeConfigError);
       expect((err as Error).message).toMatch(message);
     }
+  });
+
+  it('a literal fullDepth types the events, as createFeed does (checked by tsc)', async () => {
+    const t = temp();
+    const path = t.file('types.stfd', buildRecording(simpleRecords(['AOT'], 2)).bytes);
+    const full = track(await replayFeed({ files: [path], fullDepth: true, logger: silentLogger }));
+    const best = track(await replayFeed({ files: [path], fullDepth: false, logger: silentLogger }));
+    expectTypeOf<ReturnType<typeof full.dispatcher.poll>>().toEqualTypeOf<FullBidOffer[]>();
+    expectTypeOf<ReturnType<(typeof best.shards)[0]['poll']>>().toEqualTypeOf<BestBidAsk[]>();
+    expect((await drain(full)).map((e) => (e as FullBidOffer).bidPrices.length)).toEqual([10, 10]);
+    expect((await drain(best)).map((e) => 'bid' in e)).toEqual([true, true]);
   });
 
   it('shutdown during a paced replay ends it: rings closed, consumers end, state SHUTDOWN', async () => {

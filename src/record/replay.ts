@@ -120,7 +120,7 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
   #subscribeErrors = 0;
   #reconnects = 0;
   #epoch = 0;
-  #lastMessageTs = 0;
+  #lastMessageWallNs = 0n;
   #lastConnectTs = 0;
   #lastDisconnectTs = 0;
   #sinceCheck = 0;
@@ -190,7 +190,8 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
         callbackErrors: 0,
         reconnectCount: this.#reconnects,
         reconnectAttempts: 0,
-        lastMessageTs: this.#lastMessageTs,
+        // Recorded wall clock of the last message replayed (ms), as the live feed reported it then.
+        lastMessageTs: Number(this.#lastMessageWallNs / 1_000_000n),
         subscribeErrors: this.#subscribeErrors,
         reconnectEpoch: this.#epoch,
         lastConnectTs: this.#lastConnectTs,
@@ -250,7 +251,7 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
             }
             this.#epoch = c.epoch;
             this.#messages++;
-            this.#lastMessageTs = Number(c.wallNs / 1_000_000n);
+            this.#lastMessageWallNs = c.wallNs;
             const stamp = this.#stamp;
             stamp.recvTs = c.wallNs;
             stamp.recvMonoNs = c.monoNs;

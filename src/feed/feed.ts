@@ -92,6 +92,8 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
   #ended: SettradeError | undefined;
   #state: ClientState = 'INIT';
   #subscribeErrors = 0;
+  /** Recording errors reported before the feed is handed out: emitted just after (see started()). */
+  #heldErrors: SettradeError[] | undefined = [];
 
   constructor(rings: ShardedDispatcher<K>, engine: (host: FeedHost) => FeedEngine) {
     super();
@@ -100,7 +102,11 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
     // The engine reports through this object, not through methods of the feed its users hold.
     const host: FeedHost = {
       reportState: (next) => this.#reportState(next),
-      reportError: (err) => this.emit('error', err),
+      reportError: (err) => {
+        // A recording that fails before createFeed resolves (an unwritable path) would have no listener yet.
+        if (this.#heldErrors !== undefined && err.code === 'ERR_RECORDING_WRITE') this.#heldErrors.push(err);
+        else this.emit('error', err);
+      },
       reportReconnect: (info) => this.emit('reconnect', info),
       reportSubscribeError: (event) => {
         this.#subscribeErrors++;
@@ -184,9 +190,14 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
     try {
       await this.#engine.started;
     } catch (err) {
+      this.#heldErrors = undefined;
       await this.shutdown();
       throw err;
     }
+    const held = this.#heldErrors ?? [];
+    this.#heldErrors = undefined;
+    // After the caller's continuation has attached its listeners.
+    if (held.length > 0) setImmediate(() => held.forEach((e) => this.emit('error', e)));
     return this;
   }
 }

@@ -41,15 +41,13 @@ export interface ShardedPayloadSink {
 }
 
 /**
- * What the adapter needs from a client: a {@link SettradeClient}, or any
- * source of the same messages (a replay of a recording, src/record).
+ * What the adapter needs from a client: a {@link SettradeClient}, or anything
+ * of the same shape (a recording tap, a replay); `on`/`off` may return anything.
  */
-export interface MessageSource {
-  subscribe(topic: string): void;
-  unsubscribe(topic: string): void;
-  on<K extends 'message' | 'subscribeError'>(event: K, listener: SettradeClientEvents[K]): unknown;
-  off<K extends 'message' | 'subscribeError'>(event: K, listener: SettradeClientEvents[K]): unknown;
-}
+export type MessageSource = Pick<SettradeClient, 'subscribe' | 'unsubscribe'> & {
+  on<K extends keyof SettradeClientEvents>(event: K, listener: SettradeClientEvents[K]): unknown;
+  off<K extends keyof SettradeClientEvents>(event: K, listener: SettradeClientEvents[K]): unknown;
+};
 
 /** Options of {@link BidOfferAdapter}. Give `dispatcher` or `onEvent`, not both. */
 export interface BidOfferAdapterOptions<Full extends boolean = boolean> {

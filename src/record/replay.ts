@@ -26,6 +26,7 @@ import type { FeedReconnectReason } from '../feed/feed-supervisor.js';
 import { normalizeSymbol, symbolOfTopic } from '../protocol/symbol.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import type { ClientState, ReceiveStamp, SettradeClientEvents } from '../transport/client.js';
+import { SettradeError } from '../transport/errors.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { RecordType, type FeedEventRecord } from './format.js';
@@ -104,9 +105,12 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
   readonly #source = new ReplaySource();
   readonly #adapter: BidOfferAdapter;
   readonly #logger: Logger;
-  /** Subscribe every symbol the files carry (no `symbols` option), except those unsubscribed. */
-  readonly #allSymbols: boolean;
+  /** The `symbols` option (normalized), or undefined: every symbol the files carry. */
+  readonly #only: ReadonlySet<string> | undefined;
+  /** Unsubscribed through this feed: never subscribed again by the recording. */
   readonly #unsubscribed = new Set<string>();
+  /** Unsubscribed in the recording (an `unsubscribe` record not followed by a `subscribe`). */
+  readonly #recordedOff = new Set<string>();
   readonly #stamp: ReceiveStamp = { recvTs: 0n, recvMonoNs: 0n };
   /** Check the rings for room every this many messages; wait while fewer than this many slots are free. */
   readonly #checkEvery: number;
@@ -145,7 +149,7 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
       this.emit('subscribeError', e);
     });
     this.#checkEvery = Math.max(1, Math.min(256, Math.floor(o.maxSize / 4)));
-    this.#allSymbols = o.symbols === undefined;
+    this.#only = o.symbols === undefined ? undefined : new Set(o.symbols);
     for (const s of o.symbols ?? headerSymbols) this.#adapter.subscribe(s);
     this.ended = new Promise((resolve) => {
       // Started on the next turn: the caller attaches its listeners and consumer first.
@@ -167,7 +171,7 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
   }
 
   subscribe(symbol: string): string {
-    if (this.#done) throw new Error('replay has ended');
+    if (this.#done) throw new SettradeError('ERR_SHUTDOWN', 'feed is shut down (the replay has ended)');
     const s = this.#adapter.subscribe(symbol);
     this.#unsubscribed.delete(s);
     return s;
@@ -320,14 +324,15 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
     }
   }
 
+  /** A topic declared (in every file before its first message): subscribed unless the recording or the user unsubscribed it. */
   #onTopic(topic: string): void {
-    if (!this.#allSymbols) return;
     const symbol = symbolOfTopic(topic);
-    if (symbol !== undefined) this.#autoSubscribe(symbol);
+    if (symbol !== undefined && !this.#recordedOff.has(symbol)) this.#autoSubscribe(symbol);
   }
 
+  /** Subscribes a symbol the recording carries, when the `symbols` option and the user's unsubscribes allow it. */
   #autoSubscribe(symbol: string): void {
-    if (this.#unsubscribed.has(symbol)) return;
+    if (this.#unsubscribed.has(symbol) || (this.#only !== undefined && !this.#only.has(symbol))) return;
     try {
       this.#adapter.subscribe(symbol);
     } catch (err) {
@@ -348,10 +353,15 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
         this.emit('reconnect', { epoch: e.epoch, reason, subscriptions: this.#adapter.subscribedSymbols.length });
         break;
       }
+      // The recorded subscription state is replayed: live, the adapter dropped
+      // what arrived for a symbol after it was unsubscribed (messages in flight).
       case 'subscribe':
-        if (this.#allSymbols) this.#autoSubscribe(e.symbol);
+        this.#recordedOff.delete(e.symbol);
+        this.#autoSubscribe(e.symbol);
         break;
       case 'unsubscribe':
+        this.#recordedOff.add(e.symbol);
+        if (this.#adapter.subscribedSymbols.includes(e.symbol)) this.#adapter.unsubscribe(e.symbol);
         break;
       case 'subscribeError': {
         const event: SubscribeErrorEvent = {

@@ -69,6 +69,17 @@ describe('recording reader', () => {
     expect(stats).toEqual({ recordsRead: 42 + 2 + 5 + 1, recordsSkipped: 0, bytesSkipped: 0, truncated: false, files: 2 });
   });
 
+  it('records larger than a chunk (and than the room kept for a cut record) are read whole', async () => {
+    const t = temp();
+    const big = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+    const recs = [50_000, 10, 70_000, 300, 20_000].map((n, i) => ({ symbol: 'AOT', payload: big(n, i), epoch: i, wallNs: WALL0 + BigInt(i), monoNs: MONO0 + BigInt(i) }));
+    for (const chunkBytes of [64, 4096, 1 << 20]) {
+      const { records, stats } = await readAll([t.file(`big-${chunkBytes}.stfd`, buildRecording(recs).bytes)], { chunkBytes });
+      expect(messages(records).map((m) => Buffer.from(m.payload).equals(Buffer.from(recs[m.epoch]!.payload)))).toEqual([true, true, true, true, true]);
+      expect(stats).toMatchObject({ recordsRead: 6, recordsSkipped: 0, truncated: false });
+    }
+  });
+
   it('a file cut in the middle of a record: every whole record, then exactly one warning', async () => {
     const t = temp();
     const recs = simpleRecords(['AOT'], 30);

@@ -91,6 +91,8 @@ export interface RecordingReaderStats {
 }
 
 const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+/** Room kept before each chunk for the unread end of the previous one (a record is usually far smaller). */
+const LEFTOVER_ROOM = 16 * 1024;
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -193,10 +195,12 @@ export class RecordingReader {
   #topics = new Map<number, string>();
   #buf: Buffer = Buffer.alloc(0);
   /** Over `#buf` (DataView reads are builtins: cheaper than Buffer's read*LE). */
-  #view = new DataView(new ArrayBuffer(0));
+  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   #pos = 0;
   #end = 0;
   #eof = true;
+  /** The chunk being read ahead, if any. */
+  #ahead: Promise<Buffer> | undefined;
   /** File offset of `#buf[0]`. */
   #bufOffset = 0;
   #closed = false;
@@ -330,7 +334,15 @@ export class RecordingReader {
     this.#closed = true;
     const fh = this.#fh;
     this.#fh = undefined;
+    await this.#dropAhead();
     await fh?.close();
+  }
+
+  /** Waits out a read ahead in flight (its file is about to close) and forgets it. */
+  async #dropAhead(): Promise<void> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    await ahead?.catch(() => undefined);
   }
 
   // ---- internals ----
@@ -428,17 +440,38 @@ export class RecordingReader {
 
   /** Reads the next chunk, keeping the unread bytes (a new buffer each time: views of the old one stay valid). */
   async #read(): Promise<void> {
+    const got = await (this.#ahead ?? this.#readAhead());
+    this.#ahead = undefined;
+    if (got.length === 0) {
+      this.#eof = true;
+      return;
+    }
+    // The unread bytes (a record cut by the chunk boundary) go in front of the new
+    // bytes: into the room kept there when they fit (no copy of the chunk), else a new buffer.
     const leftover = this.#end - this.#pos;
-    const size = leftover * 2 > this.#chunk ? leftover * 2 : this.#chunk;
-    const next = Buffer.allocUnsafe(size);
+    let next: Buffer;
+    if (leftover <= got.byteOffset) {
+      next = Buffer.from(got.buffer, got.byteOffset - leftover, leftover + got.length);
+    } else {
+      next = Buffer.allocUnsafe(leftover + got.length);
+      next.set(got, leftover);
+    }
     this.#buf.copy(next, 0, this.#pos, this.#end);
-    const { bytesRead } = await this.#fh!.read(next, leftover, size - leftover, null);
     this.#bufOffset += this.#pos;
     this.#buf = next;
     this.#view = new DataView(next.buffer, next.byteOffset, next.byteLength);
     this.#pos = 0;
-    this.#end = leftover + bytesRead;
-    if (bytesRead === 0) this.#eof = true;
+    this.#end = next.length;
+    // The next chunk is read while this one is parsed (the file's I/O overlaps the replay's CPU).
+    this.#ahead = this.#readAhead();
+    this.#ahead.catch(() => undefined); // observed by the next #read (or dropped by close)
+  }
+
+  /** The next chunk of the file (empty at its end), with {@link LEFTOVER_ROOM} free bytes before it. */
+  async #readAhead(): Promise<Buffer> {
+    const chunk = Buffer.allocUnsafe(LEFTOVER_ROOM + this.#chunk);
+    const { bytesRead } = await this.#fh!.read(chunk, LEFTOVER_ROOM, this.#chunk, null);
+    return chunk.subarray(LEFTOVER_ROOM, LEFTOVER_ROOM + bytesRead);
   }
 
   async #openFile(index: number): Promise<void> {
@@ -478,6 +511,7 @@ export class RecordingReader {
       );
       this.#pos = this.#end;
     }
+    await this.#dropAhead();
     const fh = this.#fh;
     this.#fh = undefined;
     await fh?.close();

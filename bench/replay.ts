@@ -27,7 +27,7 @@ import { MarketGenerator } from '../src/sim/market-generator.js';
 import { encodeBook } from '../src/sim/proto-encoder.js';
 import { DEFAULT_UNIVERSE } from '../src/sim/index.js';
 import { silentLogger } from '../src/util/logger.js';
-import { argValue, summarize, writeJson } from './lib/stats.js';
+import { argValue, median, summarize, writeJson } from './lib/stats.js';
 
 const MESSAGES = Number(argValue('messages') ?? 200_000);
 const SYMBOLS = Number(argValue('symbols') ?? 50);
@@ -164,6 +164,8 @@ async function main(): Promise<void> {
         pipelineMsgPerSec: p,
         replayMsgPerSec: rp,
         replayOverPipeline: Math.round((rp.median / p.median) * 1000) / 1000,
+        // Each replay run over the pipeline run just before it (the same minute's load): their median.
+        replayOverPipelinePaired: Math.round(median(replay.map((x, i) => x / pipeline[i]!)) * 1000) / 1000,
       };
       process.stderr.write(`${kind}: replay ${Math.round(rp.median)} msg/s, in-memory pipeline ${Math.round(p.median)} msg/s (replay/pipeline ${(rp.median / p.median).toFixed(2)}), reader alone ${Math.round(summarize(reader).median)} msg/s\n`);
     }

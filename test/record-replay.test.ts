@@ -341,4 +341,15 @@ describe('replayFeed', () => {
     expect(feed.dispatcher.closed).toBe(true);
     expect((await feed.ended).done).toBe(true);
   });
+
+  it('shutdown during a recorded hour of silence at speed 1 does not wait it out', async () => {
+    const t = temp();
+    const hour = 3600n * 1000n * MS;
+    const records = simpleRecords(['AOT'], 2).map((r, i) => (i === 1 ? { ...r, wallNs: r.wallNs + hour, monoNs: r.monoNs + hour } : r));
+    const feed = track(await replayFeed({ files: [t.file('hour.stfd', buildRecording(records).bytes)], speed: 1, fullDepth: false, logger: silentLogger }));
+    // The first event is delivered, then the replay waits for the second, an hour away.
+    const events = await drain(feed, () => void feed.shutdown());
+    expect(events).toHaveLength(1);
+    expect(feed.state).toBe('SHUTDOWN');
+  });
 });

@@ -29,6 +29,7 @@ import type { ClientState, ReceiveStamp, SettradeClientEvents } from '../transpo
 import { SettradeError } from '../transport/errors.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
+import { MAX_TIMER_MS } from '../util/options-schema.js';
 import { RecordType, type FeedEventRecord } from './format.js';
 import { RecordingReader } from './reader.js';
 import { parseReplayOptions, type ReplayFeedOptions, type ResolvedReplayOptions } from './replay-options.js';
@@ -116,6 +117,7 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
   readonly #checkEvery: number;
   #state: ClientState = 'CONNECTING';
   #stopping = false;
+  readonly #abort = new AbortController();
   #done = false;
   #error: Error | undefined;
   #closing: Promise<void> | undefined;
@@ -214,6 +216,7 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
   /** Stops the replay, closes the files and the rings (consumers end once drained). Idempotent. */
   shutdown(): Promise<void> {
     this.#stopping = true;
+    this.#abort.abort();
     this.#closing ??= this.ended.then(() => undefined);
     return this.#closing;
   }
@@ -246,7 +249,10 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
             continue;
           }
           if (c.wallNs < from || (to !== undefined && c.wallNs > to)) continue;
-          if (paced) await this.#pace(c.fileIndex, c.monoNs, c.wallNs);
+          if (paced) {
+            await this.#pace(c.fileIndex, c.monoNs, c.wallNs);
+            if (this.#stopping) break;
+          }
           if (c.type === RecordType.MESSAGE) {
             if (++this.#sinceCheck >= this.#checkEvery) {
               this.#sinceCheck = 0;
@@ -303,7 +309,12 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
       const remainingMs = Number(due - process.hrtime.bigint()) / 1e6;
       // Within a millisecond: go (timers have ms resolution; the anchor keeps errors from adding up).
       if (remainingMs < 1 || this.#stopping) return;
-      await sleep(Math.floor(remainingMs));
+      try {
+        // Aborted by shutdown(): a recorded hour of silence must not hold it up.
+        await sleep(Math.min(Math.floor(remainingMs), MAX_TIMER_MS), undefined, { signal: this.#abort.signal });
+      } catch {
+        return;
+      }
     }
   }
 

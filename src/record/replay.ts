@@ -196,7 +196,8 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
         callbackErrors: 0,
         reconnectCount: this.#reconnects,
         reconnectAttempts: 0,
-        // Recorded wall clock of the last message replayed (ms), as the live feed reported it then.
+        // The client's times are recorded wall clock (ms): of the last message replayed, of the last
+        // recorded connect or reconnect (a reconnect also stands for the loss of connection before it).
         lastMessageTs: Number(this.#lastMessageWallNs / 1_000_000n),
         subscribeErrors: this.#subscribeErrors,
         reconnectEpoch: this.#epoch,
@@ -235,12 +236,11 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
 
   async #pump(): Promise<void> {
     const r = this.#reader;
-    const paced = this.#o.speed !== 'max';
+    const speed = this.#o.speed;
     const from = this.#o.from ?? -1n;
     const to = this.#o.to;
     try {
       if (!this.#stopping) this.#setState('CONNECTED');
-      this.#lastConnectTs = Date.now();
       while (!this.#stopping) {
         while (!this.#stopping && r.next()) {
           const c = r.current;
@@ -249,8 +249,8 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
             continue;
           }
           if (c.wallNs < from || (to !== undefined && c.wallNs > to)) continue;
-          if (paced) {
-            await this.#pace(c.fileIndex, c.monoNs, c.wallNs);
+          if (speed !== 'max') {
+            await this.#pace(speed, c.fileIndex, c.monoNs, c.wallNs);
             if (this.#stopping) break;
           }
           if (c.type === RecordType.MESSAGE) {
@@ -266,7 +266,7 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
             stamp.recvTs = c.wallNs;
             stamp.recvMonoNs = c.monoNs;
             this.#source.deliver(c.topic, c.payload, c.epoch, stamp);
-            if (!paced && ++this.#sinceYield >= YIELD_EVERY) {
+            if (++this.#sinceYield >= YIELD_EVERY) {
               this.#sinceYield = 0;
               await immediate();
             }
@@ -285,13 +285,12 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
       await r.close().catch(() => undefined);
       this.#adapter.close();
       this.#rings.close();
-      this.#lastDisconnectTs = Date.now();
       this.#setState('SHUTDOWN');
     }
   }
 
   /** Waits until the recorded gap since the previous paced record, divided by the speed, has passed. */
-  async #pace(file: number, mono: bigint, wall: bigint): Promise<void> {
+  async #pace(speed: number, file: number, mono: bigint, wall: bigint): Promise<void> {
     const now = process.hrtime.bigint();
     if (this.#prevFile === -1) {
       this.#anchor = now;
@@ -303,7 +302,6 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
     this.#prevFile = file;
     this.#prevMono = mono;
     this.#prevWall = wall;
-    const speed = this.#o.speed as number;
     const due = this.#anchor + BigInt(Math.round(Number(this.#timeline) / speed));
     for (;;) {
       const remainingMs = Number(due - process.hrtime.bigint()) / 1e6;
@@ -355,11 +353,12 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
     switch (e.kind) {
       case 'connect':
         this.#epoch = e.epoch;
+        this.#lastConnectTs = Number(wallNs / 1_000_000n);
         break;
       case 'reconnect': {
         this.#epoch = e.epoch;
         this.#reconnects++;
-        this.#lastConnectTs = Number(wallNs / 1_000_000n);
+        this.#lastConnectTs = this.#lastDisconnectTs = Number(wallNs / 1_000_000n);
         const reason = (RECONNECT_REASONS.has(e.reason) ? e.reason : 'connection-lost') as FeedReconnectReason;
         this.emit('reconnect', { epoch: e.epoch, reason, subscriptions: this.#adapter.subscribedSymbols.length });
         break;

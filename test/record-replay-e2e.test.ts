@@ -4,16 +4,17 @@
  * collects its events; the recording replayed at 'max' gives the consumer
  * event for event what the live consumer saw (symbol, every price and
  * volume, flags, epoch, the recorded timestamps), the same parse-error count
- * and the same reconnects. Recorded in-thread and in a worker; replayed on
- * this thread.
+ * and the same reconnects. Recorded in-thread (rotating every 64 KiB: the
+ * replay reads the files in order) and in a worker; replayed on this thread.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFeed } from '../src/feed/feed.js';
 import type { FullBidOffer } from '../src/events/types.js';
 import { replayFeed } from '../src/record/replay.js';
+import { recordingFilePath } from '../src/record/writer.js';
 import { Simulator } from '../src/sim/index.js';
 import { silentLogger } from '../src/util/logger.js';
 import { until } from './helpers/until.js';
@@ -36,7 +37,8 @@ for (const worker of [false, true]) {
       cleanups.push(() => sim.stop());
       const t0 = Date.now();
 
-      const feed = await createFeed({ ...credentials, baseUrl, ...fast, symbols: SYMBOLS, fullDepth: true, maxSize: 1 << 17, worker, logger: silentLogger, record: { path } });
+      const record = worker ? { path } : { path, rotate: { maxBytes: 64 * 1024 } };
+      const feed = await createFeed({ ...credentials, baseUrl, ...fast, symbols: SYMBOLS, fullDepth: true, maxSize: 1 << 17, worker, logger: silentLogger, record });
       cleanups.push(() => feed.shutdown());
       const recordingErrors: unknown[] = [];
       feed.on('error', (e) => recordingErrors.push(e));
@@ -67,7 +69,10 @@ for (const worker of [false, true]) {
       expect(recordingErrors).toEqual([]);
       expect(feed.dispatcher.stats().totalDropped).toBe(0);
 
-      const replay = await replayFeed({ files: [path], speed: 'max', fullDepth: true, maxSize: 1 << 17, logger: silentLogger });
+      const files: string[] = [];
+      while (existsSync(recordingFilePath(path, files.length))) files.push(recordingFilePath(path, files.length));
+      if (!worker) expect(files.length).toBeGreaterThan(1);
+      const replay = await replayFeed({ files, speed: 'max', fullDepth: true, maxSize: 1 << 17, logger: silentLogger });
       cleanups.push(() => replay.shutdown());
       const replayReconnects: number[] = [];
       replay.on('reconnect', (i) => replayReconnects.push(i.epoch));
@@ -81,7 +86,7 @@ for (const worker of [false, true]) {
       expect(replayed).toEqual(live);
       expect(new Set(live.map((e) => e.connectionEpoch))).toEqual(new Set([0, 1, 2]));
       expect(replayReconnects).toEqual(liveReconnects);
-      expect(stats.replay).toMatchObject({ recordsSkipped: 0, truncated: false, done: true, error: undefined });
+      expect(stats.replay).toMatchObject({ recordsSkipped: 0, truncated: false, done: true, error: undefined, files: files.length });
       // The malformed payloads that reached the live adapter reached the replayed one.
       expect(stats.adapter.parseErrors).toBeGreaterThanOrEqual(3);
       if (!worker) expect(liveStats).toBeDefined();

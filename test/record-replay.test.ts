@@ -153,8 +153,8 @@ describe('replayFeed', () => {
     const records = stalledRecording();
     const path = t.file('stalled.stfd', buildRecording(records).bytes);
 
-    // Live, FeedHealth saw the recorded stamps: B stale from 0.5 s into its silence until it resumed.
-    const live = new FeedHealth({ symbolTimeoutSec: 0.5 });
+    // Live, FeedHealth saw the recorded stamps: B stale from 1 s into its silence (1.55 s long) until it resumed.
+    const live = new FeedHealth({ symbolTimeoutSec: 1 });
     const liveStale: bigint[] = [];
     for (const r of records) {
       if (!('symbol' in r)) continue;
@@ -163,7 +163,7 @@ describe('replayFeed', () => {
     }
     expect(liveStale.length).toBeGreaterThan(5);
 
-    const paced = await replayStalled(path, 1, 0.5);
+    const paced = await replayStalled(path, 1, 1);
     expect(paced.events.map((e) => e.recvMonoNs)).toEqual(records.map((r) => r.monoNs));
     // On the real clock: B stale while it was silent (A comes first at 2.5 s, when B resumes), A never.
     expect(paced.bStaleAt.length).toBeGreaterThan(0);
@@ -174,7 +174,7 @@ describe('replayFeed', () => {
     expect(paced.elapsedNs).toBeGreaterThanOrEqual(2950n * MS - 5n * MS);
 
     // The same recording at max: no silence to see.
-    const fast = await replayStalled(path, 'max', 0.5);
+    const fast = await replayStalled(path, 'max', 1);
     expect(fast.events).toHaveLength(records.length);
     expect(fast.bStaleAt).toEqual([]);
   });
@@ -188,8 +188,8 @@ describe('replayFeed', () => {
     expect(short.bStaleAt.length).toBeGreaterThan(0);
     for (const at of short.bStaleAt) expect(at >= 1000n * MS && at <= 2500n * MS).toBe(true);
     expect(short.elapsedNs).toBeGreaterThanOrEqual(295n * MS - 5n * MS);
-    // ...but not with the 0.5 s timeout that caught it at speed 1.
-    const long = await replayStalled(path, 10, 0.5);
+    // ...but not with the 1 s timeout that caught it at speed 1.
+    const long = await replayStalled(path, 10, 1);
     expect(long.bStaleAt).toEqual([]);
     expect(long.events.map((e) => e.recvMonoNs)).toEqual(records.map((r) => r.monoNs));
   });

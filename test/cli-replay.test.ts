@@ -51,6 +51,14 @@ describe('settrade-feed replay', () => {
     const text = await runCli(['replay', path, '--symbols', 'PTT', '--full-depth'], { env: { ...process.env, SETTRADE_FEED_LOG_LEVEL: 'silent' } });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/replayed 1 file\(s\) at max speed: .* -> 109 events, 0 parse errors, 1 records skipped .*truncated/);
+
+    // A window of recorded wall time: an ISO-8601 start, an end in ns (records 50 to 99; 50 is the damaged one).
+    const from = new Date(Number((WALL0 + 50_000_000n) / 1_000_000n)).toISOString();
+    const window = await runCli(['replay', path, '--json', '--from', from, '--to', String(WALL0 + 99_000_000n), '--speed', '1000'], {
+      env: { ...process.env, SETTRADE_FEED_LOG_LEVEL: 'silent' },
+    });
+    expect(window.code, window.stderr).toBe(0);
+    expect(JSON.parse(window.stdout.trim())).toMatchObject({ messages: 49, events: 49, speed: 1000 });
   });
 
   it('usage errors name the flag (exit 2); a file that is not a recording is named with its code (exit 1)', async () => {

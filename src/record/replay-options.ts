@@ -35,7 +35,7 @@ const timeSchema = z
 /** Schema of the replay's options. */
 export const replayOptionsSchema = z.object({
   /** Recording files, replayed in this order (a rotation: oldest first). */
-  files: z.array(z.string().min(1)).min(1, { error: 'must name at least one file' }),
+  files: z.array(z.string().min(1)).min(1, { error: 'must name at least one file' }).readonly(),
   /** 'max' (default): as fast as the consumer takes events, lossless; N > 0: N times real time (1: the recorded pace). */
   speed: z.union([z.literal('max'), z.number().positive().finite()], { error: "must be 'max' or a number > 0" }).default(REPLAY_DEFAULTS.speed),
   /** Only these symbols (default: every symbol in the files). */

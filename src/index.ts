@@ -79,5 +79,12 @@ export type { BidOfferAdapterEvents, BidOfferAdapterOptions, BidOfferAdapterStat
 export { createFeed, FEED_DEFAULTS, FeedWorkerExitedError } from './feed/index.js';
 export type { Feed, FeedEvents, FeedOptions, FeedStats, FeedReconnectInfo, FeedReconnectReason } from './feed/index.js';
 
+// Replay of recordings (the reader loads node:fs only)
+export { replayFeed, REPLAY_DEFAULTS } from './record/replay.js';
+export type { ReplayFeed, ReplayFeedOptions, ReplayFeedStats, ReplayCounters, ReplayTime } from './record/replay.js';
+export { RecordingReader, readRecording } from './record/reader.js';
+export type { RecordingReaderOptions, RecordingReaderStats, RecordingRecord, RecordView } from './record/reader.js';
+export { RecordingFormatError } from './record/reader-errors.js';
+
 // Logging
 export type { Logger } from './util/logger.js';

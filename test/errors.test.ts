@@ -4,7 +4,9 @@
  * docs/errors.md, and the doc's table lists exactly the ErrorCode union.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BidOfferAdapter,
@@ -15,6 +17,7 @@ import {
   SettradeClient,
   SettradeFeedError,
   createFeed,
+  replayFeed,
   type BestBidAsk,
   type ErrorCode,
 } from '../src/index.js';
@@ -26,6 +29,7 @@ import { createMetrics, serveMetrics } from '../src/metrics/index.js';
 import { nativeBinding } from '../src/native.js';
 import { parseRelayOptions } from '../src/relay/options.js';
 import { Simulator } from '../src/sim/index.js';
+import { encodeFileHeader } from '../src/record/format.js';
 import { silentLogger } from '../src/util/logger.js';
 import { startModuleWorker } from '../src/util/worker-script.js';
 import { loadInvalidVectors, loadValidVectors } from './helpers/vectors.js';
@@ -160,6 +164,22 @@ describe('real failures of every component carry a documented ERR_ code', () => 
   it('metrics: a bad option', async () => {
     expectCoded(await failure(() => createMetrics({ dispatcher: [] })), 'ERR_METRICS_OPTION');
     expectCoded(await failure(() => serveMetrics({ registry: createMetrics(), port: 70_000 })), 'ERR_METRICS_OPTION');
+  });
+
+  it('replay: not a recording, another format version, a bad option', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stfd-errors-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const junk = join(dir, 'junk.stfd');
+    writeFileSync(junk, 'not a recording');
+    const format = await failure(() => replayFeed({ files: [junk], fullDepth: false }));
+    expectCoded(format, 'ERR_RECORDING_FORMAT');
+    expect(format).toMatchObject({ name: 'RecordingFormatError', path: junk });
+    const v7 = join(dir, 'v7.stfd');
+    const header = encodeFileHeader({ schema: 'settrade.BidOfferV3', startWallNs: '0', symbols: [], fullDepth: false, fileIndex: 0, writer: 'test' });
+    header[8] = 7;
+    writeFileSync(v7, header);
+    expectCoded(await failure(() => replayFeed({ files: [v7], fullDepth: false })), 'ERR_RECORDING_VERSION');
+    expectCoded(await failure(() => replayFeed({ files: [junk], fullDepth: false, speed: -1 })), 'ERR_CONFIG_INVALID');
   });
 
   it('cli: a usage error from the argument parser', async () => {

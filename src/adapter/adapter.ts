@@ -16,7 +16,7 @@
 import { SettradeFeedError } from '../errors.js';
 import { decodeBestBidAsk, decodeFullBidOffer, ParseError } from '../codec/index.js';
 import type { BestBidAsk, FullBidOffer, ReceiveMeta } from '../events/types.js';
-import type { ReceiveStamp, SettradeClient } from '../transport/client.js';
+import type { ReceiveStamp, SettradeClient, SettradeClientEvents } from '../transport/client.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
@@ -40,8 +40,14 @@ export interface ShardedPayloadSink {
   readonly kind?: string;
 }
 
-/** What the adapter needs from a client (a {@link SettradeClient} or the same shape). */
-export type MessageSource = Pick<SettradeClient, 'subscribe' | 'unsubscribe' | 'on' | 'off'>;
+/**
+ * What the adapter needs from a client: a {@link SettradeClient}, or anything
+ * of the same shape (a recording tap, a replay); `on`/`off` may return anything.
+ */
+export type MessageSource = Pick<SettradeClient, 'subscribe' | 'unsubscribe'> & {
+  on<K extends keyof SettradeClientEvents>(event: K, listener: SettradeClientEvents[K]): unknown;
+  off<K extends keyof SettradeClientEvents>(event: K, listener: SettradeClientEvents[K]): unknown;
+};
 
 /** Options of {@link BidOfferAdapter}. Give `dispatcher` or `onEvent`, not both. */
 export interface BidOfferAdapterOptions<Full extends boolean = boolean> {

@@ -17,6 +17,7 @@ Commands:
   bench [SUITE]   benchmark suites (decode, dispatcher, client) from a repository checkout
   soak            a compressed trading day against the simulator, every message accounted for
   relay           republish the feed to NATS JetStream (docs/scale-out.md)
+  replay FILE...  replay recordings through the feed pipeline (--speed 1|N|max, --json)
 
 Options:
   -h, --help      help (also: settrade-feed <command> --help)
@@ -62,8 +63,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await (await import('./soak-command.js')).runSoakCommand(rest);
       case 'relay':
         return await (await import('./relay-command.js')).runRelayCommand(rest);
+      case 'replay':
+        return await (await import('./replay-command.js')).runReplayCommand(rest);
       default:
-        throw new CliUsageError(`unknown command '${command}' (commands: demo, watch, sim, bench, soak, relay; see --help)`);
+        throw new CliUsageError(`unknown command '${command}' (commands: demo, watch, sim, bench, soak, relay, replay; see --help)`);
     }
   } catch (err) {
     if (err instanceof CliUsageError) {

@@ -7,6 +7,7 @@ import { MAX_RING_CAPACITY } from '../dispatcher/ring-layout.js';
 import { SettradeConfigError } from '../transport/errors.js';
 import { settradeClientOptionsSchema, type SettradeClientOptions } from '../transport/options.js';
 import { msSchema, parseOptions } from '../util/options-schema.js';
+import { recordOptionsSchema } from '../record/options.js';
 
 /** Defaults of {@link FeedOptions}. */
 export const FEED_DEFAULTS = {
@@ -61,6 +62,14 @@ export const feedOwnOptionsSchema = z.object({
       stackSizeMb: z.number().positive().max(1024).optional(),
     })
     .optional(),
+  /**
+   * Record every received message, and the feed's connect / reconnect /
+   * subscribe events, to a file (docs/recording-format.md), written from
+   * where messages are received (the worker in worker mode) off the live
+   * path. `{ path, fsync?, rotate?, flushIntervalMs?, maxPendingBytes? }`.
+   * A write failure is an `error` event (ERR_RECORDING_WRITE); the feed goes on.
+   */
+  record: recordOptionsSchema.optional(),
 });
 
 // The client's own schema checks its keys here too, so one pass names any bad or unknown key.
@@ -97,6 +106,7 @@ export function resolveFeedOptions(options: FeedOptions): { feed: ResolvedFeedOp
     maxWorkerRestarts: _r,
     workerRestartWindowMs: _rw,
     workerResourceLimits: _rl,
+    record: _rec,
     ...client
   } = options;
   return { feed, client };

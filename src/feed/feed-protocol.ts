@@ -7,6 +7,8 @@ import type { DispatcherHandle } from '../dispatcher/index.js';
 import type { ClientState, ReconnectInfo, SettradeClientStats } from '../transport/client.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import type { BidOfferAdapterStats } from '../adapter/adapter.js';
+import type { ResolvedRecordOptions } from '../record/options.js';
+import type { RecordingStats } from '../record/writer.js';
 
 /** Serializable client options (no functions: `endpoint` must be a URL string, no logger). */
 export interface WorkerClientOptions {
@@ -28,6 +30,21 @@ export interface FeedWorkerData {
    * worker died (its last messages may never arrive) to start the next one past it.
    */
   readonly epochCell: SharedArrayBuffer;
+  /** The `record` option, when the feed records (the worker writes the file). */
+  readonly record?: WorkerRecording;
+}
+
+/** What a feed worker needs to record. */
+export interface WorkerRecording {
+  readonly options: ResolvedRecordOptions;
+  /**
+   * One Int32 holding the rotation index of the last file a worker started
+   * (-1 before any): a restarted worker continues with the next index, so it
+   * never overwrites what the dead one wrote.
+   */
+  readonly fileCell: SharedArrayBuffer;
+  /** This worker replaces one that died (its first session is recorded as a reconnect). */
+  readonly restarted: boolean;
 }
 
 /** An error as it crosses the thread boundary. */
@@ -37,12 +54,17 @@ export interface SerializedError {
   readonly message: string;
   readonly status?: number;
   readonly causeCode?: string;
+  /** ERR_RECORDING_WRITE only: the file and the failed step. */
+  readonly path?: string;
+  readonly step?: string;
 }
 
 /** Client + adapter counters, as the side running them reports them. */
 export interface ProducerStats {
   readonly client: SettradeClientStats;
   readonly adapter: BidOfferAdapterStats;
+  /** With `record`: the recording's counters (of the current worker in worker mode). */
+  readonly recording?: RecordingStats;
 }
 
 /**
@@ -89,7 +111,11 @@ export function serializeError(err: unknown): SerializedError {
     // system error's ECONNREFUSED, say) is kept as causeCode under ERR_INTERNAL.
     const own = err instanceof SettradeFeedError;
     const foreignCode = !own && typeof e.code === 'string' ? e.code : undefined;
+    const rec = e as { path?: unknown; step?: unknown };
     return {
+      ...(own && err.code === 'ERR_RECORDING_WRITE' && typeof rec.path === 'string' && typeof rec.step === 'string'
+        ? { path: rec.path, step: rec.step }
+        : {}),
       name: e.name,
       code: own ? err.code : 'ERR_INTERNAL',
       message: e.message,

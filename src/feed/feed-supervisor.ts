@@ -36,6 +36,8 @@ import type {
   WorkerTestHook,
 } from './feed-protocol.js';
 import { normalizeSymbol } from '../protocol/symbol.js';
+import { RecordingWriteError, type RecordingWriteStep } from '../record/errors.js';
+import type { ResolvedRecordOptions } from '../record/options.js';
 
 /** First restart delay; doubled per restart still inside the window. */
 export const WORKER_RESTART_BASE_DELAY_MS = 100;
@@ -136,6 +138,11 @@ export function feedInternals(feed: object): FeedInternals {
 }
 
 export function deserializeError(e: SerializedError): SettradeError {
+  if (e.code === 'ERR_RECORDING_WRITE' && e.path !== undefined && e.step !== undefined) {
+    // The worker's recording failed: the same class as in-thread, its system code kept.
+    const cause = Object.assign(new Error(e.causeCode ?? e.message), e.causeCode !== undefined ? { code: e.causeCode } : {});
+    return new RecordingWriteError(e.step as RecordingWriteStep, e.path, cause);
+  }
   const err = new SettradeError(e.code as SettradeErrorCode, e.message);
   err.name = e.name;
   if (e.status !== undefined) Object.assign(err, { status: e.status });
@@ -158,6 +165,8 @@ export interface WorkerFeedEngineOptions {
   readonly userLogger: Logger | undefined;
   /** Where the supervisor logs deaths and restarts. */
   readonly logger: Logger;
+  /** The `record` option: every worker records, each restart continuing the rotation. */
+  readonly record?: ResolvedRecordOptions;
 }
 
 interface PendingStats {
@@ -177,6 +186,7 @@ export class WorkerFeedEngine implements FeedEngine {
   readonly #pending = new Map<number, PendingStats>();
   readonly #epochBuffer = new SharedArrayBuffer(8);
   readonly #epochCell = new BigInt64Array(this.#epochBuffer);
+  readonly #recordFileBuffer = new SharedArrayBuffer(4);
   #nextId = 1;
   #worker: Worker | undefined;
   #epoch: number;
@@ -199,6 +209,7 @@ export class WorkerFeedEngine implements FeedEngine {
     this.#subscribed = new Set(options.symbols);
     this.#epoch = options.client.initialEpoch ?? 0;
     Atomics.store(this.#epochCell, 0, BigInt(this.#epoch));
+    Atomics.store(new Int32Array(this.#recordFileBuffer), 0, -1);
     this.#script = resolveWorkerScript(import.meta.url, 'feed-worker');
     this.started = new Promise<void>((resolve, reject) => (this.#settleStart = { resolve, reject }));
     this.internals = {
@@ -276,6 +287,9 @@ export class WorkerFeedEngine implements FeedEngine {
       handles: this.#o.rings.handles,
       forwardLogs: this.#o.userLogger !== undefined,
       epochCell: this.#epochBuffer,
+      ...(this.#o.record
+        ? { record: { options: this.#o.record, fileCell: this.#recordFileBuffer, restarted: this.#restartOf !== undefined } }
+        : {}),
     };
     const worker = startModuleWorker(this.#script, { workerData: data, resourceLimits: this.#o.resourceLimits });
     this.#worker = worker;

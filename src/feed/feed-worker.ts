@@ -11,7 +11,14 @@ import { SettradeClient } from '../transport/client.js';
 import type { SettradeClientOptions } from '../transport/options.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { BidOfferAdapter } from '../adapter/adapter.js';
-import { serializeError, type FeedWorkerData, type FromWorker, type ToWorker, type WorkerTestHook } from './feed-protocol.js';
+import {
+  serializeError,
+  type FeedWorkerData,
+  type FromWorker,
+  type ToWorker,
+  type WorkerRecording,
+  type WorkerTestHook,
+} from './feed-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('feed-worker must run in a worker thread');
@@ -30,7 +37,9 @@ const logger: Logger = data.forwardLogs
 // The producer side logs the drop-rate warning: it must go through the caller's logger too.
 const dispatcher = ShardedDispatcher.attach(data.handles, { logger });
 const client = new SettradeClient({ ...(data.clientOptions as SettradeClientOptions), logger });
-const adapter = new BidOfferAdapter({ client, fullDepth: data.fullDepth, dispatcher, logger });
+// With `record`, this worker writes the file: the adapter reads through the recording tap.
+const tap = data.record ? await startWorkerRecording(data.record) : undefined;
+const adapter = new BidOfferAdapter({ client: tap ?? client, fullDepth: data.fullDepth, dispatcher, logger });
 const epochCell = new BigInt64Array(data.epochCell);
 
 client.on('state', (state, previous) => {
@@ -50,6 +59,7 @@ async function shutdown(): Promise<void> {
   closing = true;
   adapter.close();
   await client.shutdown();
+  await tap?.close();
   post({ type: 'closed' });
   port?.close();
 }
@@ -72,7 +82,11 @@ port.on('message', (m: ToWorker) => {
       if (!closing) adapter.unsubscribe(m.symbol);
       break;
     case 'stats':
-      post({ type: 'stats', id: m.id, stats: { client: client.stats(), adapter: adapter.stats() } });
+      post({
+        type: 'stats',
+        id: m.id,
+        stats: { client: client.stats(), adapter: adapter.stats(), ...(tap ? { recording: tap.writer.stats() } : {}) },
+      });
       break;
     case 'shutdown':
       void shutdown();
@@ -82,6 +96,26 @@ port.on('message', (m: ToWorker) => {
       break;
   }
 });
+
+/**
+ * Loads the writer (only a recording feed does) and opens the next file of
+ * the rotation: a restarted worker continues after the last file any worker
+ * of this feed started, so nothing the dead one wrote is overwritten.
+ */
+async function startWorkerRecording(rec: WorkerRecording): Promise<import('../record/recording-tap.js').RecordingTap> {
+  const { startRecording } = await import('../record/feed-recording.js');
+  const fileCell = new Int32Array(rec.fileCell);
+  return startRecording({
+    client,
+    record: rec.options,
+    fullDepth: data.fullDepth,
+    symbols: data.symbols,
+    onError: (err) => post({ type: 'error', error: serializeError(err) }),
+    firstFileIndex: Atomics.load(fileCell, 0) + 1,
+    restarted: rec.restarted,
+    onFile: (index) => Atomics.store(fileCell, 0, index),
+  });
+}
 
 for (const s of data.symbols) adapter.subscribe(s);
 client.connect().then(

@@ -40,7 +40,11 @@ export { FeedWorkerExitedError, type FeedReconnectInfo, type FeedReconnectReason
 export interface FeedEvents {
   /** Every state change: the client's, and RECONNECTING while a dead worker is restarted. */
   state: (state: ClientState, previous: ClientState) => void;
-  /** The client's errors; and, once, ERR_WORKER_EXITED (FeedWorkerExitedError) when the feed gives up on its worker. */
+  /**
+   * The client's errors; once, ERR_WORKER_EXITED (FeedWorkerExitedError) when
+   * the feed gives up on its worker; and, with `record`, ERR_RECORDING_WRITE
+   * (RecordingWriteError) when the recording fails (the feed goes on).
+   */
   error: (err: SettradeError) => void;
   /** A new session is up (reason 'connection-lost', 'token-refresh' or 'worker-restart'). */
   reconnect: (info: FeedReconnectInfo) => void;
@@ -88,6 +92,8 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
   #ended: SettradeError | undefined;
   #state: ClientState = 'INIT';
   #subscribeErrors = 0;
+  /** Recording errors reported before the feed is handed out: emitted just after (see started()). */
+  #heldErrors: SettradeError[] | undefined = [];
 
   constructor(rings: ShardedDispatcher<K>, engine: (host: FeedHost) => FeedEngine) {
     super();
@@ -96,7 +102,11 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
     // The engine reports through this object, not through methods of the feed its users hold.
     const host: FeedHost = {
       reportState: (next) => this.#reportState(next),
-      reportError: (err) => this.emit('error', err),
+      reportError: (err) => {
+        // A recording that fails before createFeed resolves (an unwritable path) would have no listener yet.
+        if (this.#heldErrors !== undefined && err.code === 'ERR_RECORDING_WRITE') this.#heldErrors.push(err);
+        else this.emit('error', err);
+      },
       reportReconnect: (info) => this.emit('reconnect', info),
       reportSubscribeError: (event) => {
         this.#subscribeErrors++;
@@ -180,9 +190,14 @@ class RunningFeed<K extends EventKind> extends TypedEmitter<FeedEvents> implemen
     try {
       await this.#engine.started;
     } catch (err) {
+      this.#heldErrors = undefined;
       await this.shutdown();
       throw err;
     }
+    const held = this.#heldErrors ?? [];
+    this.#heldErrors = undefined;
+    // After the caller's continuation has attached its listeners.
+    if (held.length > 0) setImmediate(() => held.forEach((e) => this.emit('error', e)));
     return this;
   }
 }
@@ -209,7 +224,9 @@ export async function createFeed<F extends boolean>(options: FeedOptions<F>): Pr
     preTouchMemory: opts.preTouchMemory,
     logger: client.logger,
   });
-  const feed = opts.worker ? startWorkerFeed(opts, client, symbols, rings) : startLocalFeed(opts, client, symbols, rings);
+  // Only a recording in-thread feed loads the writer (a worker loads it itself).
+  const recording = opts.record && !opts.worker ? await import('../record/feed-recording.js') : undefined;
+  const feed = opts.worker ? startWorkerFeed(opts, client, symbols, rings) : startLocalFeed(opts, client, symbols, rings, recording);
   return feed.started();
 }
 
@@ -218,11 +235,17 @@ function startLocalFeed<K extends EventKind>(
   clientOptions: SettradeClientOptions,
   symbols: string[],
   rings: ShardedDispatcher<K>,
+  recording: typeof import('../record/feed-recording.js') | undefined,
 ): RunningFeed<K> {
   return new RunningFeed(rings, (host) => {
     const client = new SettradeClient(clientOptions);
+    // With `record`, the adapter reads its messages through the recording tap.
+    const tap =
+      opts.record && recording
+        ? recording.startRecording({ client, record: opts.record, fullDepth: opts.fullDepth, symbols, onError: (e) => host.reportError(e) })
+        : undefined;
     // The adapter resolves each symbol's ring once, at subscribe time: no routing per message.
-    const adapter = new BidOfferAdapter({ client, fullDepth: opts.fullDepth, dispatcher: rings, logger: clientOptions.logger });
+    const adapter = new BidOfferAdapter({ client: tap ?? client, fullDepth: opts.fullDepth, dispatcher: rings, logger: clientOptions.logger });
     client.on('state', (s) => host.reportState(s));
     client.on('error', (e) => host.reportError(e));
     client.on('reconnect', (i) => host.reportReconnect(i));
@@ -236,10 +259,12 @@ function startLocalFeed<K extends EventKind>(
       subscribedSymbols: () => adapter.subscribedSymbols,
       subscribe: (s) => adapter.subscribe(s),
       unsubscribe: (s) => adapter.unsubscribe(s),
-      stats: () => Promise.resolve({ client: client.stats(), adapter: adapter.stats() }),
+      stats: () =>
+        Promise.resolve({ client: client.stats(), adapter: adapter.stats(), ...(tap ? { recording: tap.writer.stats() } : {}) }),
       close: async () => {
         adapter.close();
         await client.shutdown();
+        await tap?.close();
       },
       internals: {
         worker: () => undefined,
@@ -271,6 +296,7 @@ function startWorkerFeed<K extends EventKind>(
         resourceLimits: opts.workerResourceLimits,
         userLogger: client.logger,
         logger: client.logger ?? defaultLogger(),
+        record: opts.record,
       }),
   );
 }

@@ -93,6 +93,8 @@ export function encodeFileHeader(header: RecordingHeader): Uint8Array {
  * Writes one record (prefix + body header + `data`) at `out[offset]`;
  * returns the offset after it. `out` must have room for
  * `RECORD_PREFIX_BYTES + RECORD_BODY_HEADER_BYTES + data.length` bytes.
+ * `view` (a DataView over exactly `out`) may be passed by a caller that
+ * encodes many records into one buffer, so no DataView is made per record.
  */
 export function encodeRecord(
   out: Uint8Array,
@@ -103,12 +105,12 @@ export function encodeRecord(
   wallNs: bigint,
   monoNs: bigint,
   data: Uint8Array,
+  view: DataView = new DataView(out.buffer, out.byteOffset, out.byteLength),
 ): number {
   const bodyLength = RECORD_BODY_HEADER_BYTES + data.length;
   if (bodyLength > MAX_RECORD_BODY_BYTES) throw new RangeError(`record body of ${bodyLength} bytes exceeds ${MAX_RECORD_BODY_BYTES}`);
   const end = offset + RECORD_PREFIX_BYTES + bodyLength;
   if (end > out.length) throw new RangeError(`record needs ${end - offset} bytes at ${offset}, buffer has ${out.length}`);
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const body = offset + RECORD_PREFIX_BYTES;
   view.setUint32(offset, bodyLength, true);
   view.setUint8(body, type);

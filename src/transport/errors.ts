@@ -25,6 +25,8 @@ export type SettradeErrorCode = Extract<
   | 'ERR_WORKER_EXITED'
   /** The feed's worker failed with an error that carried no code of its own. */
   | 'ERR_INTERNAL'
+  /** The feed's recording could not be written (RecordingWriteError, src/record). */
+  | 'ERR_RECORDING_WRITE'
 >;
 
 /** Base class of every transport error (and of the feed's). */

@@ -1,0 +1,498 @@
+/**
+ * RecordingWriter: appends records (docs/recording-format.md) to a file
+ * without ever blocking or throwing at the caller, which is the live path.
+ *
+ * - Appending encodes the record (CRC included) into an in-memory chunk of
+ *   256 KiB; full chunks, and the current one every `flushIntervalMs`, are
+ *   queued and written by one asynchronous loop with one write in flight
+ *   (libuv's thread pool does the I/O). Chunks are pooled: no allocation per
+ *   record.
+ * - Bytes queued but not yet written are bounded (`maxPendingBytes`): a
+ *   record beyond the bound is dropped and counted (`droppedRecords`), so a
+ *   disk slower than the feed costs records, never unbounded memory.
+ * - fsync (fdatasync) every `fsync` ms, after every write (`0`), or never
+ *   (`'never'`); always on close and before a rotation closes a file.
+ * - Rotation (`rotate.maxBytes` checked per record, `rotate.maxSeconds` per
+ *   flush tick): the next file is `path.0001`, `path.0002`... and starts
+ *   with its own header and topic definitions, so each file stands alone.
+ * - A failure (open, write, fsync, close) emits one `error`
+ *   (RecordingWriteError) and stops the recording for good: what was queued
+ *   and everything appended afterwards is counted in `droppedRecords`.
+ *   Retrying would leave holes nobody asked for, and a full disk rarely frees
+ *   itself; the live feed goes on either way (docs/decisions.md).
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { SettradeConfigError } from '../transport/errors.js';
+import { TypedEmitter } from '../transport/typed-emitter.js';
+import { PACKAGE_VERSION } from '../transport/version.js';
+import { parseOptions } from '../util/options-schema.js';
+import { wallClockNs } from '../codec/clock.js';
+import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
+import {
+  encodeFileHeader,
+  encodeRecord,
+  MAX_RECORD_BODY_BYTES,
+  RECORD_BODY_HEADER_BYTES,
+  RECORD_PREFIX_BYTES,
+  RECORDING_SCHEMA,
+  RecordType,
+  type FeedEventRecord,
+} from './format.js';
+import { recordOptionsSchema, type RecordOptions, type ResolvedRecordOptions } from './options.js';
+
+/** Bytes of one in-memory batch (a bigger record gets a chunk of its own size). */
+const CHUNK_BYTES = 256 * 1024;
+/** Record overhead: length, CRC, fixed body header. */
+const RECORD_OVERHEAD = RECORD_PREFIX_BYTES + RECORD_BODY_HEADER_BYTES;
+/** Topic ids are u16 and 0 is reserved (FEED_EVENT): a file holds at most this many topics. */
+const MAX_TOPICS_PER_FILE = 0xffff;
+
+/**
+ * The file of rotation index `index`: `path` itself for the first, then
+ * `path.0001`, `path.0002`... (four digits at least, more past 9999: sort
+ * by the numeric suffix, or by the header's `fileIndex`).
+ */
+export function recordingFilePath(path: string, index: number): string {
+  return index === 0 ? path : `${path}.${String(index).padStart(4, '0')}`;
+}
+
+/** Counters of a {@link RecordingWriter}. */
+export interface RecordingStats {
+  /** Records written to the file(s) (messages, topic definitions, feed events). */
+  readonly records: number;
+  /** Of those, received messages. */
+  readonly messages: number;
+  /** Bytes written, file headers included. */
+  readonly bytes: number;
+  /** Files opened (1 + rotations). */
+  readonly files: number;
+  /** Records never written: over `maxPendingBytes`, too large, or after a failure stopped the recording. */
+  readonly droppedRecords: number;
+  /** `error` events (a failure stops the recording: at most one per failure, plus one if closing also fails). */
+  readonly errors: number;
+  /** Bytes encoded and waiting to be written. */
+  readonly pendingBytes: number;
+  /** write() calls completed (each a batch of records). */
+  readonly writes: number;
+  /** fdatasync calls completed. */
+  readonly syncs: number;
+  /** The file being written. */
+  readonly path: string;
+  /** False once the recording stopped (after a failure, or closed). */
+  readonly active: boolean;
+}
+
+/** Options of {@link RecordingWriter}: the `record` option plus what the header says. */
+export interface RecordingWriterOptions extends RecordOptions {
+  /** Whether the feed decodes ten levels (the header's `fullDepth`). Default false. */
+  readonly fullDepth?: boolean;
+  /** Symbols subscribed when a file is opened (the header's `symbols`). Default none. */
+  readonly symbols?: () => readonly string[];
+  /** Rotation index of the first file (a restarted feed worker continues the rotation). Default 0. */
+  readonly firstFileIndex?: number;
+  /** Called whenever a file of the rotation is started (index, path): before any of its records. */
+  readonly onFile?: (index: number, path: string) => void;
+}
+
+/** Events of {@link RecordingWriter}. */
+export interface RecordingWriterEvents {
+  /** The recording failed and stopped (ERR_RECORDING_WRITE). */
+  error: (err: RecordingWriteError) => void;
+}
+
+interface Chunk {
+  readonly buf: Uint8Array;
+  readonly view: DataView;
+  len: number;
+  records: number;
+  messages: number;
+}
+
+type Op =
+  | { readonly kind: 'open'; readonly path: string }
+  | { readonly kind: 'data'; readonly chunk: Chunk }
+  | { readonly kind: 'sync' }
+  | { readonly kind: 'close'; readonly done?: () => void };
+
+/** Appends records to a recording file (or a rotation of them); see the module comment. */
+export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
+  readonly #o: ResolvedRecordOptions;
+  readonly #fullDepth: boolean;
+  readonly #symbols: () => readonly string[];
+  readonly #onFile: ((index: number, path: string) => void) | undefined;
+  readonly #ops: Op[] = [];
+  readonly #pool: Chunk[] = [];
+  readonly #topics = new Map<string, number>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #maxBytes: number | undefined;
+  #active: Chunk;
+  #fileIndex: number;
+  #path: string;
+  #fileBytes = 0;
+  /** Bytes of the current file's header. */
+  #headerBytes = 0;
+  #fileStartedMs = 0;
+  #pendingBytes = 0;
+  #pumping = false;
+  #fh: FileHandle | undefined;
+  #dirty = false;
+  #lastSyncMs = 0;
+  #stopped = false;
+  #failed = false;
+  #closing: Promise<void> | undefined;
+  // Counters.
+  #records = 0;
+  #messages = 0;
+  #bytes = 0;
+  #files = 0;
+  #dropped = 0;
+  #errors = 0;
+  #writes = 0;
+  #syncs = 0;
+
+  /**
+   * Validates the options (SettradeConfigError naming the field, e.g.
+   * `record.rotate.maxBytes`) and starts the first file. Never throws after
+   * that: I/O failures are `error` events.
+   */
+  constructor(options: RecordingWriterOptions) {
+    super();
+    const { fullDepth, symbols, firstFileIndex, onFile, ...record } = options;
+    this.#o = parseOptions(recordOptionsSchema, record, (field, message) => new SettradeConfigError(`record.${field}`, message));
+    if (firstFileIndex !== undefined && (!Number.isSafeInteger(firstFileIndex) || firstFileIndex < 0)) {
+      throw new SettradeConfigError('firstFileIndex', 'must be a non-negative integer');
+    }
+    this.#fullDepth = fullDepth ?? false;
+    this.#symbols = symbols ?? ((): readonly string[] => []);
+    this.#onFile = onFile;
+    this.#fileIndex = (firstFileIndex ?? 0) - 1;
+    this.#path = this.#o.path;
+    this.#maxBytes = this.#o.rotate?.maxBytes;
+    this.#active = this.#chunk(CHUNK_BYTES);
+    this.#startFile();
+    this.#timer = setInterval(() => this.#tick(), this.#o.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** The resolved options (defaults filled in). */
+  get options(): ResolvedRecordOptions {
+    return this.#o;
+  }
+
+  /**
+   * Appends a received message (hot path: allocates nothing once its topic
+   * is known). The first message of a topic in each file is preceded by a
+   * TOPIC record defining its id.
+   */
+  message(topic: string, payload: Uint8Array, epoch: number, wallNs: bigint, monoNs: bigint): void {
+    if (this.#stopped) {
+      this.#dropped++;
+      return;
+    }
+    let id = this.#topics.get(topic);
+    if (this.#maxBytes !== undefined) {
+      const topicBytes = id === undefined ? RECORD_OVERHEAD + Buffer.byteLength(topic, 'utf8') : 0;
+      if (this.#rotateIfFull(RECORD_OVERHEAD + payload.length + topicBytes)) id = undefined;
+    }
+    if (id === undefined) {
+      id = this.#defineTopic(topic, epoch, wallNs, monoNs);
+      if (id === 0) {
+        this.#dropped++;
+        return;
+      }
+    }
+    this.#append(RecordType.MESSAGE, id, epoch, wallNs, monoNs, payload, true);
+  }
+
+  /** Appends one of the feed's own events, stamped now unless stamps are given. */
+  feedEvent(event: FeedEventRecord, epoch: number, monoNs: bigint = process.hrtime.bigint(), wallNs: bigint = wallClockNs()): void {
+    if (this.#stopped) {
+      this.#dropped++;
+      return;
+    }
+    const data = Buffer.from(JSON.stringify(event), 'utf8');
+    if (this.#maxBytes !== undefined) this.#rotateIfFull(RECORD_OVERHEAD + data.length);
+    this.#append(RecordType.FEED_EVENT, 0, epoch, wallNs, monoNs, data, false);
+  }
+
+  /** Counters (see {@link RecordingStats}). */
+  stats(): RecordingStats {
+    return {
+      records: this.#records,
+      messages: this.#messages,
+      bytes: this.#bytes,
+      files: this.#files,
+      droppedRecords: this.#dropped,
+      errors: this.#errors,
+      pendingBytes: this.#pendingBytes,
+      writes: this.#writes,
+      syncs: this.#syncs,
+      path: this.#path,
+      active: !this.#stopped,
+    };
+  }
+
+  /**
+   * Writes what is buffered, syncs and closes the file. Idempotent; never
+   * rejects (a failure is an `error` event). Appends after it are dropped
+   * and counted.
+   */
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      clearInterval(this.#timer);
+      this.#seal();
+      const wasStopped = this.#stopped;
+      this.#stopped = true;
+      if (wasStopped) {
+        // Failed earlier: the queue was dropped; release the file handle.
+        this.#ops.length = 0;
+      }
+      this.#ops.push({ kind: 'close', done: resolve });
+      void this.#pump();
+    });
+    return this.#closing;
+  }
+
+  // ---- append side (the caller's thread, synchronous) ----
+
+  #defineTopic(topic: string, epoch: number, wallNs: bigint, monoNs: bigint): number {
+    if (this.#topics.size >= MAX_TOPICS_PER_FILE) this.#rotate();
+    const id = this.#topics.size + 1;
+    const bytes = Buffer.from(topic, 'utf8');
+    if (!this.#append(RecordType.TOPIC, id, epoch, wallNs, monoNs, bytes, false)) return 0;
+    this.#topics.set(topic, id);
+    return id;
+  }
+
+  /** Encodes one record into the active chunk; false when it was dropped. */
+  #append(type: RecordType, topicId: number, epoch: number, wallNs: bigint, monoNs: bigint, data: Uint8Array, isMessage: boolean): boolean {
+    const need = RECORD_OVERHEAD + data.length;
+    if (need - RECORD_PREFIX_BYTES > MAX_RECORD_BODY_BYTES || this.#pendingBytes + need > this.#o.maxPendingBytes) {
+      this.#dropped++;
+      return false;
+    }
+    let c = this.#active;
+    if (c.len + need > c.buf.length) {
+      this.#seal();
+      c = this.#active = this.#chunk(Math.max(CHUNK_BYTES, need));
+    }
+    c.len = encodeRecord(c.buf, c.len, type, topicId, epoch, wallNs, monoNs, data, c.view);
+    c.records++;
+    if (isMessage) c.messages++;
+    this.#pendingBytes += need;
+    this.#fileBytes += need;
+    return true;
+  }
+
+  /**
+   * Size rotation: when `need` more bytes would take the file past
+   * `rotate.maxBytes`, starts the next file (unless this one holds no record
+   * yet: a record larger than the limit gets a file of its own). True when it rotated.
+   */
+  #rotateIfFull(need: number): boolean {
+    if (this.#fileBytes + need <= this.#maxBytes! || !this.#fileHasRecords()) return false;
+    this.#rotate();
+    return true;
+  }
+
+  #fileHasRecords(): boolean {
+    return this.#fileBytes > this.#headerBytes;
+  }
+
+  /** Ends the current file and starts the next one of the rotation (append side). */
+  #rotate(): void {
+    this.#seal();
+    this.#topics.clear();
+    this.#startFile();
+  }
+
+  #startFile(): void {
+    this.#fileIndex++;
+    const path = recordingFilePath(this.#o.path, this.#fileIndex);
+    this.#path = path;
+    this.#ops.push({ kind: 'open', path });
+    const header = encodeFileHeader({
+      schema: RECORDING_SCHEMA,
+      startWallNs: wallClockNs().toString(),
+      symbols: [...this.#symbols()],
+      fullDepth: this.#fullDepth,
+      fileIndex: this.#fileIndex,
+      writer: `settrade-feed/${PACKAGE_VERSION}`,
+    });
+    const c = this.#active;
+    if (c.len + header.length > c.buf.length) {
+      this.#seal();
+      this.#active = this.#chunk(Math.max(CHUNK_BYTES, header.length));
+    }
+    this.#active.buf.set(header, this.#active.len);
+    this.#active.len += header.length;
+    this.#pendingBytes += header.length;
+    this.#headerBytes = header.length;
+    this.#fileBytes = header.length;
+    this.#fileStartedMs = performance.now();
+    this.#onFile?.(this.#fileIndex, path);
+    void this.#pump();
+  }
+
+  /** Queues the active chunk for writing (if it holds anything) and takes a fresh one. */
+  #seal(): void {
+    const c = this.#active;
+    if (c.len === 0) return;
+    this.#ops.push({ kind: 'data', chunk: c });
+    this.#active = this.#chunk(CHUNK_BYTES);
+    void this.#pump();
+  }
+
+  #chunk(size: number): Chunk {
+    if (size === CHUNK_BYTES) {
+      const pooled = this.#pool.pop();
+      if (pooled) return pooled;
+    }
+    const buf = new Uint8Array(size);
+    return { buf, view: new DataView(buf.buffer), len: 0, records: 0, messages: 0 };
+  }
+
+  #tick(): void {
+    if (this.#stopped) return;
+    const maxSeconds = this.#o.rotate?.maxSeconds;
+    if (maxSeconds !== undefined && performance.now() - this.#fileStartedMs >= maxSeconds * 1000 && this.#fileHasRecords()) {
+      this.#rotate();
+    }
+    this.#seal();
+    const fsync = this.#o.fsync;
+    if (fsync !== 'never' && fsync > 0 && this.#dirty && performance.now() - this.#lastSyncMs >= fsync && !this.#ops.some((o) => o.kind === 'sync')) {
+      this.#ops.push({ kind: 'sync' });
+      void this.#pump();
+    }
+  }
+
+  // ---- I/O side: one operation in flight, in queue order ----
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let op = this.#ops.shift(); op !== undefined; op = this.#ops.shift()) await this.#run(op);
+    } catch (err) {
+      // #run handles every I/O failure itself; this is a bug, and must still not reach the live path.
+      this.#fail('write', this.#path, err);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #run(op: Op): Promise<void> {
+    switch (op.kind) {
+      case 'open': {
+        if (this.#fh) {
+          if (!(await this.#closeFile())) return;
+        }
+        try {
+          this.#fh = await open(op.path, 'w');
+          this.#files++;
+          this.#lastSyncMs = performance.now();
+        } catch (err) {
+          this.#fail('open', op.path, err);
+        }
+        return;
+      }
+      case 'data': {
+        const c = op.chunk;
+        const fh = this.#fh;
+        if (fh === undefined) {
+          // The open failed: #fail counted this chunk already.
+          return;
+        }
+        try {
+          let off = 0;
+          while (off < c.len) {
+            const { bytesWritten } = await fh.write(c.buf, off, c.len - off);
+            off += bytesWritten;
+          }
+        } catch (err) {
+          this.#fail('write', this.#path, err, c);
+          return;
+        }
+        this.#writes++;
+        this.#records += c.records;
+        this.#messages += c.messages;
+        this.#bytes += c.len;
+        this.#pendingBytes -= c.len;
+        this.#dirty = true;
+        this.#release(c);
+        if (this.#o.fsync === 0) await this.#sync();
+        return;
+      }
+      case 'sync':
+        if (this.#dirty) await this.#sync();
+        return;
+      case 'close':
+        if (this.#fh) await this.#closeFile();
+        op.done?.();
+        return;
+    }
+  }
+
+  async #sync(): Promise<boolean> {
+    const fh = this.#fh;
+    if (fh === undefined) return false;
+    try {
+      await fh.datasync();
+    } catch (err) {
+      this.#fail('fsync', this.#path, err);
+      return false;
+    }
+    this.#syncs++;
+    this.#dirty = false;
+    this.#lastSyncMs = performance.now();
+    return true;
+  }
+
+  /** Syncs (unless the recording failed) and closes the current file; false on a failure. */
+  async #closeFile(): Promise<boolean> {
+    const fh = this.#fh;
+    if (fh === undefined) return true;
+    let ok = true;
+    if (this.#dirty && !this.#failed) ok = await this.#sync();
+    this.#fh = undefined;
+    try {
+      await fh.close();
+    } catch (err) {
+      if (!this.#failed) this.#fail('close', this.#path, err);
+      ok = false;
+    }
+    return ok;
+  }
+
+  /** Stops the recording: one `error`, every record not written counted as dropped. */
+  #fail(step: RecordingWriteStep, path: string, cause: unknown, failedChunk?: Chunk): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    let lost = failedChunk?.records ?? 0;
+    const keep: Op[] = [];
+    for (const op of this.#ops) {
+      if (op.kind === 'data') lost += op.chunk.records;
+      else if (op.kind === 'close') keep.push(op);
+    }
+    lost += this.#active.records;
+    this.#active.len = 0;
+    this.#active.records = 0;
+    this.#active.messages = 0;
+    this.#ops.length = 0;
+    this.#ops.push(...keep);
+    this.#dropped += lost;
+    this.#pendingBytes = 0;
+    this.#errors++;
+    this.emit('error', new RecordingWriteError(step, path, cause));
+  }
+
+  #release(c: Chunk): void {
+    if (c.buf.length !== CHUNK_BYTES) return;
+    c.len = 0;
+    c.records = 0;
+    c.messages = 0;
+    this.#pool.push(c);
+  }
+}

@@ -5,9 +5,7 @@
  */
 import { backend as loadedBackend, nativeBinding } from '../native.js';
 import { slotMemory, type EventKind, type SlotMemory } from '../events/slot-layout.js';
-import { readLazyFullBidOffers, slotReader, SlotView, type SlotReader } from '../events/slot-reader.js';
-import type { FullBidOffer } from '../events/types.js';
-const LAZY = process.env.LAZY === '1';
+import { slotReader, SlotView, type SlotReader } from '../events/slot-reader.js';
 import { checkReceiveMeta, writeCheckedEvent, writeMeta } from '../events/slot-writer.js';
 import type { AcceptedEvent, EventOf, ReceiveMeta } from '../events/types.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
@@ -342,8 +340,7 @@ export class Dispatcher<K extends EventKind = EventKind> {
       const n = this.fill(max - events.length);
       if (n === 0) break;
       const end = Math.min(this.pendingLen, this.pendingPos + (max - events.length));
-      if (LAZY && this.kind === 'fullBidOffer') readLazyFullBidOffers(this.out, this.pendingPos, end, events as FullBidOffer[]);
-      else for (let k = this.pendingPos; k < end; k++) events.push(this.read(this.out, k * this.slotSize));
+      for (let k = this.pendingPos; k < end; k++) events.push(this.read(this.out, k * this.slotSize));
       this.pendingPos = end;
     }
     this.settle();

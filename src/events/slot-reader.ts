@@ -3,7 +3,7 @@
  * users (`readBestBidAsk`, `readFullBidOffer`) and a reusable, allocation-free
  * view (`SlotView`) for the consumer's hot path.
  */
-import { SlotLayout, slotMemory, type EventKind, type SlotMemory } from './slot-layout.js';
+import { SlotLayout, type EventKind, type SlotMemory } from './slot-layout.js';
 import type { BestBidAsk, EventOf, FullBidOffer } from './types.js';
 
 // A module-local alias, not the imported binding, in the hot paths: a loader
@@ -286,64 +286,3 @@ export class SlotView<K extends EventKind = EventKind> {
   }
 }
 
-// ---- experiment: lazy FullBidOffer over a private copy of the poll batch ----
-const F_BID = L.fboBidPricesOffset;
-const F_ASK = L.fboAskPricesOffset;
-const F_BIDV = L.fboBidVolumesOffset;
-const F_ASKV = L.fboAskVolumesOffset;
-
-/** A FullBidOffer whose level arrays and timestamps are read from a private copy of its slot on first use. */
-export class LazyFullBidOffer implements FullBidOffer {
-  readonly symbol: string;
-  readonly bidFlag: number;
-  readonly askFlag: number;
-  readonly connectionEpoch: number;
-  #mem: SlotMemory;
-  #off: number;
-  #key: number;
-  #bidPrices: readonly number[] | undefined;
-  #askPrices: readonly number[] | undefined;
-  #bidVolumes: readonly number[] | undefined;
-  #askVolumes: readonly number[] | undefined;
-
-  constructor(mem: SlotMemory, off: number) {
-    const slot = symbolSlot(mem, off);
-    this.symbol = cacheStrings[slot]!;
-    this.bidFlag = mem.i32[(off + L.bidFlagOffset) >> 2]!;
-    this.askFlag = mem.i32[(off + L.askFlagOffset) >> 2]!;
-    this.connectionEpoch = mem.u32[(off + L.connectionEpochOffset) >> 2]!;
-    this.#mem = mem;
-    this.#off = off;
-    this.#key = slot * ARRAYS;
-    this.#bidPrices = undefined;
-    this.#askPrices = undefined;
-    this.#bidVolumes = undefined;
-    this.#askVolumes = undefined;
-    Object.freeze(this);
-  }
-  get bidPrices(): readonly number[] {
-    return (this.#bidPrices ??= sharedLevels(this.#mem, this.#off + F_BID, this.#key, true));
-  }
-  get askPrices(): readonly number[] {
-    return (this.#askPrices ??= sharedLevels(this.#mem, this.#off + F_ASK, this.#key + 1, true));
-  }
-  get bidVolumes(): readonly number[] {
-    return (this.#bidVolumes ??= sharedLevels(this.#mem, this.#off + F_BIDV, this.#key + 2, false));
-  }
-  get askVolumes(): readonly number[] {
-    return (this.#askVolumes ??= sharedLevels(this.#mem, this.#off + F_ASKV, this.#key + 3, false));
-  }
-  get recvTs(): bigint {
-    return this.#mem.i64[this.#off >> 3]!;
-  }
-  get recvMonoNs(): bigint {
-    return this.#mem.i64[(this.#off + 8) >> 3]!;
-  }
-}
-
-/** Appends slots [from, to) of `mem` (slot size `size`) to `out` as lazy events over one private copy. */
-export function readLazyFullBidOffers(mem: SlotMemory, from: number, to: number, out: FullBidOffer[]): void {
-  const size = L.fullBidOfferSlotSize;
-  const copy = slotMemory(mem.u8.slice(from * size, to * size).buffer);
-  for (let k = 0, n = to - from; k < n; k++) out.push(new LazyFullBidOffer(copy, k * size));
-}

@@ -32,6 +32,17 @@
  *    use; skipped with a message when cmake or a compiler is missing.
  * Repeats the throughput/latency runs and flags CV > 15%. Prints JSON.
  *
+ * Which throughput ratio answers "how much faster than postMessage": the
+ * lossless one (speedupLosslessPollVsPostMessage). postMessage delivers every
+ * event; so does a lossless run, and both count events delivered per second.
+ * The drop-oldest runs (speedupPollVsPostMessage) also count only delivered
+ * events, but the producer evicts what the consumer has not taken, so they
+ * show how the ring behaves under overload, not a like-for-like rate.
+ * Each throughput run also reports, per thread (Linux), CPU ns per event and
+ * the time spent runnable but not running (cpuPerEventMedians; see
+ * threadTimes): on a loaded machine the wall-clock rates move by 2x from run
+ * to run while CPU per event stays put.
+ *
  * Environment: BENCH_RING=<slots> sets the throughput runs' ring size (default
  * 65,536); BENCH_DEBUG=1 prints, per throughput run, how often and how long the
  * consumer waited (a consumer that waits most of the time means the producer

@@ -171,8 +171,13 @@ describe('writeSymbol', () => {
       expect(mem.u8[SlotLayout.symbolLengthOffset]).toBe(bytes.length);
       expect(readSymbol(mem, 0)).toBe(symbol);
     }
-    // 33 ASCII bytes, or 33+ UTF-8 bytes, are refused naming the field.
-    expect(() => writeSymbol(mem, 0, 'X'.repeat(33))).toThrow(expect.objectContaining({ field: 'symbol' }));
-    expect(() => writeSymbol(mem, 0, 'ทดสอบทดสอบท')).toThrow(expect.objectContaining({ field: 'symbol' }));
+    // 33 ASCII bytes, or 33+ UTF-8 bytes, are refused naming the field, and the field is left as it was.
+    writeSymbol(mem, 0, 'PTT');
+    const before = field();
+    for (const tooLong of ['X'.repeat(33), 'ABCDทดสอบทดสอบท', 'ทดสอบทดสอบท']) {
+      expect(() => writeSymbol(mem, 0, tooLong)).toThrow(expect.objectContaining({ field: 'symbol' }));
+      expect(field()).toEqual(before);
+      expect(readSymbol(mem, 0)).toBe('PTT');
+    }
   });
 });

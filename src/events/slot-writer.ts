@@ -80,46 +80,31 @@ export function writeSymbol(mem: SlotMemory, off: number, symbol: string): void 
   const u8 = mem.u8;
   const base = off + L.symbolOffset;
   const n = symbol.length;
-  if (n <= L.symbolCapacity && LITTLE_ENDIAN && (base & 3) === 0) {
-    // ASCII (every SET symbol): four characters a word, then zero words to
-    // the end of the field: ~9 stores instead of one a byte plus a fill.
-    // Written before the check; a non-ASCII symbol is rewritten below.
-    const i32 = mem.i32;
-    let w = base >> 2;
-    const end = w + (L.symbolCapacity >> 2);
-    let any = 0;
-    let k = 0;
-    for (; k + 4 <= n; k += 4, w++) {
-      const c0 = symbol.charCodeAt(k);
-      const c1 = symbol.charCodeAt(k + 1);
-      const c2 = symbol.charCodeAt(k + 2);
-      const c3 = symbol.charCodeAt(k + 3);
-      any |= c0 | c1 | c2 | c3;
-      i32[w] = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
-    }
-    if (k < n) {
-      let word = 0;
-      for (let shift = 0; k < n; k++, shift += 8) {
-        const c = symbol.charCodeAt(k);
-        any |= c;
-        word |= c << shift;
+  let any = 0;
+  for (let k = 0; k < n; k++) any |= symbol.charCodeAt(k);
+  if (any <= 0x7f && n <= L.symbolCapacity) {
+    if (LITTLE_ENDIAN && (base & 3) === 0) {
+      // ASCII (every SET symbol): four characters a word, then zero words to
+      // the end of the field: ~9 stores instead of one a byte plus a fill.
+      const i32 = mem.i32;
+      let w = base >> 2;
+      const end = w + (L.symbolCapacity >> 2);
+      let k = 0;
+      for (; k + 4 <= n; k += 4, w++) {
+        i32[w] = symbol.charCodeAt(k) | (symbol.charCodeAt(k + 1) << 8) | (symbol.charCodeAt(k + 2) << 16) | (symbol.charCodeAt(k + 3) << 24);
       }
-      i32[w++] = word;
-    }
-    if (any <= 0x7f) {
+      if (k < n) {
+        let word = 0;
+        for (let shift = 0; k < n; k++, shift += 8) word |= symbol.charCodeAt(k) << shift;
+        i32[w++] = word;
+      }
       for (; w < end; w++) i32[w] = 0;
-      u8[off + L.symbolLengthOffset] = n;
-      return;
-    }
-  } else if (n <= L.symbolCapacity) {
-    let ascii = true;
-    for (let k = 0; ascii && k < n; k++) if (symbol.charCodeAt(k) > 0x7f) ascii = false;
-    if (ascii) {
+    } else {
       for (let k = 0; k < n; k++) u8[base + k] = symbol.charCodeAt(k);
       u8.fill(0, base + n, base + L.symbolCapacity);
-      u8[off + L.symbolLengthOffset] = n;
-      return;
     }
+    u8[off + L.symbolLengthOffset] = n;
+    return;
   }
   const { read, written } = utf8.encodeInto(symbol, symbolScratch);
   if (read !== n || written > L.symbolCapacity) {

@@ -285,4 +285,3 @@ export class SlotView<K extends EventKind = EventKind> {
     return readEvent(this.kind, this.mem, this.offset);
   }
 }
-

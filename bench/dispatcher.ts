@@ -32,13 +32,26 @@
  *    use; skipped with a message when cmake or a compiler is missing.
  * Repeats the throughput/latency runs and flags CV > 15%. Prints JSON.
  *
+ * Which throughput ratio answers "how much faster than postMessage": the
+ * lossless one (speedupLosslessPollVsPostMessage). postMessage delivers every
+ * event; so does a lossless run, and both count events delivered per second.
+ * The drop-oldest runs (speedupPollVsPostMessage) also count only delivered
+ * events, but the producer evicts what the consumer has not taken, so they
+ * show how the ring behaves under overload, not a like-for-like rate.
+ * Each throughput run also reports, per thread (Linux), CPU ns per event and
+ * the time spent runnable but not running (cpuPerEventMedians; see
+ * threadTimes): on a loaded machine the wall-clock rates move by 2x from run
+ * to run while CPU per event stays put. cpuBoundRatioVsPostMessage compares
+ * the costlier thread of each pipeline: the ratio a machine with a free CPU
+ * per thread would show.
+ *
  * Environment: BENCH_RING=<slots> sets the throughput runs' ring size (default
  * 65,536); BENCH_DEBUG=1 prints, per throughput run, how often and how long the
  * consumer waited (a consumer that waits most of the time means the producer
  * is the limit).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
@@ -82,6 +95,23 @@ interface WorkerJob {
    * under overload: the producer evicts, the consumer gets what it can.
    */
   readonly lossless?: boolean;
+  /** ring and post modes: the producer thread's [cpu ns, run-queue wait ns] over its loop (threadTimes). */
+  readonly times?: Float64Array;
+}
+
+/**
+ * This thread's CPU time and time spent runnable but waiting for a CPU, in ns
+ * (Linux: /proc/thread-self/schedstat), or undefined elsewhere. CPU time per
+ * event is what the code costs whatever the load; the wait is what the
+ * machine took away (on this shared 2-vCPU VM it often exceeds the CPU time).
+ */
+function threadTimes(): { cpuNs: number; waitNs: number } | undefined {
+  try {
+    const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    return { cpuNs: Number(cpu), waitNs: Number(wait) };
+  } catch {
+    return undefined;
+  }
 }
 
 // The event the producer sends over and over, and how it changes it each time
@@ -119,6 +149,18 @@ function samplePayloads(): Uint8Array[] {
 
 // ---------------- worker side ----------------
 function runWorker(job: WorkerJob): void {
+  const t0 = threadTimes();
+  runProducer(job);
+  const t1 = threadTimes();
+  if (job.times !== undefined && t0 !== undefined && t1 !== undefined) {
+    job.times[0] = t1.cpuNs - t0.cpuNs;
+    job.times[1] = t1.waitNs - t0.waitNs;
+  }
+  Atomics.store(job.done, 0, 1);
+  Atomics.notify(job.done, 0);
+}
+
+function runProducer(job: WorkerJob): void {
   const { event: ev, setSeq } = sampleEvent(job.kind);
   if (job.mode === 'post') {
     for (let i = 0; i < job.count; i++) {
@@ -183,8 +225,6 @@ function runWorker(job: WorkerJob): void {
       d.pushSlot(fill);
     }
   }
-  Atomics.store(job.done, 0, 1);
-  Atomics.notify(job.done, 0);
 }
 
 // ---------------- main side ----------------
@@ -225,7 +265,7 @@ async function ringThroughput(
   consumer: 'poll' | 'pollBook' | 'drain',
   producer: 'event' | 'slot' | 'payload' = 'event',
   lossless = false,
-): Promise<{ eps: number; dropped: number }> {
+): Promise<RunResult> {
   const d = new Dispatcher({
     kind,
     maxSize: Number(process.env.BENCH_RING ?? 65_536),
@@ -235,9 +275,11 @@ async function ringThroughput(
     overflow: lossless ? 'reject-newest' : 'drop-oldest',
   });
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const w = spawn({ mode: 'ring', kind, count, handle: d.handle, backend: ringBackend, done, producer, lossless });
+  const times = new Float64Array(new SharedArrayBuffer(16));
+  const w = spawn({ mode: 'ring', kind, count, handle: d.handle, backend: ringBackend, done, producer, lossless, times });
   await d.waitForEvents(30_000);
   const t0 = performance.now();
+  const c0 = threadTimes();
   let received = 0;
   let sink = 0;
   let waits = 0;
@@ -268,12 +310,43 @@ async function ringThroughput(
     }
   }
   const secs = (performance.now() - t0) / 1000;
+  const c1 = threadTimes();
   await w.exited;
   if (sink < 0) console.log(sink);
   if (process.env.BENCH_DEBUG) console.error(`${kind} ${consumer} ${producer} lossless=${lossless}: ${received} in ${(secs * 1000).toFixed(0)} ms, ${waits} waits, ${waitedMs.toFixed(0)} ms waiting`);
   if (lossless && received !== count) throw new Error(`lossless run delivered ${received} of ${count}`);
   // reject-newest counts each refused attempt as a drop; lossless runs retried every one.
-  return { eps: received / secs, dropped: lossless ? 0 : d.stats().totalDropped };
+  return { eps: received / secs, dropped: lossless ? 0 : d.stats().totalDropped, ...cpuPerEvent(times, count, c0, c1, received) };
+}
+
+interface RunResult {
+  /** Events delivered to the consumer per second (wall clock). */
+  readonly eps: number;
+  readonly dropped: number;
+  /** Producer thread CPU ns per event it sent (lossless: retries while full included). */
+  readonly producerCpuNs?: number;
+  /** Consumer thread CPU ns per event delivered (its spin while the ring is empty included). */
+  readonly consumerCpuNs?: number;
+  /** Run-queue wait of each thread, as a share of its CPU time (what the machine's load took away). */
+  readonly producerWaitShare?: number;
+  readonly consumerWaitShare?: number;
+}
+
+function cpuPerEvent(
+  times: Float64Array,
+  sent: number,
+  c0: ReturnType<typeof threadTimes>,
+  c1: ReturnType<typeof threadTimes>,
+  received: number,
+): Omit<RunResult, 'eps' | 'dropped'> {
+  if (c0 === undefined || c1 === undefined || times[0] === 0) return {};
+  const r = (x: number): number => Number(x.toFixed(1));
+  return {
+    producerCpuNs: r(times[0]! / sent),
+    consumerCpuNs: r((c1.cpuNs - c0.cpuNs) / received),
+    producerWaitShare: Number((times[1]! / times[0]!).toFixed(2)),
+    consumerWaitShare: Number(((c1.waitNs - c0.waitNs) / (c1.cpuNs - c0.cpuNs)).toFixed(2)),
+  };
 }
 
 // Touches every number of an event (a consumer that reads the book).
@@ -284,23 +357,29 @@ function bookSum(e: BidOfferEvent): number {
   return s;
 }
 
-async function postThroughput(kind: EventKind, count: number): Promise<number> {
+async function postThroughput(kind: EventKind, count: number): Promise<RunResult> {
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const w = spawn({ mode: 'post', kind, count, backend: ringBackend, done });
+  const times = new Float64Array(new SharedArrayBuffer(16));
+  const w = spawn({ mode: 'post', kind, count, backend: ringBackend, done, times });
   let received = 0;
   let t0 = 0;
+  let c0: ReturnType<typeof threadTimes>;
   let sink = 0;
   await new Promise<void>((resolve) => {
     w.on('message', (m: { symbol: string }) => {
-      if (received++ === 0) t0 = performance.now();
+      if (received++ === 0) {
+        t0 = performance.now();
+        c0 = threadTimes();
+      }
       sink += m.symbol.length;
       if (received === count) resolve();
     });
   });
   const secs = (performance.now() - t0) / 1000;
+  const c1 = threadTimes();
   await w.exited;
   if (sink < 0) console.log(sink);
-  return (count - 1) / secs;
+  return { eps: (count - 1) / secs, dropped: 0, ...cpuPerEvent(times, count, c0, c1, count - 1) };
 }
 
 async function latency(
@@ -534,32 +613,38 @@ async function main(): Promise<void> {
     const losslessDrain: number[] = [];
     const payloadPoll: number[] = [];
     const payloadDrain: number[] = [];
+    // CPU per event of each side, per variant (threadTimes), for the report.
+    const cpuRuns: Record<string, RunResult[]> = {};
+    const keep = (name: string, run: RunResult): number => {
+      (cpuRuns[name] ??= []).push(run);
+      return run.eps;
+    };
     for (let r = 0; r < REPEATS; r++) {
       if (variant('poll')) {
         const a = await ringThroughput(kind, ringN, 'poll');
-        poll.push(a.eps);
+        poll.push(keep('poll', a));
         dropped += a.dropped;
       }
-      if (variant('pollBook')) pollBook.push((await ringThroughput(kind, ringN, 'pollBook')).eps);
+      if (variant('pollBook')) pollBook.push(keep('pollBook', await ringThroughput(kind, ringN, 'pollBook')));
       if (variant('drain')) {
         const b = await ringThroughput(kind, ringN, 'drain');
-        drain.push(b.eps);
+        drain.push(keep('drain', b));
         dropped += b.dropped;
       }
       if (variant('lossless')) {
-        losslessPoll.push((await ringThroughput(kind, ringN, 'poll', 'event', true)).eps);
-        losslessDrain.push((await ringThroughput(kind, ringN, 'drain', 'event', true)).eps);
+        losslessPoll.push(keep('losslessPoll', await ringThroughput(kind, ringN, 'poll', 'event', true)));
+        losslessDrain.push(keep('losslessDrain', await ringThroughput(kind, ringN, 'drain', 'event', true)));
       }
       if (variant('payload')) {
-        payloadPoll.push((await ringThroughput(kind, ringN, 'poll', 'payload', true)).eps);
-        payloadDrain.push((await ringThroughput(kind, ringN, 'drain', 'payload', true)).eps);
+        payloadPoll.push(keep('payloadPoll', await ringThroughput(kind, ringN, 'poll', 'payload', true)));
+        payloadDrain.push(keep('payloadDrain', await ringThroughput(kind, ringN, 'drain', 'payload', true)));
       }
       if (variant('slot')) {
         const c = await ringThroughput(kind, ringN, 'drain', 'slot');
-        slot.push(c.eps);
+        slot.push(keep('slot', c));
         dropped += c.dropped;
       }
-      post.push(await postThroughput(kind, postN));
+      post.push(keep('postMessage', await postThroughput(kind, postN)));
     }
     // Each round ran the ring variants and postMessage back to back: the median
     // of those per-round ratios follows the VM's phase changes less than a
@@ -599,7 +684,39 @@ async function main(): Promise<void> {
       speedupPollBookVsPostMessage: perRoundRatio(pollBook),
     });
     // Variants left out (--variants) have no runs: not reported.
-    throughput[kind] = Object.fromEntries(entries.filter(([, v]) => typeof v === 'number' ? !Number.isNaN(v) : v.runs.length > 0));
+    const reported: Record<string, unknown> = Object.fromEntries(entries.filter(([, v]) => typeof v === 'number' ? !Number.isNaN(v) : v.runs.length > 0));
+    // Medians over the rounds of each thread's CPU ns per event and run-queue wait share (Linux only).
+    const med = (xs: number[]): number => {
+      const v = [...xs].sort((x, y) => x - y);
+      return v.length === 0 ? Number.NaN : v.length % 2 === 1 ? v[v.length >> 1]! : (v[(v.length >> 1) - 1]! + v[v.length >> 1]!) / 2;
+    };
+    const field = (runs: RunResult[], k: 'producerCpuNs' | 'consumerCpuNs' | 'producerWaitShare' | 'consumerWaitShare'): number =>
+      Number(med(runs.flatMap((x) => (x[k] === undefined ? [] : [x[k]]))).toFixed(2));
+    // The rate each pipeline could reach if each thread had a CPU to itself
+    // is set by its costlier side: postMessage's (max of its two threads' CPU
+    // per event) over the ring variant's, per round, median over rounds.
+    // Load-independent where the wall-clock ratios are not; a side that
+    // spins while waiting for the other (lossless producer, consumer on an
+    // empty ring) is counted at its spin, which can only lower the ratio.
+    const costlier = (x: RunResult): number => Math.max(x.producerCpuNs ?? Number.NaN, x.consumerCpuNs ?? Number.NaN);
+    const postRuns = cpuRuns.postMessage ?? [];
+    reported.cpuBoundRatioVsPostMessage = Object.fromEntries(
+      Object.entries(cpuRuns)
+        .filter(([name]) => name !== 'postMessage')
+        .map(([name, runs]) => [name, Number(med(runs.map((x, r) => costlier(postRuns[r]!) / costlier(x))).toFixed(1))]),
+    );
+    reported.cpuPerEventMedians = Object.fromEntries(
+      Object.entries(cpuRuns).map(([name, runs]) => [
+        name,
+        {
+          producerCpuNs: field(runs, 'producerCpuNs'),
+          consumerCpuNs: field(runs, 'consumerCpuNs'),
+          producerWaitShare: field(runs, 'producerWaitShare'),
+          consumerWaitShare: field(runs, 'consumerWaitShare'),
+        },
+      ]),
+    );
+    throughput[kind] = reported;
     console.error(`throughput ${kind}:`, JSON.stringify(throughput[kind]));
   }
   result.workerToMain = throughput;

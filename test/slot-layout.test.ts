@@ -6,9 +6,11 @@ import {
   SlotView,
   readBestBidAsk,
   readFullBidOffer,
+  readSymbol,
   slotMemory,
   writeEvent,
   writeMeta,
+  writeSymbol,
   type BestBidAsk,
   type FullBidOffer,
 } from '../src/events/index.js';
@@ -149,5 +151,33 @@ describe('slot writer and reader', () => {
     expect(v.toEvent()).toEqual(fbo);
     const b = new SlotView('bestBidAsk', mem).at(128);
     expect([b.bid, b.ask, b.bidPrice(0), b.askVolume(0), b.askPrice(1)]).toEqual([3.62, 3.64, 3.62, 2 ** 52 + 3, 0]);
+  });
+});
+
+describe('writeSymbol', () => {
+  // The ASCII path stores four bytes a word: the field must still hold exactly
+  // the UTF-8 bytes, zero padded, whatever the length and whatever was there before.
+  it('writes exactly the UTF-8 bytes, zero padded, for every length and over a longer symbol', () => {
+    const mem = slotMemory(new ArrayBuffer(SlotLayout.fullBidOfferSlotSize));
+    const field = (): number[] => Array.from(mem.u8.subarray(SlotLayout.symbolOffset, SlotLayout.symbolOffset + SlotLayout.symbolCapacity));
+    const symbols: string[] = [];
+    for (let n = 1; n <= 32; n++) symbols.push('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.slice(0, n));
+    symbols.push('S&J ทดสอบ', 'ทดสอบทดสอ', 'PTT-R', 'A\u007f', 'A\u0080', 'ก');
+    for (const symbol of symbols) {
+      mem.u8.fill(0xee);
+      writeSymbol(mem, 0, symbol);
+      const bytes = Array.from(new TextEncoder().encode(symbol));
+      expect(field()).toEqual([...bytes, ...new Array<number>(SlotLayout.symbolCapacity - bytes.length).fill(0)]);
+      expect(mem.u8[SlotLayout.symbolLengthOffset]).toBe(bytes.length);
+      expect(readSymbol(mem, 0)).toBe(symbol);
+    }
+    // 33 ASCII bytes, or 33+ UTF-8 bytes, are refused naming the field, and the field is left as it was.
+    writeSymbol(mem, 0, 'PTT');
+    const before = field();
+    for (const tooLong of ['X'.repeat(33), 'ABCDทดสอบทดสอบท', 'ทดสอบทดสอบท']) {
+      expect(() => writeSymbol(mem, 0, tooLong)).toThrow(expect.objectContaining({ field: 'symbol' }));
+      expect(field()).toEqual(before);
+      expect(readSymbol(mem, 0)).toBe('PTT');
+    }
   });
 });

@@ -211,6 +211,11 @@ describe.each(backends)('push() field checks, %s ring backend', (backend) => {
     ['askVolumes[0] -5', withLevel('askVolumes', 0, -5), 'askVolumes[0]'],
     ['bidPrices[2] a string', withLevel('bidPrices', 2, '33'), 'bidPrices[2]'],
     ['bidFlag 300', { ...fbo, bidFlag: 300 }, 'bidFlag'],
+    // The writer's fast path for volumes below 2^32 must not let these through.
+    ['bidVolumes[4] 2n (a bigint)', withLevel('bidVolumes', 4, 2n), 'bidVolumes[4]'],
+    ['askVolumes[7] 2^53 (not safe)', withLevel('askVolumes', 7, 2 ** 53), 'askVolumes[7]'],
+    ['askVolumes[2] an object with valueOf', withLevel('askVolumes', 2, { valueOf: () => 5 }), 'askVolumes[2]'],
+    ['bidVolumes[9] 2^32 + 0.5', withLevel('bidVolumes', 9, 2 ** 32 + 0.5), 'bidVolumes[9]'],
   ];
   const rows: [string, 'bestBidAsk' | 'fullBidOffer', unknown, string, RegExp?][] = [
     ...bbaRows.map(([w, e, f, m]): [string, 'bestBidAsk', unknown, string, RegExp?] => [w, 'bestBidAsk', e, f, m]),
@@ -254,6 +259,14 @@ describe.each(backends)('push() field checks, %s ring backend', (backend) => {
     const f = new Dispatcher({ kind: 'fullBidOffer', maxSize: 4, backend, logger: silentLogger });
     expect(f.push(fbo)).toBe(true);
     expect(f.poll()).toEqual([fbo]);
+    // Volumes either side of the int32 and uint32 edges (the writer stores those below 2^32 as two words).
+    const big: FullBidOffer = {
+      ...fbo,
+      bidVolumes: [0, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER, 1, 0],
+      askVolumes: [2 ** 32 - 1, 0, Number.MAX_SAFE_INTEGER, 2 ** 31, 7, 2 ** 33, 0, 0, 0, 1],
+    };
+    expect(f.push(big)).toBe(true);
+    expect(f.poll()).toEqual([big]);
   });
 });
 

@@ -42,6 +42,8 @@ import { recordOptionsSchema, type RecordOptions, type ResolvedRecordOptions } f
 
 /** Bytes of one in-memory batch (a bigger record gets a chunk of its own size). */
 const CHUNK_BYTES = 256 * 1024;
+/** Most chunks one writev takes (16 MiB of 256 KiB chunks). */
+const MAX_CHUNKS_PER_WRITE = 64;
 /** Record overhead: length, CRC, fixed body header. */
 const RECORD_OVERHEAD = RECORD_PREFIX_BYTES + RECORD_BODY_HEADER_BYTES;
 /** Topic ids are u16 and 0 is reserved (FEED_EVENT): a file holds at most this many topics. */
@@ -136,6 +138,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #pumping = false;
   #fh: FileHandle | undefined;
   #dirty = false;
+  /** The background fsync in flight (interval policy), if any. */
+  #syncing: Promise<boolean> | undefined;
   #lastSyncMs = 0;
   #stopped = false;
   #failed = false;
@@ -397,34 +401,41 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
         return;
       }
       case 'data': {
-        const c = op.chunk;
         const fh = this.#fh;
-        if (fh === undefined) {
-          // The open failed: #fail counted this chunk already.
-          return;
+        // The open failed: #fail counted these records already.
+        if (fh === undefined) return;
+        // Everything queued behind it goes in the same writev: one trip to the
+        // thread pool per batch, so a busy machine (slow to schedule that
+        // thread) costs latency, not bandwidth.
+        const batch = [op.chunk];
+        for (let next = this.#ops[0]; next?.kind === 'data' && batch.length < MAX_CHUNKS_PER_WRITE; next = this.#ops[0]) {
+          this.#ops.shift();
+          batch.push(next.chunk);
         }
         try {
-          let off = 0;
-          while (off < c.len) {
-            const { bytesWritten } = await fh.write(c.buf, off, c.len - off);
-            off += bytesWritten;
-          }
+          await writeAll(fh, batch);
         } catch (err) {
-          this.#fail('write', this.#path, err, c);
+          this.#fail('write', this.#path, err, batch);
           return;
         }
         this.#writes++;
-        this.#records += c.records;
-        this.#messages += c.messages;
-        this.#bytes += c.len;
-        this.#pendingBytes -= c.len;
         this.#dirty = true;
-        this.#release(c);
+        for (const c of batch) {
+          this.#records += c.records;
+          this.#messages += c.messages;
+          this.#bytes += c.len;
+          this.#pendingBytes -= c.len;
+          this.#release(c);
+        }
         if (this.#o.fsync === 0) await this.#sync();
         return;
       }
       case 'sync':
-        if (this.#dirty) await this.#sync();
+        // In the background: writes go on while the disk catches up (fdatasync
+        // covers what was written before it started); one sync at a time.
+        if (this.#dirty && this.#syncing === undefined) {
+          this.#syncing = this.#sync().finally(() => (this.#syncing = undefined));
+        }
         return;
       case 'close':
         if (this.#fh) await this.#closeFile();
@@ -436,6 +447,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   async #sync(): Promise<boolean> {
     const fh = this.#fh;
     if (fh === undefined) return false;
+    // Cleared before: a write completing during the sync marks the file dirty again.
+    this.#dirty = false;
     try {
       await fh.datasync();
     } catch (err) {
@@ -443,7 +456,6 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       return false;
     }
     this.#syncs++;
-    this.#dirty = false;
     this.#lastSyncMs = performance.now();
     return true;
   }
@@ -453,7 +465,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     const fh = this.#fh;
     if (fh === undefined) return true;
     let ok = true;
-    if (this.#dirty && !this.#failed) ok = await this.#sync();
+    if (this.#syncing !== undefined) ok = await this.#syncing;
+    if (ok && this.#dirty && !this.#failed) ok = await this.#sync();
     this.#fh = undefined;
     try {
       await fh.close();
@@ -465,12 +478,13 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   }
 
   /** Stops the recording: one `error`, every record not written counted as dropped. */
-  #fail(step: RecordingWriteStep, path: string, cause: unknown, failedChunk?: Chunk): void {
+  #fail(step: RecordingWriteStep, path: string, cause: unknown, failedChunks: readonly Chunk[] = []): void {
     if (this.#failed) return;
     this.#failed = true;
     this.#stopped = true;
     clearInterval(this.#timer);
-    let lost = failedChunk?.records ?? 0;
+    let lost = 0;
+    for (const c of failedChunks) lost += c.records;
     const keep: Op[] = [];
     for (const op of this.#ops) {
       if (op.kind === 'data') lost += op.chunk.records;
@@ -494,5 +508,19 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     c.records = 0;
     c.messages = 0;
     this.#pool.push(c);
+  }
+}
+
+/** Writes every chunk's bytes, in order (one writev; the rest after a short write). */
+async function writeAll(fh: FileHandle, chunks: readonly Chunk[]): Promise<void> {
+  const views = chunks.map((c) => c.buf.subarray(0, c.len));
+  let skip = (await fh.writev(views)).bytesWritten;
+  for (const v of views) {
+    if (skip >= v.length) {
+      skip -= v.length;
+      continue;
+    }
+    for (let off = skip; off < v.length; ) off += (await fh.write(v, off, v.length - off)).bytesWritten;
+    skip = 0;
   }
 }

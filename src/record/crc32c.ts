@@ -41,7 +41,7 @@ const TABLES = ((): Uint32Array => {
  * over the bytes before, or 0 to start). Unsigned 32-bit result.
  */
 export function crc32cJs(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
-  if (start < 0 || end > bytes.length || start > end) throw new RangeError(`crc32c: range [${start}, ${end}) outside 0..${bytes.length}`);
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > bytes.length || start > end) throw new RangeError(`crc32c: range [${start}, ${end}) outside 0..${bytes.length}`);
   const t = TABLES;
   let c = ~crc >>> 0;
   let i = start;

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cJs, nativeCrc32c } from '../src/record/crc32c.js';
+import { crc32c, crc32cJs, fillRecordCrcs, fillRecordCrcsJs, nativeCrc32c } from '../src/record/crc32c.js';
+import { decodeRecordBodyHeader, encodeRecord, encodeRecordFrame, RecordType } from '../src/record/format.js';
 import { backend } from '../src/native.js';
 
 const check = Uint8Array.from(Buffer.from('123456789', 'latin1'));
@@ -55,5 +56,30 @@ describe('crc32c', () => {
       if (nativeCrc32c) expect(() => nativeCrc32c!.crc32c(b, s, e, 0)).toThrow(/range/);
     }
     if (nativeCrc32c) expect(() => nativeCrc32c!.crc32c('x' as never, 0, 1, 0)).toThrow(/Uint8Array/);
+  });
+
+  it('fillRecordCrcs fills a batch exactly as encodeRecord would, natively and in JS; bad framing is -1, never out of range', () => {
+    const payloads = Array.from({ length: 50 }, (_, i) => new Uint8Array(randomBytes(i * 7)));
+    const expected = new Uint8Array(8 + payloads.reduce((n, p) => n + 32 + p.length, 0));
+    const framed = new Uint8Array(expected.length);
+    const ev = new DataView(expected.buffer);
+    const fv = new DataView(framed.buffer);
+    let a = 8;
+    let b = 8;
+    for (const [i, p] of payloads.entries()) {
+      a = encodeRecord(expected, a, RecordType.MESSAGE, i + 1, 7, BigInt(i), BigInt(-i), p, ev);
+      b = encodeRecordFrame(framed, fv, b, RecordType.MESSAGE, i + 1, 7, BigInt(i), BigInt(-i), p);
+    }
+    expect(decodeRecordBodyHeader(framed, 16)).toMatchObject({ type: RecordType.MESSAGE, topicId: 1, epoch: 7 });
+    for (const fill of [fillRecordCrcs, fillRecordCrcsJs]) {
+      const copy = framed.slice();
+      expect(fill(copy, 8, copy.length)).toBe(50);
+      expect(Buffer.compare(copy, expected)).toBe(0);
+      // A range that cuts a record, or ends inside a prefix: -1.
+      expect(fill(framed.slice(), 8, copy.length - 1)).toBe(-1);
+      expect(fill(framed.slice(), 8, 8 + 5)).toBe(-1);
+      expect(fill(framed.slice(), 8, 8)).toBe(0);
+      expect(() => fill(framed.slice(), 8, framed.length + 1)).toThrow();
+    }
   });
 });

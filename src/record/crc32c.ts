@@ -15,6 +15,8 @@ export interface Crc32cBinding {
   crc32c(bytes: Uint8Array, start: number, end: number, crc: number): number;
   /** The portable C++ variant (tests compare both with the JS one). */
   crc32cPortable(bytes: Uint8Array, start: number, end: number, crc: number): number;
+  /** See {@link fillRecordCrcs}. */
+  crc32cRecords(bytes: Uint8Array, start: number, end: number): number;
 }
 
 const POLY = 0x82f63b78;
@@ -65,7 +67,9 @@ const binding = nativeBinding as Partial<Crc32cBinding> | null;
 
 /** The addon's CRC-32C functions, when the loaded addon has them. */
 export const nativeCrc32c: Crc32cBinding | undefined =
-  typeof binding?.crc32c === 'function' && typeof binding.crc32cPortable === 'function' ? (binding as Crc32cBinding) : undefined;
+  typeof binding?.crc32c === 'function' && typeof binding.crc32cPortable === 'function' && typeof binding.crc32cRecords === 'function'
+    ? (binding as Crc32cBinding)
+    : undefined;
 
 /**
  * CRC-32C of `bytes[start, end)`, continuing from `crc` (the result of an
@@ -79,3 +83,32 @@ export const crc32c: (bytes: Uint8Array, start?: number, end?: number, crc?: num
     : ((native) =>
         (bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number =>
           native(bytes, start, end, crc))(nativeCrc32c.crc32c);
+
+/**
+ * The JS {@link fillRecordCrcs} (the fallback; exported for tests).
+ */
+export function fillRecordCrcsJs(bytes: Uint8Array, start: number, end: number): number {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > bytes.length || start > end) {
+    throw new RangeError(`fillRecordCrcs: range [${start}, ${end}) outside 0..${bytes.length}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let n = 0;
+  for (let pos = start; pos < end; n++) {
+    if (end - pos < 8) return -1;
+    const length = view.getUint32(pos, true);
+    if (length > end - pos - 8) return -1;
+    view.setUint32(pos + 4, crc32cJs(bytes, pos + 8, pos + 8 + length), true);
+    pos += 8 + length;
+  }
+  return n;
+}
+
+/**
+ * Walks the records framed in `bytes[start, end)` (each: length u32, CRC
+ * u32, body of `length` bytes; little-endian) and writes each body's
+ * CRC-32C into its CRC field. Returns the number of records, or -1 when the
+ * framing does not end exactly at `end` (nothing past `end` is read or
+ * written). One native call for a whole batch: the recording writer's way.
+ */
+export const fillRecordCrcs: (bytes: Uint8Array, start: number, end: number) => number =
+  nativeCrc32c === undefined ? fillRecordCrcsJs : ((native) => (bytes: Uint8Array, start: number, end: number): number => native(bytes, start, end))(nativeCrc32c.crc32cRecords);

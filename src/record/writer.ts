@@ -28,9 +28,10 @@ import { PACKAGE_VERSION } from '../transport/version.js';
 import { parseOptions } from '../util/options-schema.js';
 import { wallClockNs } from '../codec/clock.js';
 import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
+import { fillRecordCrcs } from './crc32c.js';
 import {
   encodeFileHeader,
-  encodeRecord,
+  encodeRecordFrame,
   MAX_RECORD_BODY_BYTES,
   RECORD_BODY_HEADER_BYTES,
   RECORD_PREFIX_BYTES,
@@ -106,6 +107,8 @@ interface Chunk {
   readonly buf: Uint8Array;
   readonly view: DataView;
   len: number;
+  /** Where records start (after a file header at the chunk's start; headers only ever start a chunk). */
+  recordsStart: number;
   records: number;
   messages: number;
 }
@@ -280,7 +283,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       this.#seal();
       c = this.#active = this.#chunk(Math.max(CHUNK_BYTES, need));
     }
-    c.len = encodeRecord(c.buf, c.len, type, topicId, epoch, wallNs, monoNs, data, c.view);
+    // The CRC is filled for the whole chunk when it is sealed (one native call per batch).
+    c.len = encodeRecordFrame(c.buf, c.view, c.len, type, topicId, epoch, wallNs, monoNs, data);
     c.records++;
     if (isMessage) c.messages++;
     this.#pendingBytes += need;
@@ -330,6 +334,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     }
     this.#active.buf.set(header, this.#active.len);
     this.#active.len += header.length;
+    this.#active.recordsStart = this.#active.len;
     this.#pendingBytes += header.length;
     this.#headerBytes = header.length;
     this.#fileBytes = header.length;
@@ -342,6 +347,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #seal(): void {
     const c = this.#active;
     if (c.len === 0) return;
+    // Cannot fail: this writer framed every record of [recordsStart, len) itself.
+    fillRecordCrcs(c.buf, c.recordsStart, c.len);
     this.#ops.push({ kind: 'data', chunk: c });
     this.#active = this.#chunk(CHUNK_BYTES);
     void this.#pump();
@@ -352,8 +359,9 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       const pooled = this.#pool.pop();
       if (pooled) return pooled;
     }
-    const buf = new Uint8Array(size);
-    return { buf, view: new DataView(buf.buffer), len: 0, records: 0, messages: 0 };
+    // Not zero-filled: every byte written out is written first.
+    const buf = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+    return { buf, view: new DataView(buf.buffer, 0, size), len: 0, recordsStart: 0, records: 0, messages: 0 };
   }
 
   #tick(): void {
@@ -492,6 +500,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     }
     lost += this.#active.records;
     this.#active.len = 0;
+    this.#active.recordsStart = 0;
     this.#active.records = 0;
     this.#active.messages = 0;
     this.#ops.length = 0;
@@ -505,6 +514,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #release(c: Chunk): void {
     if (c.buf.length !== CHUNK_BYTES) return;
     c.len = 0;
+    c.recordsStart = 0;
     c.records = 0;
     c.messages = 0;
     this.#pool.push(c);

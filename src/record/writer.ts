@@ -141,6 +141,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #pumping = false;
   #fh: FileHandle | undefined;
   #dirty = false;
+  /** False once fdatasync said this kind of file cannot be synced (EINVAL: a pipe, /dev/null). */
+  #syncable = true;
   /** The background fsync in flight (interval policy), if any. */
   #syncing: Promise<boolean> | undefined;
   #lastSyncMs = 0;
@@ -401,6 +403,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
         }
         try {
           this.#fh = await open(op.path, 'w');
+          this.#syncable = true;
           this.#files++;
           this.#lastSyncMs = performance.now();
         } catch (err) {
@@ -457,9 +460,16 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     if (fh === undefined) return false;
     // Cleared before: a write completing during the sync marks the file dirty again.
     this.#dirty = false;
+    if (!this.#syncable) return true;
     try {
       await fh.datasync();
     } catch (err) {
+      // A pipe, /dev/null, a character device: nothing to sync, which is no failure.
+      const code = (err as { code?: unknown }).code;
+      if (code === 'EINVAL' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+        this.#syncable = false;
+        return true;
+      }
       this.#fail('fsync', this.#path, err);
       return false;
     }

@@ -7,6 +7,12 @@
  *
  *   npx tsx bench/record.ts [--total 300000] [--runs 5] [--kind full|best] [--modes worker,in-thread]
  *                           [--fsync 1000|0|never] [--sink file|null] [--json out.json]
+ *   npx tsx bench/record.ts --live [--live-rate 150000] [--live-ms 3000] [--runs 5]
+ *
+ * `--live`: instead, the simulator's burst at a realistic rate (`--live-rate`,
+ * default 150,000 msg/s, the soak's peak) through a worker feed, with and
+ * without `record`, alternating: the process's CPU time per message is the
+ * recording's cost where throughput is not the limit.
  *
  * `--sink null` records to /dev/null: the live path's own cost (stamping,
  * encoding, CRC, batching, write calls) without the disk's bandwidth, which
@@ -92,7 +98,93 @@ async function run(port: number, worker: boolean, recordDir: string | undefined)
   return { rate: TOTAL / ((t1 - t0) / 1000), drops, recording, fileBytes };
 }
 
+interface LiveResult {
+  cpuMs: number;
+  elapsedMs: number;
+  published: number;
+  received: number;
+  recordingDrops: number;
+}
+
+async function liveRun(recordDir: string | undefined, rate: number, durationMs: number): Promise<LiveResult> {
+  const { Simulator } = await import('../src/sim/index.js');
+  const sim = new Simulator({ symbols: SYMBOLS, ratePerSymbol: 1 });
+  const { baseUrl, credentials } = await sim.start();
+  const path = recordDir ? join(recordDir, `live-${Date.now()}.stfrec`) : undefined;
+  const feed = await createFeed({
+    ...credentials,
+    baseUrl,
+    symbols: SYMBOLS,
+    fullDepth: KIND === 'full',
+    maxSize: 1 << 20,
+    worker: true,
+    logger: silentLogger,
+    ...(path ? { record: { path, fsync: FSYNC } } : {}),
+  });
+  const d = feed.dispatcher;
+  let sink = 0;
+  const drainLoop = setInterval(() => {
+    while (d.drain((v) => (sink += v.bidFlag), 4096) > 0) {
+      /* drain */
+    }
+  }, 1);
+  await new Promise((r) => setTimeout(r, 300));
+  const published0 = sim.stats().totalPublished;
+  const parsed0 = (await feed.stats()).adapter.messagesParsed;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = new Promise((r) => sim.once('burstEnd', r));
+  sim.burst(rate, durationMs);
+  await end;
+  await new Promise((r) => setTimeout(r, 300));
+  const cpu = process.cpuUsage(cpu0);
+  const elapsedMs = performance.now() - t0;
+  const st = await feed.stats();
+  clearInterval(drainLoop);
+  const published = sim.stats().totalPublished - published0;
+  await feed.shutdown();
+  await sim.stop();
+  if (path) rmSync(path, { force: true });
+  if (sink < 0) console.log(sink);
+  return { cpuMs: (cpu.user + cpu.system) / 1000, elapsedMs, published, received: st.adapter.messagesParsed - parsed0, recordingDrops: st.recording?.droppedRecords ?? 0 };
+}
+
+async function live(dir: string): Promise<void> {
+  const rate = Number(arg('live-rate', '150000'));
+  const durationMs = Number(arg('live-ms', '3000'));
+  await liveRun(undefined, rate, 500); // warm-up
+  const off: number[] = [];
+  const on: number[] = [];
+  const lost: number[] = [];
+  const drops: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    for (const rec of i % 2 === 0 ? [false, true] : [true, false]) {
+      const r = await liveRun(rec ? dir : undefined, rate, durationMs);
+      // CPU of the whole process (simulator, worker, consumer, I/O threads) per message received.
+      (rec ? on : off).push((r.cpuMs * 1000) / Math.max(1, r.received));
+      lost.push(r.published - r.received);
+      if (rec) drops.push(r.recordingDrops);
+    }
+  }
+  const a = median(off);
+  const b = median(on);
+  console.log(
+    `live ${rate.toLocaleString()} msg/s for ${durationMs} ms (worker feed, simulator in-process): process CPU per message ` +
+      `${a.toFixed(2)} us without record, ${b.toFixed(2)} us with: +${(b - a).toFixed(2)} us/message ` +
+      `(= ${(((b - a) * rate) / 1e4).toFixed(1)}% of a core at ${rate.toLocaleString()} msg/s); lost ${lost.join('/')}; recording drops ${drops.join('/')}`,
+  );
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--live')) {
+    const dir = mkdtempSync(join(tmpdir(), 'stf-bench-rec-'));
+    try {
+      await live(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const msgs = messages();
   const avgPayload = msgs.reduce((a, m) => a + m.payload.length, 0) / msgs.length;
   const dir = mkdtempSync(join(tmpdir(), 'stf-bench-rec-'));

@@ -282,8 +282,9 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     }
     let c = this.#active;
     if (c.len + need > c.buf.length) {
-      this.#seal();
-      c = this.#active = this.#chunk(Math.max(CHUNK_BYTES, need));
+      this.#seal(); // takes the next chunk from the pool
+      c = this.#active;
+      if (need > c.buf.length) c = this.#active = this.#chunk(need);
     }
     // The CRC is filled for the whole chunk when it is sealed (one native call per batch).
     c.len = encodeRecordFrame(c.buf, c.view, c.len, type, topicId, epoch, wallNs, monoNs, data);
@@ -329,10 +330,9 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       fileIndex: this.#fileIndex,
       writer: `settrade-feed/${PACKAGE_VERSION}`,
     });
-    const c = this.#active;
-    if (c.len + header.length > c.buf.length) {
+    if (this.#active.len + header.length > this.#active.buf.length) {
       this.#seal();
-      this.#active = this.#chunk(Math.max(CHUNK_BYTES, header.length));
+      if (header.length > this.#active.buf.length) this.#active = this.#chunk(header.length);
     }
     this.#active.buf.set(header, this.#active.len);
     this.#active.len += header.length;

@@ -79,5 +79,11 @@ export type { BidOfferAdapterEvents, BidOfferAdapterOptions, BidOfferAdapterStat
 export { createFeed, FEED_DEFAULTS, FeedWorkerExitedError } from './feed/index.js';
 export type { Feed, FeedEvents, FeedOptions, FeedStats, FeedReconnectInfo, FeedReconnectReason } from './feed/index.js';
 
+// Recording (the `record` option; the writer itself loads only when recording)
+export { RecordingWriteError } from './record/errors.js';
+export type { RecordingWriteStep } from './record/errors.js';
+export type { RecordOptions } from './record/options.js';
+export type { RecordingStats } from './record/writer.js';
+
 // Logging
 export type { Logger } from './util/logger.js';

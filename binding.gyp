@@ -6,7 +6,8 @@
         "native/src/addon.cc",
         "native/src/codec_binding.cc",
         "native/src/contract_binding.cc",
-        "native/src/ring_binding.cc"
+        "native/src/ring_binding.cc",
+        "native/src/record_binding.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

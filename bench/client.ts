@@ -206,14 +206,15 @@ async function runOurs(port: number): Promise<RunResult> {
 
 async function runOursWorker(port: number): Promise<RunResult> {
   const { createFeed } = await import('../src/feed/feed.js');
-  const feed = await createFeed({ endpoint: `mqtt://127.0.0.1:${port}`, fullDepth: KIND === 'full', maxSize: 65_536, worker: true, logger: silentLogger });
+  // Symbols given up front: the replay server streams after the first SUBACK (the error topic's, on
+  // connect), and a symbol subscribed later would miss those messages and the run would never end.
+  const feed = await createFeed({ endpoint: `mqtt://127.0.0.1:${port}`, symbols: SYMBOLS, fullDepth: KIND === 'full', maxSize: 65_536, worker: true, logger: silentLogger });
   const d = feed.dispatcher;
   // The first event marks the start (the worker's first message is not observable from here).
   const t0p = new Promise<number>((resolve) => {
     const wait = (): void => (d.stats().totalPushed > 0 ? resolve(performance.now()) : void setImmediate(wait));
     wait();
   });
-  for (const s of SYMBOLS) feed.subscribe(s);
   const t0 = await t0p;
   const t1 = await consumeUntil(d, () => TOTAL, true);
   const ds = d.stats();

@@ -86,5 +86,11 @@ export { RecordingReader, readRecording } from './record/reader.js';
 export type { RecordingReaderOptions, RecordingReaderStats, RecordingRecord, RecordView } from './record/reader.js';
 export { RecordingFormatError } from './record/reader-errors.js';
 
+// Recording (the `record` option; the writer itself loads only when recording)
+export { RecordingWriteError } from './record/errors.js';
+export type { RecordingWriteStep } from './record/errors.js';
+export type { RecordOptions } from './record/options.js';
+export type { RecordingStats } from './record/writer.js';
+
 // Logging
 export type { Logger } from './util/logger.js';

@@ -52,6 +52,10 @@ for (const worker of [true, false]) {
       sim.faults.dropConnections();
       expect(await reconnected).toBe(1);
       await until(() => (collect(), events.filter((e) => e.connectionEpoch === 1).length >= 40), 'epoch 1 events', 15_000);
+      // Outside the simulator's universe: granted, then rejected on the service's error topic.
+      const rejected = new Promise((r) => feed.on('subscribeError', r));
+      feed.subscribe('ZZZNOPE');
+      await rejected;
       const stats = await feed.stats();
       expect(stats.recording).toMatchObject({ files: 1, errors: 0, droppedRecords: 0, active: true });
       await feed.shutdown();
@@ -60,6 +64,7 @@ for (const worker of [true, false]) {
 
       const f = readRecordingFile(path);
       expect(f.header).toMatchObject({ symbols: ['AOT', 'PTT'], fullDepth: true, fileIndex: 0 });
+      expect(stats.recording!.messages).toBeGreaterThan(0); // written so far (the last batch may still be in memory)
       // The adapter stops listening before the connection closes: the file may end with messages nobody consumed.
       const recorded = messagesOf(f).slice(0, events.length);
       expect(recorded.map((m) => [m.topic.slice(-3), m.epoch, m.wallNs, m.monoNs])).toEqual(
@@ -75,8 +80,11 @@ for (const worker of [true, false]) {
         { kind: 'reconnect', epoch: 1, reason: 'connection-lost' },
       ]);
       expect(kinds.slice(4)).toEqual([
+        { kind: 'subscribe', symbol: 'ZZZNOPE' },
+        { kind: 'subscribeError', symbol: 'ZZZNOPE', topic: 'proto/topic/bidofferv3/ZZZNOPE', message: expect.any(String) },
         { kind: 'unsubscribe', symbol: 'AOT' },
         { kind: 'unsubscribe', symbol: 'PTT' },
+        { kind: 'unsubscribe', symbol: 'ZZZNOPE' },
       ]);
       // The reconnect record precedes every message of epoch 1, and follows every one of epoch 0.
       const order = f.records.filter((r) => r.type !== 'topic');

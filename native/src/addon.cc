@@ -14,6 +14,7 @@ namespace settrade::binding {
 void InitCodec(Napi::Env env, Napi::Object exports);
 void InitRing(Napi::Env env, Napi::Object exports);
 void InitContract(Napi::Env env, Napi::Object exports);
+void InitRecord(Napi::Env env, Napi::Object exports);
 
 namespace {
 // setErrorClass(ctor): the class every later error of this addon is built
@@ -89,6 +90,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   settrade::binding::InitCodec(env, exports);
   settrade::binding::InitRing(env, exports);
   settrade::binding::InitContract(env, exports);
+  settrade::binding::InitRecord(env, exports);
   return exports;
 }
 

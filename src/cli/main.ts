@@ -17,6 +17,7 @@ Commands:
   bench [SUITE]   benchmark suites (decode, dispatcher, client) from a repository checkout
   soak            a compressed trading day against the simulator, every message accounted for
   relay           republish the feed to NATS JetStream (docs/scale-out.md)
+  record          record every received message to a file (--sim: from the simulator)
   replay FILE...  replay recordings through the feed pipeline (--speed 1|N|max, --json)
 
 Options:
@@ -63,10 +64,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         return await (await import('./soak-command.js')).runSoakCommand(rest);
       case 'relay':
         return await (await import('./relay-command.js')).runRelayCommand(rest);
+      case 'record':
+        return await (await import('./record-command.js')).runRecordCommand(rest);
       case 'replay':
         return await (await import('./replay-command.js')).runReplayCommand(rest);
       default:
-        throw new CliUsageError(`unknown command '${command}' (commands: demo, watch, sim, bench, soak, relay, replay; see --help)`);
+        throw new CliUsageError(`unknown command '${command}' (commands: demo, watch, sim, bench, soak, relay, record, replay; see --help)`);
     }
   } catch (err) {
     if (err instanceof CliUsageError) {

@@ -107,20 +107,41 @@ export function encodeRecord(
   data: Uint8Array,
   view: DataView = new DataView(out.buffer, out.byteOffset, out.byteLength),
 ): number {
+  const end = encodeRecordFrame(out, view, offset, type, topicId, epoch, wallNs, monoNs, data);
+  view.setUint32(offset + 4, crc32c(out, offset + RECORD_PREFIX_BYTES, end), true);
+  return end;
+}
+
+/**
+ * {@link encodeRecord} without the CRC (left 0): for a writer that fills
+ * the CRCs of a whole batch at once (`fillRecordCrcs` in crc32c.ts), one
+ * native call per batch rather than one per record. Same checks.
+ */
+export function encodeRecordFrame(
+  out: Uint8Array,
+  view: DataView,
+  offset: number,
+  type: RecordType,
+  topicId: number,
+  epoch: number,
+  wallNs: bigint,
+  monoNs: bigint,
+  data: Uint8Array,
+): number {
   const bodyLength = RECORD_BODY_HEADER_BYTES + data.length;
   if (bodyLength > MAX_RECORD_BODY_BYTES) throw new RangeError(`record body of ${bodyLength} bytes exceeds ${MAX_RECORD_BODY_BYTES}`);
   const end = offset + RECORD_PREFIX_BYTES + bodyLength;
   if (end > out.length) throw new RangeError(`record needs ${end - offset} bytes at ${offset}, buffer has ${out.length}`);
   const body = offset + RECORD_PREFIX_BYTES;
   view.setUint32(offset, bodyLength, true);
-  view.setUint8(body, type);
-  view.setUint8(body + 1, 0);
+  view.setUint32(offset + 4, 0, true);
+  out[body] = type;
+  out[body + 1] = 0;
   view.setUint16(body + 2, topicId, true);
   view.setUint32(body + 4, epoch >>> 0, true);
   view.setBigInt64(body + 8, wallNs, true);
   view.setBigInt64(body + 16, monoNs, true);
   out.set(data, body + RECORD_BODY_HEADER_BYTES);
-  view.setUint32(offset + 4, crc32c(out, body, end), true);
   return end;
 }
 

@@ -395,7 +395,7 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
  * resolves; the replay starts on the next turn of the event loop.
  *
  * ```ts
- * const feed = await replayFeed({ files: ['day.stfd'], speed: 'max', fullDepth: true });
+ * const feed = await replayFeed({ files: ['day.stfrec'], speed: 'max', fullDepth: true });
  * for await (const e of feed.dispatcher.events()) { ... }   // ends after the last recorded event
  * console.log((await feed.stats()).replay);
  * ```

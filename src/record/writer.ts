@@ -28,9 +28,10 @@ import { PACKAGE_VERSION } from '../transport/version.js';
 import { parseOptions } from '../util/options-schema.js';
 import { wallClockNs } from '../codec/clock.js';
 import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
+import { fillRecordCrcs } from './crc32c.js';
 import {
   encodeFileHeader,
-  encodeRecord,
+  encodeRecordFrame,
   MAX_RECORD_BODY_BYTES,
   RECORD_BODY_HEADER_BYTES,
   RECORD_PREFIX_BYTES,
@@ -42,6 +43,8 @@ import { recordOptionsSchema, type RecordOptions, type ResolvedRecordOptions } f
 
 /** Bytes of one in-memory batch (a bigger record gets a chunk of its own size). */
 const CHUNK_BYTES = 256 * 1024;
+/** Most chunks one writev takes (16 MiB of 256 KiB chunks). */
+const MAX_CHUNKS_PER_WRITE = 64;
 /** Record overhead: length, CRC, fixed body header. */
 const RECORD_OVERHEAD = RECORD_PREFIX_BYTES + RECORD_BODY_HEADER_BYTES;
 /** Topic ids are u16 and 0 is reserved (FEED_EVENT): a file holds at most this many topics. */
@@ -104,6 +107,8 @@ interface Chunk {
   readonly buf: Uint8Array;
   readonly view: DataView;
   len: number;
+  /** Where records start (after a file header at the chunk's start; headers only ever start a chunk). */
+  recordsStart: number;
   records: number;
   messages: number;
 }
@@ -136,6 +141,10 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #pumping = false;
   #fh: FileHandle | undefined;
   #dirty = false;
+  /** False once fdatasync said this kind of file cannot be synced (EINVAL: a pipe, /dev/null). */
+  #syncable = true;
+  /** The background fsync in flight (interval policy), if any. */
+  #syncing: Promise<boolean> | undefined;
   #lastSyncMs = 0;
   #stopped = false;
   #failed = false;
@@ -273,10 +282,12 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     }
     let c = this.#active;
     if (c.len + need > c.buf.length) {
-      this.#seal();
-      c = this.#active = this.#chunk(Math.max(CHUNK_BYTES, need));
+      this.#seal(); // takes the next chunk from the pool
+      c = this.#active;
+      if (need > c.buf.length) c = this.#active = this.#chunk(need);
     }
-    c.len = encodeRecord(c.buf, c.len, type, topicId, epoch, wallNs, monoNs, data, c.view);
+    // The CRC is filled for the whole chunk when it is sealed (one native call per batch).
+    c.len = encodeRecordFrame(c.buf, c.view, c.len, type, topicId, epoch, wallNs, monoNs, data);
     c.records++;
     if (isMessage) c.messages++;
     this.#pendingBytes += need;
@@ -319,13 +330,13 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       fileIndex: this.#fileIndex,
       writer: `settrade-feed/${PACKAGE_VERSION}`,
     });
-    const c = this.#active;
-    if (c.len + header.length > c.buf.length) {
+    if (this.#active.len + header.length > this.#active.buf.length) {
       this.#seal();
-      this.#active = this.#chunk(Math.max(CHUNK_BYTES, header.length));
+      if (header.length > this.#active.buf.length) this.#active = this.#chunk(header.length);
     }
     this.#active.buf.set(header, this.#active.len);
     this.#active.len += header.length;
+    this.#active.recordsStart = this.#active.len;
     this.#pendingBytes += header.length;
     this.#headerBytes = header.length;
     this.#fileBytes = header.length;
@@ -338,6 +349,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #seal(): void {
     const c = this.#active;
     if (c.len === 0) return;
+    // Cannot fail: this writer framed every record of [recordsStart, len) itself.
+    fillRecordCrcs(c.buf, c.recordsStart, c.len);
     this.#ops.push({ kind: 'data', chunk: c });
     this.#active = this.#chunk(CHUNK_BYTES);
     void this.#pump();
@@ -348,8 +361,9 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       const pooled = this.#pool.pop();
       if (pooled) return pooled;
     }
-    const buf = new Uint8Array(size);
-    return { buf, view: new DataView(buf.buffer), len: 0, records: 0, messages: 0 };
+    // Not zero-filled: every byte written out is written first.
+    const buf = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+    return { buf, view: new DataView(buf.buffer, 0, size), len: 0, recordsStart: 0, records: 0, messages: 0 };
   }
 
   #tick(): void {
@@ -389,6 +403,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
         }
         try {
           this.#fh = await open(op.path, 'w');
+          this.#syncable = true;
           this.#files++;
           this.#lastSyncMs = performance.now();
         } catch (err) {
@@ -397,34 +412,41 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
         return;
       }
       case 'data': {
-        const c = op.chunk;
         const fh = this.#fh;
-        if (fh === undefined) {
-          // The open failed: #fail counted this chunk already.
-          return;
+        // The open failed: #fail counted these records already.
+        if (fh === undefined) return;
+        // Everything queued behind it goes in the same writev: one trip to the
+        // thread pool per batch, so a busy machine (slow to schedule that
+        // thread) costs latency, not bandwidth.
+        const batch = [op.chunk];
+        for (let next = this.#ops[0]; next?.kind === 'data' && batch.length < MAX_CHUNKS_PER_WRITE; next = this.#ops[0]) {
+          this.#ops.shift();
+          batch.push(next.chunk);
         }
         try {
-          let off = 0;
-          while (off < c.len) {
-            const { bytesWritten } = await fh.write(c.buf, off, c.len - off);
-            off += bytesWritten;
-          }
+          await writeAll(fh, batch);
         } catch (err) {
-          this.#fail('write', this.#path, err, c);
+          this.#fail('write', this.#path, err, batch);
           return;
         }
         this.#writes++;
-        this.#records += c.records;
-        this.#messages += c.messages;
-        this.#bytes += c.len;
-        this.#pendingBytes -= c.len;
         this.#dirty = true;
-        this.#release(c);
+        for (const c of batch) {
+          this.#records += c.records;
+          this.#messages += c.messages;
+          this.#bytes += c.len;
+          this.#pendingBytes -= c.len;
+          this.#release(c);
+        }
         if (this.#o.fsync === 0) await this.#sync();
         return;
       }
       case 'sync':
-        if (this.#dirty) await this.#sync();
+        // In the background: writes go on while the disk catches up (fdatasync
+        // covers what was written before it started); one sync at a time.
+        if (this.#dirty && this.#syncing === undefined) {
+          this.#syncing = this.#sync().finally(() => (this.#syncing = undefined));
+        }
         return;
       case 'close':
         if (this.#fh) await this.#closeFile();
@@ -436,14 +458,22 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   async #sync(): Promise<boolean> {
     const fh = this.#fh;
     if (fh === undefined) return false;
+    // Cleared before: a write completing during the sync marks the file dirty again.
+    this.#dirty = false;
+    if (!this.#syncable) return true;
     try {
       await fh.datasync();
     } catch (err) {
+      // A pipe, /dev/null, a character device: nothing to sync, which is no failure.
+      const code = (err as { code?: unknown }).code;
+      if (code === 'EINVAL' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+        this.#syncable = false;
+        return true;
+      }
       this.#fail('fsync', this.#path, err);
       return false;
     }
     this.#syncs++;
-    this.#dirty = false;
     this.#lastSyncMs = performance.now();
     return true;
   }
@@ -453,7 +483,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     const fh = this.#fh;
     if (fh === undefined) return true;
     let ok = true;
-    if (this.#dirty && !this.#failed) ok = await this.#sync();
+    if (this.#syncing !== undefined) ok = await this.#syncing;
+    if (ok && this.#dirty && !this.#failed) ok = await this.#sync();
     this.#fh = undefined;
     try {
       await fh.close();
@@ -465,12 +496,13 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   }
 
   /** Stops the recording: one `error`, every record not written counted as dropped. */
-  #fail(step: RecordingWriteStep, path: string, cause: unknown, failedChunk?: Chunk): void {
+  #fail(step: RecordingWriteStep, path: string, cause: unknown, failedChunks: readonly Chunk[] = []): void {
     if (this.#failed) return;
     this.#failed = true;
     this.#stopped = true;
     clearInterval(this.#timer);
-    let lost = failedChunk?.records ?? 0;
+    let lost = 0;
+    for (const c of failedChunks) lost += c.records;
     const keep: Op[] = [];
     for (const op of this.#ops) {
       if (op.kind === 'data') lost += op.chunk.records;
@@ -478,6 +510,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     }
     lost += this.#active.records;
     this.#active.len = 0;
+    this.#active.recordsStart = 0;
     this.#active.records = 0;
     this.#active.messages = 0;
     this.#ops.length = 0;
@@ -491,8 +524,23 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #release(c: Chunk): void {
     if (c.buf.length !== CHUNK_BYTES) return;
     c.len = 0;
+    c.recordsStart = 0;
     c.records = 0;
     c.messages = 0;
     this.#pool.push(c);
+  }
+}
+
+/** Writes every chunk's bytes, in order (one writev; the rest after a short write). */
+async function writeAll(fh: FileHandle, chunks: readonly Chunk[]): Promise<void> {
+  const views = chunks.map((c) => c.buf.subarray(0, c.len));
+  let skip = (await fh.writev(views)).bytesWritten;
+  for (const v of views) {
+    if (skip >= v.length) {
+      skip -= v.length;
+      continue;
+    }
+    for (let off = skip; off < v.length; ) off += (await fh.write(v, off, v.length - off)).bytesWritten;
+    skip = 0;
   }
 }

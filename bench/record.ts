@@ -1,0 +1,244 @@
+/**
+ * The recording's cost on the live path (issue 16): the client pipeline
+ * (createFeed: SettradeClient + BidOfferAdapter + ring + a consumer draining)
+ * on identical frames from the loopback replay server, with and without
+ * `record`, alternating in one run (several repeats, medians, ratio), in
+ * the worker and in-thread; and the recording's bytes per message on disk.
+ *
+ *   npx tsx bench/record.ts [--total 300000] [--runs 5] [--kind full|best] [--modes worker,in-thread]
+ *                           [--fsync 1000|0|never] [--sink file|null] [--json out.json]
+ *   npx tsx bench/record.ts --live [--live-rate 150000] [--live-ms 3000] [--runs 5]
+ *
+ * `--live`: instead, the simulator's burst at a realistic rate (`--live-rate`,
+ * default 150,000 msg/s, the soak's peak) through a worker feed, with and
+ * without `record`, alternating: the process's CPU time per message is the
+ * recording's cost where throughput is not the limit.
+ *
+ * `--sink null` records to /dev/null: the live path's own cost (stamping,
+ * encoding, CRC, batching, write calls) without the disk's bandwidth, which
+ * at these rates (100-400 MB/s of recording) is the other half of the cost.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { createFeed } from '../src/feed/feed.js';
+import type { RecordingStats } from '../src/record/writer.js';
+import { MarketGenerator } from '../src/sim/market-generator.js';
+import { encodeBook } from '../src/sim/proto-encoder.js';
+import { silentLogger } from '../src/util/logger.js';
+import { median } from './lib/stats.js';
+import { startReplayServerWorker, type ReplayMessage } from './replay-server.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : def;
+}
+const TOTAL = Number(arg('total', '300000'));
+const RUNS = Number(arg('runs', '5'));
+const KIND = arg('kind', 'full') === 'best' ? 'best' : 'full';
+const MODES = arg('modes', 'worker,in-thread').split(',') as ('worker' | 'in-thread')[];
+const FSYNC_ARG = arg('fsync', '1000');
+const FSYNC: number | 'never' = FSYNC_ARG === 'never' ? 'never' : Number(FSYNC_ARG);
+const NULL_SINK = arg('sink', 'file') === 'null';
+const SYMBOLS = ['AOT', 'PTT', 'CPALL', 'ADVANC', 'KBANK', 'SCB', 'BBL', 'DELTA', 'GULF', 'BDMS', 'PTTEP', 'SCC', 'TRUE', 'BH', 'CRC', 'IVL', 'MINT', 'OR', 'TOP', 'BANPU-W5'];
+
+function messages(): ReplayMessage[] {
+  const gen = new MarketGenerator(42);
+  const out: ReplayMessage[] = [];
+  for (let v = 0; v < 64; v++) {
+    for (const s of SYMBOLS) out.push({ topic: `proto/topic/bidofferv3/${s}`, payload: encodeBook(s, gen.book(s).next('NORMAL')) });
+  }
+  return out;
+}
+
+interface RunResult {
+  rate: number;
+  drops: number;
+  recording?: RecordingStats;
+  fileBytes?: number;
+}
+
+async function run(port: number, worker: boolean, recordDir: string | undefined): Promise<RunResult> {
+  const path = recordDir ? (NULL_SINK ? '/dev/null' : join(recordDir, `run-${Date.now()}-${Math.random().toString(36).slice(2)}.stfrec`)) : undefined;
+  const feed = await createFeed({
+    endpoint: `mqtt://127.0.0.1:${port}`,
+    // Subscribed before connecting: the replay server streams after the first SUBACK.
+    symbols: SYMBOLS,
+    fullDepth: KIND === 'full',
+    maxSize: 65_536,
+    worker,
+    logger: silentLogger,
+    ...(path ? { record: { path, fsync: FSYNC } } : {}),
+  });
+  const d = feed.dispatcher;
+  let sink = 0;
+  // The first event marks the start (identical for both variants).
+  while (d.stats().totalPushed === 0) await new Promise((r) => setImmediate(r));
+  const t0 = performance.now();
+  for (;;) {
+    while (d.drain((v) => (sink += v.bidFlag), 4096) > 0) {
+      /* keep draining */
+    }
+    const s = d.stats();
+    if (s.totalPolled + s.totalDropped >= TOTAL) break;
+    if (worker) await d.waitForEvents(100);
+    else await new Promise((r) => setImmediate(r));
+  }
+  const t1 = performance.now();
+  const drops = d.stats().totalDropped;
+  const recording = path ? (await feed.stats()).recording : undefined;
+  await feed.shutdown();
+  let fileBytes: number | undefined;
+  if (path && !NULL_SINK) {
+    fileBytes = statSync(path).size;
+    rmSync(path, { force: true });
+  }
+  if (sink < 0) console.log(sink);
+  return { rate: TOTAL / ((t1 - t0) / 1000), drops, recording, fileBytes };
+}
+
+interface LiveResult {
+  cpuMs: number;
+  elapsedMs: number;
+  published: number;
+  received: number;
+  recordingDrops: number;
+}
+
+async function liveRun(recordDir: string | undefined, rate: number, durationMs: number): Promise<LiveResult> {
+  const { Simulator } = await import('../src/sim/index.js');
+  const sim = new Simulator({ symbols: SYMBOLS, ratePerSymbol: 1 });
+  const { baseUrl, credentials } = await sim.start();
+  const path = recordDir ? join(recordDir, `live-${Date.now()}.stfrec`) : undefined;
+  const feed = await createFeed({
+    ...credentials,
+    baseUrl,
+    symbols: SYMBOLS,
+    fullDepth: KIND === 'full',
+    maxSize: 1 << 20,
+    worker: true,
+    logger: silentLogger,
+    ...(path ? { record: { path, fsync: FSYNC } } : {}),
+  });
+  const d = feed.dispatcher;
+  let sink = 0;
+  const drainLoop = setInterval(() => {
+    while (d.drain((v) => (sink += v.bidFlag), 4096) > 0) {
+      /* drain */
+    }
+  }, 1);
+  await new Promise((r) => setTimeout(r, 300));
+  const published0 = sim.stats().totalPublished;
+  const parsed0 = (await feed.stats()).adapter.messagesParsed;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = new Promise((r) => sim.once('burstEnd', r));
+  sim.burst(rate, durationMs);
+  await end;
+  await new Promise((r) => setTimeout(r, 300));
+  const cpu = process.cpuUsage(cpu0);
+  const elapsedMs = performance.now() - t0;
+  const st = await feed.stats();
+  clearInterval(drainLoop);
+  const published = sim.stats().totalPublished - published0;
+  await feed.shutdown();
+  await sim.stop();
+  if (path) rmSync(path, { force: true });
+  if (sink < 0) console.log(sink);
+  return { cpuMs: (cpu.user + cpu.system) / 1000, elapsedMs, published, received: st.adapter.messagesParsed - parsed0, recordingDrops: st.recording?.droppedRecords ?? 0 };
+}
+
+async function live(dir: string): Promise<void> {
+  const rate = Number(arg('live-rate', '150000'));
+  const durationMs = Number(arg('live-ms', '3000'));
+  await liveRun(undefined, rate, 500); // warm-up
+  const off: number[] = [];
+  const on: number[] = [];
+  const lost: number[] = [];
+  const drops: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    for (const rec of i % 2 === 0 ? [false, true] : [true, false]) {
+      const r = await liveRun(rec ? dir : undefined, rate, durationMs);
+      // CPU of the whole process (simulator, worker, consumer, I/O threads) per message received.
+      (rec ? on : off).push((r.cpuMs * 1000) / Math.max(1, r.received));
+      lost.push(r.published - r.received);
+      if (rec) drops.push(r.recordingDrops);
+    }
+  }
+  const a = median(off);
+  const b = median(on);
+  console.log(
+    `live ${rate.toLocaleString()} msg/s for ${durationMs} ms (worker feed, simulator in-process): process CPU per message ` +
+      `${a.toFixed(2)} us without record, ${b.toFixed(2)} us with: +${(b - a).toFixed(2)} us/message ` +
+      `(= ${(((b - a) * rate) / 1e4).toFixed(1)}% of a core at ${rate.toLocaleString()} msg/s); lost ${lost.join('/')}; recording drops ${drops.join('/')}`,
+  );
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--live')) {
+    const dir = mkdtempSync(join(tmpdir(), 'stf-bench-rec-'));
+    try {
+      await live(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
+  const msgs = messages();
+  const avgPayload = msgs.reduce((a, m) => a + m.payload.length, 0) / msgs.length;
+  const dir = mkdtempSync(join(tmpdir(), 'stf-bench-rec-'));
+  const server = await startReplayServerWorker({ messages: msgs, total: TOTAL, framesPerWrite: 2560 });
+  const results: Record<string, unknown> = { total: TOTAL, runs: RUNS, kind: KIND, fsync: FSYNC, sink: NULL_SINK ? '/dev/null' : 'file', avgPayloadBytes: Math.round(avgPayload), modes: {} };
+  try {
+    for (const mode of MODES) {
+      const worker = mode === 'worker';
+      await run(server.port, worker, undefined); // warm-up
+      await run(server.port, worker, dir);
+      const off: number[] = [];
+      const on: number[] = [];
+      const ratios: number[] = [];
+      const drops: number[] = [];
+      const bytesPerMessage: number[] = [];
+      const recordingDrops: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        // Alternate which goes first, so a drift in machine load hits both alike.
+        const pair = i % 2 === 0 ? [false, true] : [true, false];
+        const r: Record<string, RunResult> = {};
+        for (const rec of pair) r[String(rec)] = await run(server.port, worker, rec ? dir : undefined);
+        off.push(r.false!.rate);
+        on.push(r.true!.rate);
+        ratios.push(r.true!.rate / r.false!.rate);
+        drops.push(r.false!.drops, r.true!.drops);
+        // Bytes written (headers, topic definitions and feed events included) over the messages written.
+        const rec = r.true!.recording!;
+        bytesPerMessage.push(rec.bytes / Math.max(1, rec.messages));
+        recordingDrops.push(r.true!.recording?.droppedRecords ?? -1);
+      }
+      const summary = {
+        withoutRecordMedian: Math.round(median(off)),
+        withRecordMedian: Math.round(median(on)),
+        medianPairRatio: Number(median(ratios).toFixed(3)),
+        throughputLossPct: Number(((1 - median(ratios)) * 100).toFixed(1)),
+        without: off.map(Math.round),
+        with: on.map(Math.round),
+        drops,
+        recordingDrops,
+        bytesPerMessageOnDisk: Number(median(bytesPerMessage).toFixed(1)),
+      };
+      (results.modes as Record<string, unknown>)[mode] = summary;
+      console.log(
+        `${mode.padEnd(9)} without record ${summary.withoutRecordMedian.toLocaleString()} msg/s, with ${summary.withRecordMedian.toLocaleString()} msg/s: ` +
+          `median pair ratio ${summary.medianPairRatio} (loss ${summary.throughputLossPct}%, target < 10%); ` +
+          `${summary.bytesPerMessageOnDisk} bytes/message on disk (payload ${Math.round(avgPayload)}); ring drops ${drops.join('/')}; recording drops ${recordingDrops.join('/')}`,
+      );
+    }
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const out = arg('json', '');
+  if (out) writeFileSync(out, JSON.stringify(results, null, 2));
+}
+
+await main();

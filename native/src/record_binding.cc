@@ -1,0 +1,94 @@
+// The recording's checksum (src/record/crc32c.ts uses it when the addon
+// loads): crc32c(bytes, start, end, crc) and crc32cPortable(...), the
+// portable variant, so tests can prove both equal the JS one. Raw N-API: it
+// runs once per recorded message. Every range is checked against the array.
+#include <napi.h>
+
+#include "napi_util.h"
+#include "settrade/crc32c.h"
+
+namespace settrade::binding {
+namespace {
+
+using CrcFn = std::uint32_t (*)(const std::uint8_t*, std::size_t, std::uint32_t) noexcept;
+
+template <CrcFn Fn>
+napi_value Crc32c(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  std::uint8_t* data = nullptr;
+  std::size_t len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 4 || !get_uint8_array(env, argv[0], &data, &len)) {
+    return throw_type_error(env, "crc32c(bytes: Uint8Array, start: number, end: number, crc: number)");
+  }
+  double start = 0;
+  double end = 0;
+  std::uint32_t crc = 0;
+  if (napi_get_value_double(env, argv[1], &start) != napi_ok || napi_get_value_double(env, argv[2], &end) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &crc) != napi_ok) {
+    return throw_type_error(env, "crc32c: start, end and crc must be numbers");
+  }
+  // !(a <= b) also rejects NaN.
+  if (!(start >= 0) || !(start <= end) || !(end <= static_cast<double>(len)) || start != static_cast<double>(static_cast<std::size_t>(start)) ||
+      end != static_cast<double>(static_cast<std::size_t>(end))) {
+    return throw_value_error(env, "crc32c: [start, end) must be an integer range inside the array");
+  }
+  const auto s = static_cast<std::size_t>(start);
+  const auto e = static_cast<std::size_t>(end);
+  napi_value out;
+  napi_create_uint32(env, Fn(data + s, e - s, crc), &out);
+  return out;
+}
+
+// crc32cRecords(bytes, start, end) -> records filled, or -1 when the framing
+// (length u32 | crc u32 | body) does not end exactly at `end`. Writes each
+// body's CRC-32C into its CRC field: one crossing per batch of records.
+napi_value Crc32cRecords(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  std::uint8_t* data = nullptr;
+  std::size_t len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3 || !get_uint8_array(env, argv[0], &data, &len)) {
+    return throw_type_error(env, "crc32cRecords(bytes: Uint8Array, start: number, end: number)");
+  }
+  double start = 0;
+  double end = 0;
+  if (napi_get_value_double(env, argv[1], &start) != napi_ok || napi_get_value_double(env, argv[2], &end) != napi_ok) {
+    return throw_type_error(env, "crc32cRecords: start and end must be numbers");
+  }
+  if (!(start >= 0) || !(start <= end) || !(end <= static_cast<double>(len)) || start != static_cast<double>(static_cast<std::size_t>(start)) ||
+      end != static_cast<double>(static_cast<std::size_t>(end))) {
+    return throw_value_error(env, "crc32cRecords: [start, end) must be an integer range inside the array");
+  }
+  std::size_t pos = static_cast<std::size_t>(start);
+  const auto stop = static_cast<std::size_t>(end);
+  std::int32_t n = 0;
+  while (pos < stop) {
+    if (stop - pos < 8) return make_int32(env, -1);
+    // Little-endian fields, assembled byte by byte (any host).
+    const std::uint32_t body_len = static_cast<std::uint32_t>(data[pos]) | static_cast<std::uint32_t>(data[pos + 1]) << 8 |
+                                   static_cast<std::uint32_t>(data[pos + 2]) << 16 | static_cast<std::uint32_t>(data[pos + 3]) << 24;
+    if (body_len > stop - pos - 8) return make_int32(env, -1);
+    const std::uint32_t crc = settrade::crc32c(data + pos + 8, body_len);
+    for (int k = 0; k < 4; k++) data[pos + 4 + k] = static_cast<std::uint8_t>(crc >> (8 * k));
+    pos += 8 + static_cast<std::size_t>(body_len);
+    n++;
+  }
+  return make_int32(env, n);
+}
+
+}  // namespace
+
+// addon.cc's signature; everything below it is raw N-API.
+void InitRecord(Napi::Env napi_env_obj, Napi::Object exports_obj) {
+  napi_env env = napi_env_obj;
+  napi_value exports = exports_obj;
+  const napi_property_descriptor props[] = {
+      {"crc32c", nullptr, Crc32c<settrade::crc32c>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"crc32cPortable", nullptr, Crc32c<settrade::crc32c_portable>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"crc32cRecords", nullptr, Crc32cRecords, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
+
+}  // namespace settrade::binding

@@ -1,0 +1,70 @@
+/**
+ * `settrade-feed record` end to end in a child process: records the
+ * simulator to a file the reader accepts, with a summary that matches the
+ * file; usage errors exit 2; an unwritable recording ends it with exit 1.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RecordSummary } from '../src/cli/record-command.js';
+import { recordingFilePath } from '../src/record/writer.js';
+import { eventsOf, messagesOf, readRecordingFile } from './helpers/recording-file.js';
+import { runCli } from './helpers/cli.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'stf-clirec-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('settrade-feed record', () => {
+  it('--sim --duration --json --rotate-sec: exits 0; the files hold what the summary says, rotated, each readable alone', async () => {
+    const out = join(tmp(), 'day.stfrec');
+    const r = await runCli(['record', '--sim', '--out', out, '--symbols', 'AOT,PTT', '--rate', '100', '--duration', '2.5', '--rotate-sec', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as RecordSummary;
+    expect(s).toMatchObject({ command: 'record', out, symbols: ['AOT', 'PTT'], endedBy: 'duration', droppedRecords: 0 });
+    expect(s.files.length).toBeGreaterThanOrEqual(2);
+    expect(s.files).toEqual(s.files.map((_, i) => recordingFilePath(out, i)));
+    const files = s.files.map((f) => readRecordingFile(f));
+    const messages = files.flatMap(messagesOf);
+    expect(messages.length).toBe(s.messages);
+    expect(files.reduce((n, f) => n + f.records.length, 0)).toBe(s.records);
+    expect(files.reduce((n, f) => n + f.bytes, 0)).toBe(s.bytes);
+    expect(s.messages).toBeGreaterThan(100);
+    // The consumer got them all but those arriving after it stopped listening at shutdown.
+    expect(s.events).toBeGreaterThan(0);
+    expect(s.events).toBeLessThanOrEqual(s.messages);
+    expect(new Set(messages.map((m) => m.topic))).toEqual(new Set(['proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/PTT']));
+    expect(files[0]!.header).toMatchObject({ symbols: ['AOT', 'PTT'], fileIndex: 0 });
+    expect(eventsOf(files[0]!).map((e) => e.event.kind)).toEqual(expect.arrayContaining(['subscribe', 'connect']));
+  });
+
+  it('an unwritable --out: exit 1, the error in the summary', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'file.txt'), 'x');
+    const out = join(dir, 'file.txt', 'rec');
+    const r = await runCli(['record', '--sim', '--out', out, '--symbols', 'AOT', '--duration', '20', '--json']);
+    expect(r.code).toBe(1);
+    const s = JSON.parse(r.stdout) as RecordSummary;
+    expect(s).toMatchObject({ endedBy: 'recording-error', files: [] });
+    expect(s.error).toMatch(/ENOTDIR/);
+  });
+
+  it('usage errors exit 2 naming the flag', async () => {
+    const noOut = await runCli(['record', '--sim', '--symbols', 'AOT']);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/--out/);
+    const rate = await runCli(['record', '--out', 'x', '--symbols', 'AOT', '--rate', '5']);
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toMatch(/--rate and --seed need --sim/);
+    const fsync = await runCli(['record', '--sim', '--out', 'x', '--symbols', 'AOT', '--fsync', 'sometimes']);
+    expect(fsync.code).toBe(2);
+    expect(fsync.stderr).toMatch(/--fsync/);
+  });
+});

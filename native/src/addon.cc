@@ -43,6 +43,7 @@ napi_value SetErrorClass(napi_env env, napi_callback_info info) {
 void FinalizeAddonData(napi_env env, void* data, void* /*hint*/) {
   auto* d = static_cast<AddonData*>(data);
   if (d->error_class != nullptr) napi_delete_reference(env, d->error_class);
+  if (d->push_stamp_ref != nullptr) napi_delete_reference(env, d->push_stamp_ref);
   delete d;
 }
 

@@ -12,9 +12,15 @@
 namespace settrade::binding {
 
 // Per-environment state of the addon (napi instance data, so it loads in
-// worker threads): the error class registered by setErrorClass.
+// worker threads): the error class registered by setErrorClass, and the
+// thread's push-stamp cell (bindPushStampCell).
 struct AddonData {
   napi_ref error_class = nullptr;
+  // recvTs i64 | recvMonoNs i64 | sequence u32, host byte order: the stamps of
+  // the last payload this thread pushed, for a recording that must write the
+  // very stamps the event got (src/dispatcher/push-stamp.ts).
+  std::uint8_t* push_stamp = nullptr;
+  napi_ref push_stamp_ref = nullptr;
 };
 
 inline AddonData* addon_data(napi_env env) {

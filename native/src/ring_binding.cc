@@ -130,6 +130,14 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
     recv_mono = static_cast<std::int64_t>(uv_hrtime());  // the clock of process.hrtime.bigint()
     recv_ts = WallClockNs();
   }
+  if (AddonData* data = addon_data(env); data != nullptr && data->push_stamp != nullptr) {
+    std::memcpy(data->push_stamp, &recv_ts, 8);
+    std::memcpy(data->push_stamp + 8, &recv_mono, 8);
+    std::uint32_t seq;
+    std::memcpy(&seq, data->push_stamp + 16, 4);
+    ++seq;
+    std::memcpy(data->push_stamp + 16, &seq, 4);
+  }
   alignas(64) std::uint8_t slot[L::kFullBidOfferSlotSize];
   // The decoders write every byte but the receive metadata (set below) and a
   // BestBidAsk slot's tail padding: clear only the slot this ring uses.
@@ -208,6 +216,30 @@ napi_value BindMonoClock(napi_env env, napi_callback_info info) {
   return fn;
 }
 
+// bindPushStampCell(cell: Uint8Array of >= 20 bytes): from now on every
+// pushPayload of this thread writes its stamps there (recvTs i64, recvMonoNs
+// i64, then a u32 it increments). The addon keeps `cell` alive.
+napi_value BindPushStampCell(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  std::uint8_t* cell;
+  std::size_t len;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
+      !get_uint8_array(env, argv[0], &cell, &len) || len < 20) {
+    return throw_type_error(env, "bindPushStampCell(cell: Uint8Array of at least 20 bytes)");
+  }
+  AddonData* data = addon_data(env);
+  if (data == nullptr) return throw_coded_error(env, "ERR_NAPI", "bindPushStampCell: no addon instance data");
+  if (data->push_stamp_ref != nullptr) napi_delete_reference(env, data->push_stamp_ref);
+  data->push_stamp_ref = nullptr;
+  if (napi_create_reference(env, argv[0], 1, &data->push_stamp_ref) != napi_ok) {
+    data->push_stamp = nullptr;
+    return throw_coded_error(env, "ERR_NAPI", "bindPushStampCell: could not keep the cell");
+  }
+  data->push_stamp = cell;
+  return nullptr;
+}
+
 // preTouchMemory(bytes: Uint8Array) -> settrade::memory::PreTouchMethod (0 empty,
 // 1 madvise, 2 page by page, 3 failed): faults in every page of the array's memory.
 napi_value PreTouchMemory(napi_env env, napi_callback_info info) {
@@ -236,6 +268,7 @@ void InitRing(Napi::Env napi_env_obj, Napi::Object exports_obj) {
       {"ringPoll", nullptr, RingPoll, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"preTouchMemory", nullptr, PreTouchMemory, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bindMonoClock", nullptr, BindMonoClock, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"bindPushStampCell", nullptr, BindPushStampCell, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

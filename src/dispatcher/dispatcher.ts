@@ -33,6 +33,7 @@ import { createRing, readRingConfig, type OverflowPolicy } from './ring-layout.j
 import { waitAsync } from './wait.js';
 import { describeValue } from '../util/options-schema.js';
 import { preTouchMemory } from './pre-touch.js';
+import { notePushStamp } from './push-stamp.js';
 import { AdaptiveSpin } from './adaptive-spin.js';
 
 /**
@@ -284,7 +285,9 @@ export class Dispatcher<K extends EventKind = EventKind> {
       const status = decodeIntoSlot(this.kind, payload, this.scratch, 0);
       if (status !== 0) throw new ParseError(status);
       const mono = meta?.recvMonoNs ?? monoNs();
-      writeMeta(this.scratch, 0, meta?.recvTs ?? wallClockAt(mono), mono, epoch);
+      const ts = meta?.recvTs ?? wallClockAt(mono);
+      writeMeta(this.scratch, 0, ts, mono, epoch);
+      notePushStamp(ts, mono);
       result = this.producer.pushScratch();
     }
     return this.commit(result);

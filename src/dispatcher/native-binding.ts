@@ -30,4 +30,6 @@ export interface RingBinding {
   preTouchMemory(bytes: Uint8Array): number;
   /** A function that writes the clock of process.hrtime.bigint() (ns) into `cell[0]` and returns nothing (no allocation). */
   bindMonoClock(cell: Float64Array): () => void;
+  /** From now on every pushPayload of this thread writes its stamps into `cell` (see src/dispatcher/push-stamp.ts). */
+  bindPushStampCell(cell: Uint8Array): void;
 }

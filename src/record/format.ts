@@ -145,6 +145,40 @@ export function encodeRecordFrame(
   return end;
 }
 
+/**
+ * As {@link encodeRecordFrame}, the stamps given as 32-bit words in host
+ * byte order (`[wallNs lo, wallNs hi, monoNs lo, monoNs hi]`, a push-stamp
+ * cell: src/dispatcher/push-stamp.ts), copied without making bigints.
+ */
+export function encodeRecordFrameStampWords(
+  out: Uint8Array,
+  view: DataView,
+  offset: number,
+  type: RecordType,
+  topicId: number,
+  epoch: number,
+  stampWords: Uint32Array,
+  data: Uint8Array,
+): number {
+  const bodyLength = RECORD_BODY_HEADER_BYTES + data.length;
+  if (bodyLength > MAX_RECORD_BODY_BYTES) throw new RangeError(`record body of ${bodyLength} bytes exceeds ${MAX_RECORD_BODY_BYTES}`);
+  const end = offset + RECORD_PREFIX_BYTES + bodyLength;
+  if (end > out.length) throw new RangeError(`record needs ${end - offset} bytes at ${offset}, buffer has ${out.length}`);
+  const body = offset + RECORD_PREFIX_BYTES;
+  view.setUint32(offset, bodyLength, true);
+  view.setUint32(offset + 4, 0, true);
+  out[body] = type;
+  out[body + 1] = 0;
+  view.setUint16(body + 2, topicId, true);
+  view.setUint32(body + 4, epoch >>> 0, true);
+  view.setUint32(body + 8, stampWords[0]!, true);
+  view.setUint32(body + 12, stampWords[1]!, true);
+  view.setUint32(body + 16, stampWords[2]!, true);
+  view.setUint32(body + 20, stampWords[3]!, true);
+  out.set(data, body + RECORD_BODY_HEADER_BYTES);
+  return end;
+}
+
 /** Reads the fixed part of the body starting at `bytes[body]` (bounds are the caller's: 24 bytes). */
 export function decodeRecordBodyHeader(bytes: Uint8Array, body: number): RecordBodyHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -15,8 +15,9 @@
 import { wallClockAt } from '../codec/clock.js';
 import { BIDOFFER_TOPIC_PREFIX } from '../protocol/symbol.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
-import type { ClientState, MessageListener, ReceiveStamp, ReconnectInfo, SettradeClient, SettradeClientEvents } from '../transport/client.js';
+import type { ClientState, MessageListener, ReconnectInfo, SettradeClient, SettradeClientEvents } from '../transport/client.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
+import { PUSH_STAMP_SEQUENCE, pushStampWords } from '../dispatcher/push-stamp.js';
 import type { RecordingWriter } from './writer.js';
 
 /** Options of {@link RecordingTap}. */
@@ -34,8 +35,6 @@ export interface RecordingTapOptions {
 export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
   readonly #client: SettradeClient;
   readonly #writer: RecordingWriter;
-  // One reused stamp: listeners read it synchronously (the adapter copies it into its meta).
-  readonly #stamp: ReceiveStamp = { recvTs: 0n, recvMonoNs: 0n };
   #connectedOnce: boolean;
   #restarted: boolean;
   #closed = false;
@@ -85,21 +84,29 @@ export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
     return this.#writer.close();
   }
 
-  // Hot path: one stamp, one append (a copy into the batch), then the adapter.
+  // Hot path: the adapter first (its push stamps the message, natively with the
+  // addon: no bigint), then one append with the stamps the push wrote into the
+  // thread's push-stamp cell: file and event agree to the nanosecond. A message
+  // that reached no push (a topic no longer subscribed, a listener that threw
+  // first) is stamped here instead.
   readonly #onMessage: MessageListener = (topic, payload, epoch) => {
-    const mono = process.hrtime.bigint();
-    const stamp = this.#stamp;
-    stamp.recvMonoNs = mono;
-    stamp.recvTs = wallClockAt(mono);
-    this.#writer.message(topic, payload, epoch, stamp.recvTs, mono);
+    const words = pushStampWords;
+    const before = words[PUSH_STAMP_SEQUENCE];
     const list = this.listenersOf('message');
-    if (list === undefined) return;
-    for (let i = 0; i < list.length; i++) {
-      try {
-        (list[i] as MessageListener)(topic, payload, epoch, stamp);
-      } catch {
-        this.callbackErrors++;
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        try {
+          (list[i] as MessageListener)(topic, payload, epoch);
+        } catch {
+          this.callbackErrors++;
+        }
       }
+    }
+    if (words[PUSH_STAMP_SEQUENCE] !== before) {
+      this.#writer.messageStamped(topic, payload, epoch, words);
+    } else {
+      const mono = process.hrtime.bigint();
+      this.#writer.message(topic, payload, epoch, wallClockAt(mono), mono);
     }
   };
 

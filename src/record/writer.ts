@@ -32,6 +32,7 @@ import { fillRecordCrcs } from './crc32c.js';
 import {
   encodeFileHeader,
   encodeRecordFrame,
+  encodeRecordFrameStampWords,
   MAX_RECORD_BODY_BYTES,
   RECORD_BODY_HEADER_BYTES,
   RECORD_PREFIX_BYTES,
@@ -194,23 +195,54 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
    * TOPIC record defining its id.
    */
   message(topic: string, payload: Uint8Array, epoch: number, wallNs: bigint, monoNs: bigint): void {
+    const id = this.#messageTopicId(topic, payload.length, epoch, wallNs, monoNs);
+    if (id !== 0) this.#append(RecordType.MESSAGE, id, epoch, wallNs, monoNs, payload, true);
+  }
+
+  /**
+   * As {@link message}, the stamps given as the words of a push-stamp cell
+   * (src/dispatcher/push-stamp.ts: recvTs lo/hi, recvMonoNs lo/hi): copied
+   * as they are, no bigint on the live path.
+   */
+  messageStamped(topic: string, payload: Uint8Array, epoch: number, stampWords: Uint32Array): void {
     if (this.#stopped) {
       this.#dropped++;
       return;
     }
     let id = this.#topics.get(topic);
+    if (id === undefined || this.#maxBytes !== undefined) {
+      const monoNs = (BigInt(stampWords[3]!) << 32n) | BigInt(stampWords[2]!);
+      const wallNs = (BigInt(stampWords[1]!) << 32n) | BigInt(stampWords[0]!);
+      id = this.#messageTopicId(topic, payload.length, epoch, wallNs, monoNs);
+      if (id === 0) return;
+    }
+    if (!this.#reserve(payload.length)) return;
+    const c = this.#active;
+    c.len = encodeRecordFrameStampWords(c.buf, c.view, c.len, RecordType.MESSAGE, id, epoch, stampWords, payload);
+    c.records++;
+    c.messages++;
+  }
+
+  /**
+   * The topic id of a message about to be appended (defining the topic, and
+   * rotating by size first, as needed); 0 when the message cannot be recorded
+   * (counted as dropped).
+   */
+  #messageTopicId(topic: string, payloadLength: number, epoch: number, wallNs: bigint, monoNs: bigint): number {
+    if (this.#stopped) {
+      this.#dropped++;
+      return 0;
+    }
+    let id = this.#topics.get(topic);
     if (this.#maxBytes !== undefined) {
       const topicBytes = id === undefined ? RECORD_OVERHEAD + Buffer.byteLength(topic, 'utf8') : 0;
-      if (this.#rotateIfFull(RECORD_OVERHEAD + payload.length + topicBytes)) id = undefined;
+      if (this.#rotateIfFull(RECORD_OVERHEAD + payloadLength + topicBytes)) id = undefined;
     }
     if (id === undefined) {
       id = this.#defineTopic(topic, epoch, wallNs, monoNs);
-      if (id === 0) {
-        this.#dropped++;
-        return;
-      }
+      if (id === 0) this.#dropped++;
     }
-    this.#append(RecordType.MESSAGE, id, epoch, wallNs, monoNs, payload, true);
+    return id;
   }
 
   /** Appends one of the feed's own events, stamped now unless stamps are given. */
@@ -275,21 +307,31 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
 
   /** Encodes one record into the active chunk; false when it was dropped. */
   #append(type: RecordType, topicId: number, epoch: number, wallNs: bigint, monoNs: bigint, data: Uint8Array, isMessage: boolean): boolean {
-    const need = RECORD_OVERHEAD + data.length;
+    if (!this.#reserve(data.length)) return false;
+    const c = this.#active;
+    c.len = encodeRecordFrame(c.buf, c.view, c.len, type, topicId, epoch, wallNs, monoNs, data);
+    c.records++;
+    if (isMessage) c.messages++;
+    return true;
+  }
+
+  /**
+   * Makes room in the active chunk for a record of `dataLength` bytes of data
+   * and counts its bytes as pending; false (counted as dropped) when it is too
+   * big or the pending bytes are at their bound. The CRC is filled for the
+   * whole chunk when it is sealed (one native call per batch).
+   */
+  #reserve(dataLength: number): boolean {
+    const need = RECORD_OVERHEAD + dataLength;
     if (need - RECORD_PREFIX_BYTES > MAX_RECORD_BODY_BYTES || this.#pendingBytes + need > this.#o.maxPendingBytes) {
       this.#dropped++;
       return false;
     }
-    let c = this.#active;
+    const c = this.#active;
     if (c.len + need > c.buf.length) {
       this.#seal(); // takes the next chunk from the pool
-      c = this.#active;
-      if (need > c.buf.length) c = this.#active = this.#chunk(need);
+      if (need > this.#active.buf.length) this.#active = this.#chunk(need);
     }
-    // The CRC is filled for the whole chunk when it is sealed (one native call per batch).
-    c.len = encodeRecordFrame(c.buf, c.view, c.len, type, topicId, epoch, wallNs, monoNs, data);
-    c.records++;
-    if (isMessage) c.messages++;
     this.#pendingBytes += need;
     this.#fileBytes += need;
     return true;

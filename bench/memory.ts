@@ -10,6 +10,9 @@
  *                                  (PROFILE below: node flags, environment,
  *                                  worker resource limits)
  *   --sweep adds one row per single setting, to attribute the profile's gain.
+ *   --compare DIR adds inThreadCompare and workerCompare: the same defaults
+ *                 against DIR/dist/index.js (another build of the package,
+ *                 e.g. an older commit's), interleaved with the rows above.
  *
  *   npm run build:ts && npx tsx bench/memory.ts [--seconds 20] [--rate 100] [--repeats 3] [--sweep]
  *
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '1' },
     sweep: { type: 'boolean', default: false },
     only: { type: 'string' },
+    compare: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -42,6 +46,8 @@ interface Row {
   nodeArgs?: string[];
   env?: Record<string, string>;
   workerResourceLimits?: Record<string, number>;
+  /** The package entry the consumer imports (default: this checkout's dist/). */
+  entry?: string;
 }
 
 /** The memory-constrained profile as docs/tuning-guide.md documents it. */
@@ -66,6 +72,12 @@ if (values.sweep) {
   for (const mb of [1, 2, 4]) rows[`workerYoung${mb}`] = { mode: 'worker', workerResourceLimits: { maxYoungGenerationSizeMb: mb } };
   rows.workerOld16 = { mode: 'worker', workerResourceLimits: { maxOldGenerationSizeMb: 16 } };
   rows.workerCodeRange8 = { mode: 'worker', workerResourceLimits: { codeRangeSizeMb: 8 } };
+}
+if (values.compare) {
+  const entry = `${root}/${values.compare}/dist/index.js`.replace(/\/+/g, '/');
+  if (!existsSync(entry)) throw new Error(`--compare: ${entry} does not exist`);
+  rows.inThreadCompare = { mode: 'in-thread', entry };
+  rows.workerCompare = { mode: 'worker', entry };
 }
 if (values.only) for (const k of Object.keys(rows)) if (k !== 'bare' && !values.only.split(',').includes(k)) delete rows[k];
 
@@ -127,7 +139,7 @@ const sim = await startSimulator();
 try {
   const info = JSON.parse(sim.line) as { baseUrl: string; credentials: Record<string, string> };
   const consumer = (row: Row): Promise<Record<string, unknown>> => {
-    const input = JSON.stringify({ mode: row.mode, seconds, baseUrl: info.baseUrl, credentials: info.credentials, symbols, workerResourceLimits: row.workerResourceLimits });
+    const input = JSON.stringify({ mode: row.mode, seconds, baseUrl: info.baseUrl, credentials: info.credentials, symbols, workerResourceLimits: row.workerResourceLimits, entry: row.entry });
     return run(process.execPath, [...(row.nodeArgs ?? []), 'bench/lib/memory-consumer.mjs'], input, row.env).then((l) => JSON.parse(l));
   };
   const results: Record<string, Record<string, unknown>[]> = {};

@@ -51,10 +51,9 @@ interface Row {
 }
 
 /** The memory-constrained profile as docs/tuning-guide.md documents it. */
-const PROFILE = {
+const PROFILE: { nodeArgs: string[]; env: Record<string, string>; workerResourceLimits?: Record<string, number> } = {
   nodeArgs: ['--max-semi-space-size=1'],
-  env: { MALLOC_ARENA_MAX: '2' },
-  workerResourceLimits: { maxYoungGenerationSizeMb: 4 },
+  env: {},
 };
 
 const rows: Record<string, Row> = {
@@ -62,7 +61,7 @@ const rows: Record<string, Row> = {
   inThread: { mode: 'in-thread' },
   worker: { mode: 'worker' },
   inThreadProfile: { mode: 'in-thread', nodeArgs: PROFILE.nodeArgs, env: PROFILE.env },
-  workerProfile: { mode: 'worker', ...PROFILE },
+  workerProfile: { mode: 'worker', nodeArgs: PROFILE.nodeArgs, env: PROFILE.env, workerResourceLimits: PROFILE.workerResourceLimits },
 };
 if (values.sweep) {
   for (const mb of [1, 2, 4]) rows[`inThreadSemiSpace${mb}`] = { mode: 'in-thread', nodeArgs: [`--max-semi-space-size=${mb}`] };

@@ -49,10 +49,12 @@ export const feedOwnOptionsSchema = lazy((z) =>
     workerRestartWindowMs: msSchema().min(1).default(FEED_DEFAULTS.workerRestartWindowMs),
     /**
      * Worker mode: the worker's V8 heap limits (Node's `resourceLimits`).
-     * Default: Node's. A small young generation (`{ maxYoungGenerationSizeMb: 4 }`)
-     * saves ~10-15 MB of RSS for a small feed (the tuning guide's
-     * memory-constrained profile, bench/memory.ts) at the cost of more frequent
-     * scavenges in the worker under a heavy feed.
+     * Default: Node's. For a small feed a small young generation
+     * (`{ maxYoungGenerationSizeMb: 2 }`) made no difference to the
+     * process's RSS beyond run-to-run noise (bench/memory.ts,
+     * docs/performance.md): the worker allocates little once connected.
+     * A limit caps the worker's heap; reaching it kills the worker (the
+     * feed then restarts it).
      */
     workerResourceLimits: z
       .strictObject({

@@ -31,7 +31,7 @@ import { ParseError } from '../codec/status.js';
 import * as layout from './ring-layout.js';
 import { createRing, readRingConfig, type OverflowPolicy } from './ring-layout.js';
 import { waitAsync } from './wait.js';
-import { describeValue } from '../util/options-schema.js';
+import { describeValue, isValidated, markValidated } from '../util/options-schema.js';
 import { preTouchMemory } from './pre-touch.js';
 import { notePushStamp } from './push-stamp.js';
 import { AdaptiveSpin } from './adaptive-spin.js';
@@ -220,8 +220,12 @@ export class Dispatcher<K extends EventKind = EventKind> {
     if (handle.kind !== config.kind) {
       throw new InvalidOptionError('handle', `kind '${String(handle.kind)}' does not match the ring's '${config.kind}'`);
     }
+    // Options the library vouched for (prevalidatedAttachOptions: a feed
+    // worker attaching to its feed's own rings) make the ring options taken
+    // from the handle trusted too, so that thread never loads zod.
+    const trusted = isValidated(options) ? markValidated : <T>(o: T): T => o;
     return new Dispatcher<K>(
-      {
+      trusted({
         kind: handle.kind,
         maxSize: config.capacity,
         overflow: config.overflow,
@@ -232,7 +236,7 @@ export class Dispatcher<K extends EventKind = EventKind> {
         preTouchMemory: handle.preTouchMemory,
         logger: own.logger,
         backend: own.backend,
-      },
+      }),
       handle.buffer,
     );
   }

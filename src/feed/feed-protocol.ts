@@ -5,15 +5,18 @@
 import { SettradeFeedError, type ErrorCode } from '../errors.js';
 import type { DispatcherHandle } from '../dispatcher/index.js';
 import type { ClientState, ReconnectInfo, SettradeClientStats } from '../transport/client.js';
+import type { ResolvedClientOptions } from '../transport/options.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import type { BidOfferAdapterStats } from '../adapter/adapter.js';
 import type { ResolvedRecordOptions } from '../record/options.js';
 import type { RecordingStats } from '../record/writer.js';
 
-/** Serializable client options (no functions: `endpoint` must be a URL string, no logger). */
-export interface WorkerClientOptions {
-  readonly [key: string]: string | number | boolean | undefined;
-}
+/**
+ * The client's options as `resolveClientOptions` returned them in the
+ * calling thread (validated, defaults filled in), minus what cannot be
+ * cloned: no logger, and `endpoint` only as a URL string.
+ */
+export type WorkerClientOptions = Omit<ResolvedClientOptions, 'logger' | 'endpoint'> & { readonly endpoint?: string };
 
 /** `workerData` of the feed worker. */
 export interface FeedWorkerData {

@@ -22,7 +22,7 @@ import type { Worker } from 'node:worker_threads';
 import type { ShardedDispatcher } from '../dispatcher/index.js';
 import type { ClientState, ReconnectReason } from '../transport/client.js';
 import { SettradeError, type SettradeErrorCode } from '../transport/errors.js';
-import type { SettradeClientOptions } from '../transport/options.js';
+import { resolveClientOptions, type SettradeClientOptions } from '../transport/options.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import type { Logger } from '../util/logger.js';
 import { resolveWorkerScript, startModuleWorker } from '../util/worker-script.js';
@@ -204,7 +204,9 @@ export class WorkerFeedEngine implements FeedEngine {
 
   constructor(options: WorkerFeedEngineOptions) {
     this.#o = options;
-    const { logger: _logger, ...plain } = options.client;
+    // Resolved here (defaults filled, already validated by createFeed), so
+    // the worker takes them as they are and never loads zod.
+    const { logger: _logger, ...plain } = resolveClientOptions(options.client);
     this.#plainClient = plain as WorkerClientOptions;
     this.#subscribed = new Set(options.symbols);
     this.#epoch = options.client.initialEpoch ?? 0;

@@ -7,8 +7,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShardedDispatcher } from '../dispatcher/index.js';
+import { prevalidatedAttachOptions } from '../dispatcher/options.js';
 import { SettradeClient } from '../transport/client.js';
-import type { SettradeClientOptions } from '../transport/options.js';
+import { prevalidatedClientOptions } from '../transport/options.js';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { BidOfferAdapter } from '../adapter/adapter.js';
 import {
@@ -34,9 +35,11 @@ const logger: Logger = data.forwardLogs
     }
   : defaultLogger();
 
+// Both option objects are marked as validated: the caller's thread checked
+// them (clientOptions arrive resolved), and this isolate never loads zod.
 // The producer side logs the drop-rate warning: it must go through the caller's logger too.
-const dispatcher = ShardedDispatcher.attach(data.handles, { logger });
-const client = new SettradeClient({ ...(data.clientOptions as SettradeClientOptions), logger });
+const dispatcher = ShardedDispatcher.attach(data.handles, prevalidatedAttachOptions({ logger }));
+const client = new SettradeClient(prevalidatedClientOptions({ ...data.clientOptions, logger }));
 // With `record`, this worker writes the file: the adapter reads through the recording tap.
 const tap = data.record ? await startWorkerRecording(data.record) : undefined;
 const adapter = new BidOfferAdapter({ client: tap ?? client, fullDepth: data.fullDepth, dispatcher, logger });

@@ -6,10 +6,10 @@
  * and replays are deterministic; without it the clock is
  * `process.hrtime.bigint()`.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { InvalidSymbolError, normalizeSymbol } from '../protocol/symbol.js';
 import { InvalidOptionError } from '../dispatcher/errors.js';
-import { describeValue, parseOptions } from '../util/options-schema.js';
+import { describeValue, lazy, parseOptions } from '../util/options-schema.js';
 
 /** Defaults of `FeedHealthOptions`. */
 export const FEED_HEALTH_DEFAULTS = {
@@ -17,38 +17,40 @@ export const FEED_HEALTH_DEFAULTS = {
   symbolTimeoutSec: 10,
 } as const;
 
-// Seconds: finite and > 0 (zod's number() already refuses NaN and Infinity).
-const secondsError = 'must be a finite number of seconds > 0';
-const secondsSchema = z.number({ error: secondsError }).positive({ error: secondsError });
+/** Schema of `FeedHealthOptions`: the source of its type, defaults and checks (built on first use). */
+export const feedHealthOptionsSchema = lazy((z) => {
+  // Seconds: finite and > 0 (zod's number() already refuses NaN and Infinity).
+  const secondsError = 'must be a finite number of seconds > 0';
+  const secondsSchema = z.number({ error: secondsError }).positive({ error: secondsError });
 
-// An override key must be a symbol as the feed delivers it (valid and upper
-// case), or the override could never apply.
-const overridesSchema = z.record(z.string(), secondsSchema, { error: 'must be an object of symbol -> seconds' }).superRefine((overrides, ctx) => {
-  for (const key of Object.keys(overrides)) {
-    let message: string | undefined;
-    try {
-      const symbol = normalizeSymbol(key);
-      if (symbol !== key) message = `key '${key}' is not upper case: events carry '${symbol}'`;
-    } catch (err) {
-      if (!(err instanceof InvalidSymbolError)) throw err;
-      message = `key ${err.message}`;
+  // An override key must be a symbol as the feed delivers it (valid and upper
+  // case), or the override could never apply.
+  const overridesSchema = z.record(z.string(), secondsSchema, { error: 'must be an object of symbol -> seconds' }).superRefine((overrides, ctx) => {
+    for (const key of Object.keys(overrides)) {
+      let message: string | undefined;
+      try {
+        const symbol = normalizeSymbol(key);
+        if (symbol !== key) message = `key '${key}' is not upper case: events carry '${symbol}'`;
+      } catch (err) {
+        if (!(err instanceof InvalidSymbolError)) throw err;
+        message = `key ${err.message}`;
+      }
+      if (message !== undefined) ctx.addIssue({ code: 'custom', message });
     }
-    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
-  }
-});
+  });
 
-/** Schema of `FeedHealthOptions`: the source of its type, defaults and checks. */
-export const feedHealthOptionsSchema = z.object({
-  /** The whole feed is dead when nothing arrived for this long (s, finite, > 0). The seed's `global_timeout_sec`. */
-  globalTimeoutSec: secondsSchema.default(FEED_HEALTH_DEFAULTS.globalTimeoutSec),
-  /** A symbol is stale when it got nothing for this long (s, finite, > 0). The seed's `symbol_timeout_sec`. */
-  symbolTimeoutSec: secondsSchema.default(FEED_HEALTH_DEFAULTS.symbolTimeoutSec),
-  /** Per-symbol overrides of `symbolTimeoutSec` (s), e.g. `{ RARE: 60 }` for illiquid names; keys are upper-case symbols. */
-  perSymbolTimeoutSec: overridesSchema.default({}),
+  return z.object({
+    /** The whole feed is dead when nothing arrived for this long (s, finite, > 0). The seed's `global_timeout_sec`. */
+    globalTimeoutSec: secondsSchema.default(FEED_HEALTH_DEFAULTS.globalTimeoutSec),
+    /** A symbol is stale when it got nothing for this long (s, finite, > 0). The seed's `symbol_timeout_sec`. */
+    symbolTimeoutSec: secondsSchema.default(FEED_HEALTH_DEFAULTS.symbolTimeoutSec),
+    /** Per-symbol overrides of `symbolTimeoutSec` (s), e.g. `{ RARE: 60 }` for illiquid names; keys are upper-case symbols. */
+    perSymbolTimeoutSec: overridesSchema.default({}),
+  });
 });
 
 /** Options of `new FeedHealth(...)`. */
-export type FeedHealthOptions = z.input<typeof feedHealthOptionsSchema>;
+export type FeedHealthOptions = z.input<ReturnType<typeof feedHealthOptionsSchema>>;
 
 /** A monotonic timestamp in ns: a bigint (hrtime) or a number, >= 0. */
 export type MonoNs = bigint | number;

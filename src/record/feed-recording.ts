@@ -9,6 +9,7 @@ import type { RecordingWriteError } from './errors.js';
 import type { ResolvedRecordOptions } from './options.js';
 import { RecordingTap } from './recording-tap.js';
 import { RecordingWriter } from './writer.js';
+import { markValidated } from '../util/options-schema.js';
 
 export { RecordingTap } from './recording-tap.js';
 export { RecordingWriter } from './writer.js';
@@ -32,7 +33,9 @@ export interface StartRecordingOptions {
 
 /** Opens the recording and returns the tap the adapter reads through. */
 export function startRecording(o: StartRecordingOptions): RecordingTap {
-  const writer = new RecordingWriter({
+  // The feed validated `record` (in this thread, or in the one that started this worker).
+  const writer = new RecordingWriter(
+    markValidated({
     ...o.record,
     fullDepth: o.fullDepth,
     // The symbols subscribed when each file is opened.
@@ -42,7 +45,8 @@ export function startRecording(o: StartRecordingOptions): RecordingTap {
     },
     ...(o.firstFileIndex !== undefined ? { firstFileIndex: o.firstFileIndex } : {}),
     ...(o.onFile ? { onFile: o.onFile } : {}),
-  });
+    }),
+  );
   writer.on('error', o.onError);
   return new RecordingTap({ client: o.client, writer, restarted: o.restarted ?? false });
 }

@@ -3,8 +3,8 @@
  * one zod schema for the type, the defaults and the checks. Kept apart from
  * the writer so validating a feed's options loads no file I/O code.
  */
-import { z } from 'zod';
-import { msSchema } from '../util/options-schema.js';
+import type { z } from 'zod';
+import { lazy, msSchema } from '../util/options-schema.js';
 
 /** Defaults of {@link RecordOptions}. */
 export const RECORD_DEFAULTS = {
@@ -17,7 +17,8 @@ export const RECORD_DEFAULTS = {
 export const MIN_ROTATE_BYTES = 4096;
 
 /** The `record` option: where and how to record every received message. */
-export const recordOptionsSchema = z.strictObject({
+export const recordOptionsSchema = lazy((z) =>
+  z.strictObject({
   /**
    * The first file of the recording (overwritten if it exists). Rotated
    * files are `path.0001`, `path.0002`... (docs/recording-format.md).
@@ -29,7 +30,7 @@ export const recordOptionsSchema = z.strictObject({
    * file is still synced on close). What a crash can lose is at most the
    * last interval's records.
    */
-  fsync: z.union([msSchema, z.literal('never')]).default(RECORD_DEFAULTS.fsync),
+  fsync: z.union([msSchema(), z.literal('never')]).default(RECORD_DEFAULTS.fsync),
   /** Start a new file when the current one reaches `maxBytes` or is `maxSeconds` old. Default: one file. */
   rotate: z
     .strictObject({
@@ -40,7 +41,7 @@ export const recordOptionsSchema = z.strictObject({
     })
     .optional(),
   /** Longest a received message waits in memory before its batch is written (ms, 1 to 10,000; default 50). */
-  flushIntervalMs: msSchema.min(1).max(10_000).default(RECORD_DEFAULTS.flushIntervalMs),
+  flushIntervalMs: msSchema().min(1).max(10_000).default(RECORD_DEFAULTS.flushIntervalMs),
   /**
    * Bound on bytes waiting to be written (default 64 MiB, at least 1 MiB):
    * when the disk is slower than the feed, records beyond it are dropped
@@ -52,9 +53,10 @@ export const recordOptionsSchema = z.strictObject({
     .min(1024 * 1024)
     .max(2 ** 32)
     .default(RECORD_DEFAULTS.maxPendingBytes),
-});
+}),
+);
 
 /** The `record` option as given. */
-export type RecordOptions = z.input<typeof recordOptionsSchema>;
+export type RecordOptions = z.input<ReturnType<typeof recordOptionsSchema>>;
 /** The `record` option after validation, defaults filled in. */
-export type ResolvedRecordOptions = z.output<typeof recordOptionsSchema>;
+export type ResolvedRecordOptions = z.output<ReturnType<typeof recordOptionsSchema>>;

@@ -2,10 +2,10 @@
  * Options of `replayFeed`: one zod schema (the type, the defaults, the
  * checks); a bad or unknown key throws SettradeConfigError naming it.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { MAX_RING_CAPACITY } from '../dispatcher/ring-layout.js';
 import { SettradeConfigError } from '../transport/errors.js';
-import { loggerSchema, parseOptions } from '../util/options-schema.js';
+import { lazy, loggerSchema, parseOptions, type Zod } from '../util/options-schema.js';
 
 /** Defaults of {@link ReplayFeedOptions}. */
 export const REPLAY_DEFAULTS = {
@@ -18,7 +18,8 @@ export const REPLAY_DEFAULTS = {
 /** A point in recorded wall time: a Date, an ISO-8601 string, or ns since the Unix epoch as a bigint. */
 export type ReplayTime = Date | string | bigint;
 
-const timeSchema = z
+const timeSchema = (z: Zod) =>
+  z
   .union([z.date(), z.string(), z.bigint()], { error: 'must be a Date, an ISO-8601 string or a bigint of ns since the Unix epoch' })
   .transform((v, ctx): bigint => {
     if (typeof v === 'bigint') {
@@ -33,7 +34,8 @@ const timeSchema = z
   });
 
 /** Schema of the replay's options. */
-export const replayOptionsSchema = z.object({
+export const replayOptionsSchema = lazy((z) =>
+  z.object({
   /** Recording files, replayed in this order (a rotation: oldest first). */
   files: z.array(z.string().min(1)).min(1, { error: 'must name at least one file' }).readonly(),
   /** 'max' (default): as fast as the consumer takes events, lossless; N > 0: N times real time (1: the recorded pace). */
@@ -43,9 +45,9 @@ export const replayOptionsSchema = z.object({
   /** true: `FullBidOffer` events; false: `BestBidAsk` (the payloads are the same either way). */
   fullDepth: z.boolean(),
   /** Only records received at or after this wall time. */
-  from: timeSchema.optional(),
+  from: timeSchema(z).optional(),
   /** Only records received at or before this wall time. */
-  to: timeSchema.optional(),
+  to: timeSchema(z).optional(),
   /** Number of rings (1 to 64), as createFeed's `shards`. */
   shards: z.number().int().min(1).max(64).default(REPLAY_DEFAULTS.shards),
   /** Capacity of each ring (1 to 2^24). The replay waits for room, so a small ring loses nothing. */
@@ -55,11 +57,12 @@ export const replayOptionsSchema = z.object({
   /** Fault in every ring page at creation (DispatcherOptions.preTouchMemory). */
   preTouchMemory: z.boolean().optional(),
   /** pino-shaped logger (warnings about damaged files). Default: the library logger. */
-  logger: loggerSchema.optional(),
-});
+  logger: loggerSchema().optional(),
+}),
+);
 
 /** Options of `replayFeed`; a literal `fullDepth` types the feed's events. */
-export type ReplayFeedOptions<F extends boolean = boolean> = Omit<z.input<typeof replayOptionsSchema>, 'fullDepth' | 'from' | 'to'> & {
+export type ReplayFeedOptions<F extends boolean = boolean> = Omit<z.input<ReturnType<typeof replayOptionsSchema>>, 'fullDepth' | 'from' | 'to'> & {
   /** true: `FullBidOffer` events; false: `BestBidAsk`. */
   readonly fullDepth: F;
   /** Only records received at or after this wall time (a Date, an ISO-8601 string, or ns since the Unix epoch). */
@@ -69,7 +72,7 @@ export type ReplayFeedOptions<F extends boolean = boolean> = Omit<z.input<typeof
 };
 
 /** Options after validation (times as ns bigints). */
-export type ResolvedReplayOptions = z.output<typeof replayOptionsSchema>;
+export type ResolvedReplayOptions = z.output<ReturnType<typeof replayOptionsSchema>>;
 
 /** Validates `options`; throws SettradeConfigError naming the first bad or unknown key. */
 export function parseReplayOptions(options: unknown): ResolvedReplayOptions {

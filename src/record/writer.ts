@@ -25,7 +25,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { SettradeConfigError } from '../transport/errors.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { PACKAGE_VERSION } from '../transport/version.js';
-import { parseOptions } from '../util/options-schema.js';
+import { isValidated, parseOptions } from '../util/options-schema.js';
 import { wallClockNs } from '../codec/clock.js';
 import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
 import { fillRecordCrcs } from './crc32c.js';
@@ -168,7 +168,10 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   constructor(options: RecordingWriterOptions) {
     super();
     const { fullDepth, symbols, firstFileIndex, onFile, ...record } = options;
-    this.#o = parseOptions(recordOptionsSchema, record, (field, message) => new SettradeConfigError(`record.${field}`, message));
+    // Options a feed already validated (marked by startRecording) are not checked again: a feed worker never loads zod.
+    this.#o = isValidated(options)
+      ? (record as ResolvedRecordOptions)
+      : parseOptions(recordOptionsSchema, record, (field, message) => new SettradeConfigError(`record.${field}`, message));
     if (firstFileIndex !== undefined && (!Number.isSafeInteger(firstFileIndex) || firstFileIndex < 0)) {
       throw new SettradeConfigError('firstFileIndex', 'must be a non-negative integer');
     }

@@ -2,7 +2,8 @@
  * Simulator options: the public interface, its defaults, and validation with
  * zod (errors name the offending field).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazy } from '../util/options-schema.js';
 import type { Logger } from '../util/logger.js';
 import { SimulatorError } from './errors.js';
 
@@ -103,42 +104,46 @@ export const SIMULATOR_DEFAULTS = {
 export const SYMBOL_RE = /^[A-Z0-9][A-Z0-9&.\-_]{0,31}$/;
 const PATH_ID_RE = /^[A-Za-z0-9_-]{1,32}$/;
 
-const phaseSchema = z.enum(['ATO', 'NORMAL', 'ATC']);
-const burstSchema = z.strictObject({
-  ratePerSecond: z.number().positive().max(10_000_000),
-  durationMs: z.number().positive().max(3_600_000),
-  symbols: z
-    .array(z.string().regex(SYMBOL_RE, 'must be an upper-case SET symbol'))
-    .min(1, 'must name at least one symbol (omit it to burst every active symbol)')
-    .max(10_000)
-    .optional(),
-});
+// The simulator's schemas, built on first use (src/util/options-schema.ts).
+const schemas = lazy((z) => {
+  const phaseSchema = z.enum(['ATO', 'NORMAL', 'ATC']);
+  const burst = z.strictObject({
+    ratePerSecond: z.number().positive().max(10_000_000),
+    durationMs: z.number().positive().max(3_600_000),
+    symbols: z
+      .array(z.string().regex(SYMBOL_RE, 'must be an upper-case SET symbol'))
+      .min(1, 'must name at least one symbol (omit it to burst every active symbol)')
+      .max(10_000)
+      .optional(),
+  });
 
-const schema = z.strictObject({
-  port: z.number().int().min(0).max(65535).optional(),
-  brokerId: z.string().regex(PATH_ID_RE, 'must be 1-32 characters of A-Z a-z 0-9 _ -').optional(),
-  appCode: z.string().regex(PATH_ID_RE, 'must be 1-32 characters of A-Z a-z 0-9 _ -').optional(),
-  symbols: z.array(z.string().regex(SYMBOL_RE, 'must be an upper-case SET symbol')).max(10_000).optional(),
-  universe: z.array(z.string().regex(SYMBOL_RE, 'must be an upper-case SET symbol')).max(100_000).optional(),
-  tokenType: z.string().regex(/^[A-Za-z][A-Za-z0-9._~+-]{0,31}$/, 'must be an HTTP auth scheme such as Bearer').optional(),
-  ratePerSymbol: z.number().min(0).max(1_000_000).optional(),
-  tokenLifetimeSec: z.number().positive().max(2_000_000).optional(),
-  clockSkewSec: z.number().min(0).max(86_400).optional(),
-  seed: z.number().int().optional(),
-  phase: phaseSchema.optional(),
-  phaseSchedule: z
-    .array(z.strictObject({ phase: phaseSchema, durationMs: z.number().positive().max(86_400_000) }))
-    .min(1)
-    .optional(),
-  initialPrices: z.record(z.string().regex(SYMBOL_RE), z.number().min(0.5).max(5000)).optional(),
-  burst: burstSchema.optional(),
-  tickIntervalMs: z.number().int().min(1).max(1000).optional(),
-  logger: z
-    .custom<Logger>(
-      (v) => typeof v === 'object' && v !== null && ['debug', 'info', 'warn', 'error'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-      'must be a logger with debug/info/warn/error',
-    )
-    .optional(),
+  const options = z.strictObject({
+    port: z.number().int().min(0).max(65535).optional(),
+    brokerId: z.string().regex(PATH_ID_RE, 'must be 1-32 characters of A-Z a-z 0-9 _ -').optional(),
+    appCode: z.string().regex(PATH_ID_RE, 'must be 1-32 characters of A-Z a-z 0-9 _ -').optional(),
+    symbols: z.array(z.string().regex(SYMBOL_RE, 'must be an upper-case SET symbol')).max(10_000).optional(),
+    universe: z.array(z.string().regex(SYMBOL_RE, 'must be an upper-case SET symbol')).max(100_000).optional(),
+    tokenType: z.string().regex(/^[A-Za-z][A-Za-z0-9._~+-]{0,31}$/, 'must be an HTTP auth scheme such as Bearer').optional(),
+    ratePerSymbol: z.number().min(0).max(1_000_000).optional(),
+    tokenLifetimeSec: z.number().positive().max(2_000_000).optional(),
+    clockSkewSec: z.number().min(0).max(86_400).optional(),
+    seed: z.number().int().optional(),
+    phase: phaseSchema.optional(),
+    phaseSchedule: z
+      .array(z.strictObject({ phase: phaseSchema, durationMs: z.number().positive().max(86_400_000) }))
+      .min(1)
+      .optional(),
+    initialPrices: z.record(z.string().regex(SYMBOL_RE), z.number().min(0.5).max(5000)).optional(),
+    burst: burst.optional(),
+    tickIntervalMs: z.number().int().min(1).max(1000).optional(),
+    logger: z
+      .custom<Logger>(
+        (v) => typeof v === 'object' && v !== null && ['debug', 'info', 'warn', 'error'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
+        'must be a logger with debug/info/warn/error',
+      )
+      .optional(),
+  });
+  return { options, burst };
 });
 
 /** Options after validation and defaults. */
@@ -155,7 +160,7 @@ function describe(error: z.ZodError): string {
 
 /** Validates options and fills defaults; throws SimulatorError naming the field. */
 export function resolveSimulatorOptions(opts: SimulatorOptions = {}): ResolvedSimulatorOptions {
-  const parsed = schema.safeParse(opts);
+  const parsed = schemas().options.safeParse(opts);
   if (!parsed.success) throw new SimulatorError('ERR_SIM_OPTIONS', `invalid simulator options: ${describe(parsed.error)}`);
   const o = parsed.data;
   // A start-up burst begins before any client subscribes, so only the configured symbols exist then.
@@ -186,7 +191,7 @@ export function resolveSimulatorOptions(opts: SimulatorOptions = {}): ResolvedSi
  * simulator publishes now (a burst symbol outside them is rejected).
  */
 export function parseBurst(ratePerSecond: number, durationMs: number, target: Pick<BurstOptions, 'symbols'>, known: ReadonlySet<string>): BurstOptions {
-  const parsed = burstSchema.safeParse({ ...target, ratePerSecond, durationMs });
+  const parsed = schemas().burst.safeParse({ ...target, ratePerSecond, durationMs });
   if (!parsed.success) throw new SimulatorError('ERR_SIM_ARGUMENT', `invalid burst: ${describe(parsed.error)}`);
   const unknown = unknownSymbols(parsed.data.symbols, known);
   if (unknown !== undefined) throw new SimulatorError('ERR_SIM_ARGUMENT', `invalid burst: symbols: ${unknown} (neither configured nor subscribed)`);

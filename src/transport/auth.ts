@@ -8,7 +8,6 @@
  */
 import { dispatcherTokenPath, loginPath, refreshTokenPath } from '../protocol/paths.js';
 import { createECDH, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
 import { sendRequest, type HttpRequest, type HttpResponse } from './http.js';
 import { SettradeAuthError, SettradeConfigError, SettradeError, type AuthStep } from './errors.js';
 import { USER_AGENT } from './version.js';
@@ -114,18 +113,35 @@ export interface DispatcherToken {
   readonly token: string;
 }
 
-const LoginResponse = z.object({
-  access_token: z.string().min(1),
-  // A header token (RFC 7230 tchar): it goes into an Authorization header as is.
-  token_type: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/).optional(),
-  refresh_token: z.string().optional(),
-  expires_in: z.number().positive(),
-});
+// The two response shapes are checked by hand, not with zod: a feed worker
+// logs in and fetches tokens but never loads zod (src/util/options-schema.ts).
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const nonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+// A header token (RFC 7230 tchar): it goes into an Authorization header as is.
+const TOKEN_TYPE_RE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/;
 
-const TokenResponse = z.object({
-  hosts: z.array(z.string().min(1)).min(1),
-  token: z.string().min(1),
-});
+interface LoginResponse {
+  access_token: string;
+  token_type?: string;
+  refresh_token?: string;
+  expires_in: number;
+}
+
+function isLoginResponse(v: unknown): v is LoginResponse {
+  return (
+    isRecord(v) &&
+    nonEmptyString(v.access_token) &&
+    (v.token_type === undefined || (typeof v.token_type === 'string' && TOKEN_TYPE_RE.test(v.token_type))) &&
+    (v.refresh_token === undefined || typeof v.refresh_token === 'string') &&
+    typeof v.expires_in === 'number' &&
+    Number.isFinite(v.expires_in) &&
+    v.expires_in > 0
+  );
+}
+
+function isTokenResponse(v: unknown): v is DispatcherToken {
+  return isRecord(v) && Array.isArray(v.hosts) && v.hosts.length > 0 && v.hosts.every(nonEmptyString) && nonEmptyString(v.token);
+}
 
 /** Headers of every REST request (the official SDK sends a JSON content type and a User-Agent on all of them). */
 function headers(authorization?: string): Record<string, string> {
@@ -222,15 +238,14 @@ async function postForTokens(step: AuthStep, url: string, payload: object, opts:
 }
 
 function toLoginResult(step: AuthStep, body: unknown, nowMs: number): LoginResult {
-  const parsed = LoginResponse.safeParse(body);
-  if (!parsed.success) {
+  if (!isLoginResponse(body)) {
     throw new SettradeAuthError('ERR_RESPONSE_INVALID', step, `${step} response lacks a valid access_token, token_type or expires_in`);
   }
   return {
-    accessToken: parsed.data.access_token,
-    tokenType: parsed.data.token_type ?? 'Bearer',
-    refreshToken: parsed.data.refresh_token,
-    expiresAtMs: nowMs + parsed.data.expires_in * 1000,
+    accessToken: body.access_token,
+    tokenType: body.token_type ?? 'Bearer',
+    refreshToken: body.refresh_token,
+    expiresAtMs: nowMs + body.expires_in * 1000,
   };
 }
 
@@ -252,11 +267,11 @@ export async function fetchDispatcherToken(
     { method: 'GET', headers: headers(authorizationHeader(auth.tokenType, auth.accessToken)) },
     opts.httpTimeoutMs,
   );
-  const parsed = TokenResponse.safeParse(body);
-  if (!parsed.success) {
+  if (!isTokenResponse(body)) {
     throw new SettradeAuthError('ERR_RESPONSE_INVALID', 'token', 'dispatcher token response lacks hosts/token');
   }
-  return parsed.data;
+  // Only the two fields: nothing else of the server's answer is kept.
+  return { hosts: [...body.hosts], token: body.token };
 }
 
 /** Validates that a credentials field is a non-empty string (config errors name the field). */

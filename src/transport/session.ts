@@ -121,6 +121,11 @@ export class MqttSession {
       queueQoSZero: false,
       connectTimeout: params.connectTimeoutMs,
       clientId: params.clientIdPrefix + randomBytes(6).toString('hex'),
+      // mqtt-packet's default number cache is 65,536 two-byte Buffers (~7 MB
+      // of heap per isolate), built by the first packet written. This client
+      // writes a handful of packets per session (CONNECT, SUBSCRIBE, PINGREQ);
+      // it allocates their few 2-byte numbers instead.
+      writeCache: false,
       // TLS stays verified: rejectUnauthorized is MQTT.js's/ws's default (true) and is never overridden.
       wsOptions: endpoint.wsHeaders ? { headers: { ...endpoint.wsHeaders } } : {},
     };

@@ -4,24 +4,72 @@
  * definition; `parseOptions` runs it strictly (unknown keys are errors, with
  * a "did you mean" when a known key is close) and turns the first problem
  * into the component's own error, naming the field.
+ *
+ * zod is loaded on first use, not with the package: the schemas are built by
+ * `lazy` on their first parse, and zod comes from its CommonJS build through
+ * `require` (synchronous, as the constructors that validate are). A feed
+ * worker, whose options were validated by the thread that started it, never
+ * loads it (about 5 MB of RSS per isolate; docs/decisions.md, "zod loaded on
+ * first use").
  */
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as ZodModule from 'zod';
+import type { z } from 'zod';
 import type { Logger } from './logger.js';
+
+/** zod's `z` namespace (the value). */
+export type Zod = typeof ZodModule.z;
+
+let zodModule: typeof ZodModule | undefined;
+
+/** zod's `z`, loaded on the first call. */
+export function zod(): Zod {
+  zodModule ??= createRequire(import.meta.url)('zod') as typeof ZodModule;
+  return zodModule.z;
+}
+
+/** A value built by `make(z)` on the first call (loading zod then), the same value after. */
+export function lazy<T>(make: (z: Zod) => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: make(zod()) }).value;
+}
 
 /** Largest delay Node's timers accept; a larger one silently becomes 1 ms. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
 /** An integer number of milliseconds a timer can wait: 0 to 2^31 - 1. */
-export const msSchema = z.number().int().min(0).max(MAX_TIMER_MS);
+export const msSchema = lazy((z) => z.number().int().min(0).max(MAX_TIMER_MS));
 
 /** A logger with the pino call shape: all four methods are required. */
-export const loggerSchema = z.custom<Logger>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
-  { message: 'must have debug, info, warn and error methods' },
+export const loggerSchema = lazy((z) =>
+  z.custom<Logger>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+    { message: 'must have debug, info, warn and error methods' },
+  ),
 );
+
+// Options objects the library built itself from values already validated
+// (in another thread, say): parseOptions returns them as they are.
+const prevalidated = new WeakSet<object>();
+
+/**
+ * Marks `options`, already the output of a schema (validated, defaults
+ * filled in), so that `parseOptions` returns it without checking it again
+ * or loading zod. For the library's own objects only: a worker's copy of
+ * options its parent validated.
+ */
+export function markValidated<T extends object>(options: T): T {
+  prevalidated.add(options);
+  return options;
+}
+
+/** Whether `options` was marked by {@link markValidated}. */
+export function isValidated(options: unknown): boolean {
+  return typeof options === 'object' && options !== null && prevalidated.has(options);
+}
 
 /** Builds the component's error for `field` (a dotted path, or 'options'). */
 export type OptionErrorFactory = (field: string, message: string) => Error;
@@ -30,13 +78,16 @@ export type OptionErrorFactory = (field: string, message: string) => Error;
  * Validates `input` against `schema` (unknown top-level keys rejected; use
  * z.strictObject for nested objects) and returns the
  * parsed value with defaults filled in; throws `makeError(field, message)`
- * for the first problem found.
+ * for the first problem found. `schema` may be a `lazy` getter: it is not
+ * built (nor zod loaded) for an input marked by `markValidated`.
  */
-export function parseOptions<S extends z.ZodObject>(schema: S, input: unknown, makeError: OptionErrorFactory): z.output<S> {
+export function parseOptions<S extends z.ZodObject>(schemaOrGetter: S | (() => S), input: unknown, makeError: OptionErrorFactory): z.output<S> {
   if (input === undefined) input = {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw makeError('options', `must be an object, got ${describeValue(input)}`);
   }
+  if (prevalidated.has(input)) return input as z.output<S>;
+  const schema = typeof schemaOrGetter === 'function' ? schemaOrGetter() : schemaOrGetter;
   const known = Object.keys(schema.shape);
   for (const key of Object.keys(input)) {
     if (!known.includes(key)) {

@@ -10,7 +10,9 @@ import type * as PinoModule from 'pino';
 // pino is loaded when the default logger first logs, not at import: a
 // process that passes its own logger (or never logs) does not pay for it
 // (about 7 MB of RSS).
-const requirePino = (): typeof PinoModule => createRequire(import.meta.url)('pino') as typeof PinoModule;
+// A literal require('pino') call where one exists (a bundle bundles it), else Node's require.
+const requirePino = (): typeof PinoModule =>
+  (typeof require === 'function' ? require('pino') : createRequire(import.meta.url)('pino')) as typeof PinoModule;
 
 export interface Logger {
   debug(obj: object, msg?: string): void;

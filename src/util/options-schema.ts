@@ -24,7 +24,9 @@ let zodModule: typeof ZodModule | undefined;
 
 /** zod's `z`, loaded on the first call. */
 export function zod(): Zod {
-  zodModule ??= createRequire(import.meta.url)('zod') as typeof ZodModule;
+  // A literal require('zod') call where one exists (a bundle: esbuild and
+  // webpack bundle it, still loaded on first use), else Node's require.
+  zodModule ??= (typeof require === 'function' ? require('zod') : createRequire(import.meta.url)('zod')) as typeof ZodModule;
   return zodModule.z;
 }
 

@@ -67,8 +67,8 @@ describe('settrade-feed replay', () => {
     const junk = t.file('junk.bin', Buffer.from('not a recording'));
     const cases: [string[], RegExp][] = [
       [['replay'], /replay: name at least one recording FILE/],
-      [['replay', junk, '--speed', 'fast'], /--speed must be a number/],
-      [['replay', junk, '--speed', '0'], /--speed must be a number/],
+      [['replay', junk, '--speed', 'fast'], /--speed must be 'max' or a number > 0/],
+      [['replay', junk, '--speed', '0'], /--speed must be 'max' or a number > 0/],
       [['replay', junk, '--from', 'yesterday'], /--from must be an ISO-8601 time/],
       [['replay', junk, '--symbols', 'A/B'], /--symbols: 'A\/B' is not a valid symbol/],
       [['replay', junk, '--velocity', '2'], /Unknown option '--velocity'/],

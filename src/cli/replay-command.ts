@@ -4,7 +4,7 @@
  * summary: records read, events, parse errors, records skipped (bad CRC),
  * whether a file was cut short, and the rate; `--json`: one JSON line.
  */
-import { CliUsageError, numberFlag, parseCommandArgs, symbolList } from './args.js';
+import { CliUsageError, parseCommandArgs, symbolList } from './args.js';
 
 /** Help text of `settrade-feed replay`. */
 export const REPLAY_HELP = `Usage: settrade-feed replay FILE... [options]
@@ -54,7 +54,11 @@ export interface ReplaySummary {
 
 function speedFlag(raw: string | undefined): number | 'max' {
   if (raw === undefined || raw === 'max') return 'max';
-  return numberFlag('speed', raw, 1, { min: Number.MIN_VALUE, max: 1_000_000 });
+  const speed = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(speed) || speed <= 0 || speed > 1_000_000) {
+    throw new CliUsageError(`--speed must be 'max' or a number > 0 (1: the recorded pace; at most 1000000), got '${raw}'`);
+  }
+  return speed;
 }
 
 function timeFlag(flag: string, raw: string | undefined): bigint | undefined {

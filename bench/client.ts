@@ -18,32 +18,21 @@
  */
 import { connect, type MqttClient } from 'mqtt';
 import { writeFileSync } from 'node:fs';
-import { MarketGenerator } from '../src/sim/market-generator.js';
-import { bidOfferType, encodeBook } from '../src/sim/proto-encoder.js';
+import { bidOfferType } from '../src/sim/proto-encoder.js';
 import { silentLogger } from '../src/util/logger.js';
-import { startReplayServerWorker, type ReplayMessage } from './replay-server.js';
+import { startReplayServerWorker } from './replay-server.js';
+import { arg } from './lib/args.js';
+import { BENCH_SYMBOLS, benchMessages } from './lib/book-stream.js';
 
 type Mode = 'raw' | 'protobufjs' | 'client' | 'ours' | 'ours-worker';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : def;
-}
 const TOTAL = Number(arg('total', '300000'));
 const RUNS = Number(arg('runs', '5'));
 const KIND = arg('kind', 'full') === 'best' ? 'best' : 'full';
 const MODES = arg('modes', 'raw,protobufjs,ours,ours-worker').split(',') as Mode[];
-const SYMBOLS = ['AOT', 'PTT', 'CPALL', 'ADVANC', 'KBANK', 'SCB', 'BBL', 'DELTA', 'GULF', 'BDMS', 'PTTEP', 'SCC', 'TRUE', 'BH', 'CRC', 'IVL', 'MINT', 'OR', 'TOP', 'BANPU-W5'];
+const SYMBOLS = BENCH_SYMBOLS;
 const TOPICS = SYMBOLS.map((s) => `proto/topic/bidofferv3/${s}`);
 
-function messages(): ReplayMessage[] {
-  const gen = new MarketGenerator(42);
-  const out: ReplayMessage[] = [];
-  for (let v = 0; v < 64; v++) {
-    for (const s of SYMBOLS) out.push({ topic: `proto/topic/bidofferv3/${s}`, payload: encodeBook(s, gen.book(s).next('NORMAL')) });
-  }
-  return out;
-}
 
 function connectMqtt(port: number): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
@@ -309,7 +298,7 @@ async function live(): Promise<Record<string, unknown>> {
 }
 
 async function main(): Promise<void> {
-  const msgs = messages();
+  const msgs = benchMessages();
   const avgBytes = msgs.reduce((a, m) => a + m.payload.length, 0) / msgs.length;
   const results: Record<string, unknown> = { total: TOTAL, runs: RUNS, kind: KIND, avgPayloadBytes: Math.round(avgBytes), modes: {} };
   const server = await startReplayServerWorker({ messages: msgs, total: TOTAL, framesPerWrite: 2560 });

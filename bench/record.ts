@@ -24,16 +24,12 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { createFeed } from '../src/feed/feed.js';
 import type { RecordingStats } from '../src/record/writer.js';
-import { MarketGenerator } from '../src/sim/market-generator.js';
-import { encodeBook } from '../src/sim/proto-encoder.js';
 import { silentLogger } from '../src/util/logger.js';
 import { median } from './lib/stats.js';
-import { startReplayServerWorker, type ReplayMessage } from './replay-server.js';
+import { startReplayServerWorker } from './replay-server.js';
+import { arg } from './lib/args.js';
+import { BENCH_SYMBOLS, benchMessages } from './lib/book-stream.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : def;
-}
 const TOTAL = Number(arg('total', '300000'));
 const RUNS = Number(arg('runs', '5'));
 const KIND = arg('kind', 'full') === 'best' ? 'best' : 'full';
@@ -41,16 +37,8 @@ const MODES = arg('modes', 'worker,in-thread').split(',') as ('worker' | 'in-thr
 const FSYNC_ARG = arg('fsync', '1000');
 const FSYNC: number | 'never' = FSYNC_ARG === 'never' ? 'never' : Number(FSYNC_ARG);
 const NULL_SINK = arg('sink', 'file') === 'null';
-const SYMBOLS = ['AOT', 'PTT', 'CPALL', 'ADVANC', 'KBANK', 'SCB', 'BBL', 'DELTA', 'GULF', 'BDMS', 'PTTEP', 'SCC', 'TRUE', 'BH', 'CRC', 'IVL', 'MINT', 'OR', 'TOP', 'BANPU-W5'];
+const SYMBOLS = BENCH_SYMBOLS;
 
-function messages(): ReplayMessage[] {
-  const gen = new MarketGenerator(42);
-  const out: ReplayMessage[] = [];
-  for (let v = 0; v < 64; v++) {
-    for (const s of SYMBOLS) out.push({ topic: `proto/topic/bidofferv3/${s}`, payload: encodeBook(s, gen.book(s).next('NORMAL')) });
-  }
-  return out;
-}
 
 interface RunResult {
   rate: number;
@@ -185,7 +173,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const msgs = messages();
+  const msgs = benchMessages();
   const avgPayload = msgs.reduce((a, m) => a + m.payload.length, 0) / msgs.length;
   const dir = mkdtempSync(join(tmpdir(), 'stf-bench-rec-'));
   const server = await startReplayServerWorker({ messages: msgs, total: TOTAL, framesPerWrite: 2560 });

@@ -113,9 +113,28 @@ export function encodeRecord(
 }
 
 /**
- * {@link encodeRecord} without the CRC (left 0): for a writer that fills
- * the CRCs of a whole batch at once (`fillRecordCrcs` in crc32c.ts), one
- * native call per batch rather than one per record. Same checks.
+ * Writes a record's length, a zero CRC and the body header up to the stamps
+ * at `out[offset]`; returns the body's offset. Bounds checked.
+ */
+function encodeFrameHead(out: Uint8Array, view: DataView, offset: number, type: RecordType, topicId: number, epoch: number, dataLength: number): number {
+  const bodyLength = RECORD_BODY_HEADER_BYTES + dataLength;
+  if (bodyLength > MAX_RECORD_BODY_BYTES) throw new RangeError(`record body of ${bodyLength} bytes exceeds ${MAX_RECORD_BODY_BYTES}`);
+  const end = offset + RECORD_PREFIX_BYTES + bodyLength;
+  if (end > out.length) throw new RangeError(`record needs ${end - offset} bytes at ${offset}, buffer has ${out.length}`);
+  const body = offset + RECORD_PREFIX_BYTES;
+  view.setUint32(offset, bodyLength, true);
+  view.setUint32(offset + 4, 0, true);
+  out[body] = type;
+  out[body + 1] = 0;
+  view.setUint16(body + 2, topicId, true);
+  view.setUint32(body + 4, epoch >>> 0, true);
+  return body;
+}
+
+/**
+ * Writes one record without its CRC (left 0: the writer fills a whole
+ * batch's CRCs at once, `fillRecordCrcs`) at `out[offset]` through `view`
+ * (a DataView over all of `out`); returns the offset after it.
  */
 export function encodeRecordFrame(
   out: Uint8Array,
@@ -128,21 +147,11 @@ export function encodeRecordFrame(
   monoNs: bigint,
   data: Uint8Array,
 ): number {
-  const bodyLength = RECORD_BODY_HEADER_BYTES + data.length;
-  if (bodyLength > MAX_RECORD_BODY_BYTES) throw new RangeError(`record body of ${bodyLength} bytes exceeds ${MAX_RECORD_BODY_BYTES}`);
-  const end = offset + RECORD_PREFIX_BYTES + bodyLength;
-  if (end > out.length) throw new RangeError(`record needs ${end - offset} bytes at ${offset}, buffer has ${out.length}`);
-  const body = offset + RECORD_PREFIX_BYTES;
-  view.setUint32(offset, bodyLength, true);
-  view.setUint32(offset + 4, 0, true);
-  out[body] = type;
-  out[body + 1] = 0;
-  view.setUint16(body + 2, topicId, true);
-  view.setUint32(body + 4, epoch >>> 0, true);
+  const body = encodeFrameHead(out, view, offset, type, topicId, epoch, data.length);
   view.setBigInt64(body + 8, wallNs, true);
   view.setBigInt64(body + 16, monoNs, true);
   out.set(data, body + RECORD_BODY_HEADER_BYTES);
-  return end;
+  return body + RECORD_BODY_HEADER_BYTES + data.length;
 }
 
 /**
@@ -160,23 +169,13 @@ export function encodeRecordFrameStampWords(
   stampWords: Uint32Array,
   data: Uint8Array,
 ): number {
-  const bodyLength = RECORD_BODY_HEADER_BYTES + data.length;
-  if (bodyLength > MAX_RECORD_BODY_BYTES) throw new RangeError(`record body of ${bodyLength} bytes exceeds ${MAX_RECORD_BODY_BYTES}`);
-  const end = offset + RECORD_PREFIX_BYTES + bodyLength;
-  if (end > out.length) throw new RangeError(`record needs ${end - offset} bytes at ${offset}, buffer has ${out.length}`);
-  const body = offset + RECORD_PREFIX_BYTES;
-  view.setUint32(offset, bodyLength, true);
-  view.setUint32(offset + 4, 0, true);
-  out[body] = type;
-  out[body + 1] = 0;
-  view.setUint16(body + 2, topicId, true);
-  view.setUint32(body + 4, epoch >>> 0, true);
+  const body = encodeFrameHead(out, view, offset, type, topicId, epoch, data.length);
   view.setUint32(body + 8, stampWords[0]!, true);
   view.setUint32(body + 12, stampWords[1]!, true);
   view.setUint32(body + 16, stampWords[2]!, true);
   view.setUint32(body + 20, stampWords[3]!, true);
   out.set(data, body + RECORD_BODY_HEADER_BYTES);
-  return end;
+  return body + RECORD_BODY_HEADER_BYTES + data.length;
 }
 
 /** Reads the fixed part of the body starting at `bytes[body]` (bounds are the caller's: 24 bytes). */

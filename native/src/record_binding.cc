@@ -4,6 +4,8 @@
 // runs once per recorded message. Every range is checked against the array.
 #include <napi.h>
 
+#include <cstdio>
+
 #include "napi_util.h"
 #include "settrade/crc32c.h"
 
@@ -12,31 +14,50 @@ namespace {
 
 using CrcFn = std::uint32_t (*)(const std::uint8_t*, std::size_t, std::uint32_t) noexcept;
 
-template <CrcFn Fn>
-napi_value Crc32c(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+// A byte range of a Uint8Array argument: argv[0] the array, argv[1..2] start
+// and end (integers, start <= end <= length). On failure a JS error is
+// thrown (the usage for a wrong type, `name` + the rule for a bad range) and
+// false returned.
+struct ByteRange {
   std::uint8_t* data = nullptr;
+  std::size_t start = 0;
+  std::size_t end = 0;
+};
+
+bool GetByteRange(napi_env env, const napi_value* argv, const char* name, const char* usage, ByteRange* out) {
   std::size_t len = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 4 || !get_uint8_array(env, argv[0], &data, &len)) {
-    return throw_type_error(env, "crc32c(bytes: Uint8Array, start: number, end: number, crc: number)");
-  }
   double start = 0;
   double end = 0;
-  std::uint32_t crc = 0;
-  if (napi_get_value_double(env, argv[1], &start) != napi_ok || napi_get_value_double(env, argv[2], &end) != napi_ok ||
-      napi_get_value_uint32(env, argv[3], &crc) != napi_ok) {
-    return throw_type_error(env, "crc32c: start, end and crc must be numbers");
+  if (!get_uint8_array(env, argv[0], &out->data, &len) || napi_get_value_double(env, argv[1], &start) != napi_ok ||
+      napi_get_value_double(env, argv[2], &end) != napi_ok) {
+    throw_type_error(env, usage);
+    return false;
   }
   // !(a <= b) also rejects NaN.
   if (!(start >= 0) || !(start <= end) || !(end <= static_cast<double>(len)) || start != static_cast<double>(static_cast<std::size_t>(start)) ||
       end != static_cast<double>(static_cast<std::size_t>(end))) {
-    return throw_value_error(env, "crc32c: [start, end) must be an integer range inside the array");
+    char msg[96];
+    std::snprintf(msg, sizeof msg, "%s: [start, end) must be an integer range inside the array", name);
+    throw_value_error(env, msg);
+    return false;
   }
-  const auto s = static_cast<std::size_t>(start);
-  const auto e = static_cast<std::size_t>(end);
+  out->start = static_cast<std::size_t>(start);
+  out->end = static_cast<std::size_t>(end);
+  return true;
+}
+
+template <CrcFn Fn>
+napi_value Crc32c(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  ByteRange r;
+  std::uint32_t crc = 0;
+  constexpr const char* kUsage = "crc32c(bytes: Uint8Array, start: number, end: number, crc: number)";
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 4) return throw_type_error(env, kUsage);
+  if (!GetByteRange(env, argv, "crc32c", kUsage, &r)) return nullptr;
+  if (napi_get_value_uint32(env, argv[3], &crc) != napi_ok) return throw_type_error(env, kUsage);
   napi_value out;
-  napi_create_uint32(env, Fn(data + s, e - s, crc), &out);
+  napi_create_uint32(env, Fn(r.data + r.start, r.end - r.start, crc), &out);
   return out;
 }
 
@@ -46,22 +67,13 @@ napi_value Crc32c(napi_env env, napi_callback_info info) {
 napi_value Crc32cRecords(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  std::uint8_t* data = nullptr;
-  std::size_t len = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3 || !get_uint8_array(env, argv[0], &data, &len)) {
-    return throw_type_error(env, "crc32cRecords(bytes: Uint8Array, start: number, end: number)");
-  }
-  double start = 0;
-  double end = 0;
-  if (napi_get_value_double(env, argv[1], &start) != napi_ok || napi_get_value_double(env, argv[2], &end) != napi_ok) {
-    return throw_type_error(env, "crc32cRecords: start and end must be numbers");
-  }
-  if (!(start >= 0) || !(start <= end) || !(end <= static_cast<double>(len)) || start != static_cast<double>(static_cast<std::size_t>(start)) ||
-      end != static_cast<double>(static_cast<std::size_t>(end))) {
-    return throw_value_error(env, "crc32cRecords: [start, end) must be an integer range inside the array");
-  }
-  std::size_t pos = static_cast<std::size_t>(start);
-  const auto stop = static_cast<std::size_t>(end);
+  ByteRange r;
+  constexpr const char* kUsage = "crc32cRecords(bytes: Uint8Array, start: number, end: number)";
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) return throw_type_error(env, kUsage);
+  if (!GetByteRange(env, argv, "crc32cRecords", kUsage, &r)) return nullptr;
+  std::uint8_t* data = r.data;
+  std::size_t pos = r.start;
+  const std::size_t stop = r.end;
   std::int32_t n = 0;
   while (pos < stop) {
     if (stop - pos < 8) return make_int32(env, -1);

@@ -66,9 +66,9 @@ function buildCorpus(): Corpus {
     if (id === undefined) {
       id = ids.size + 1;
       ids.set(symbol, id);
-      at = encodeRecord(out, at, RecordType.TOPIC, id, 0, wall0 + t, t, Buffer.from(topicOf(symbol)));
+      at = encodeRecord(out, at, { type: RecordType.TOPIC, topicId: id, epoch: 0 }, wall0 + t, t, Buffer.from(topicOf(symbol)));
     }
-    at = encodeRecord(out, at, RecordType.MESSAGE, id, 0, wall0 + t, t, payload);
+    at = encodeRecord(out, at, { type: RecordType.MESSAGE, topicId: id, epoch: 0 }, wall0 + t, t, payload);
     payloads.push(payload);
   }
   const dir = mkdtempSync(join(tmpdir(), 'stfd-bench-replay-'));

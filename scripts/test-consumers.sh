@@ -41,7 +41,7 @@ fail() {
 new_consumer() {
   local dir=$work/$1 fixture=$2
   shift 2
-  mkdir -p "$dir" && cp -r "$fixtures/$fixture/." "$dir/"
+  mkdir -p "$dir" && cp -r "$fixtures/$fixture/." "$dir/" && cp "$fixtures/shared/read-events.cjs" "$dir/"
   (cd "$dir" && npm install --prefer-offline --no-audit --no-fund "$tgz" "$@" >install.log 2>&1) ||
     fail "$(basename "$dir")" "npm install failed" "$dir/install.log"
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { crc32c, crc32cJs, fillRecordCrcs, fillRecordCrcsJs, nativeCrc32c } from '../src/record/crc32c.js';
-import { decodeRecordBodyHeader, encodeRecord, encodeRecordFrame, RecordType } from '../src/record/format.js';
+import { decodeRecordBodyHeader, encodeRecord, encodeRecordFrame, RecordType, stampWordsOf } from '../src/record/format.js';
 import { backend } from '../src/native.js';
 
 const check = Uint8Array.from(Buffer.from('123456789', 'latin1'));
@@ -67,8 +67,9 @@ describe('crc32c', () => {
     let a = 8;
     let b = 8;
     for (const [i, p] of payloads.entries()) {
-      a = encodeRecord(expected, a, RecordType.MESSAGE, i + 1, 7, BigInt(i), BigInt(-i), p, ev);
-      b = encodeRecordFrame(framed, fv, b, RecordType.MESSAGE, i + 1, 7, BigInt(i), BigInt(-i), p);
+      const head = { type: RecordType.MESSAGE, topicId: i + 1, epoch: 7 };
+      a = encodeRecord(expected, a, head, BigInt(i), BigInt(-i), p, ev);
+      b = encodeRecordFrame(framed, fv, b, head, stampWordsOf(BigInt(i), BigInt(-i)), p);
     }
     expect(decodeRecordBodyHeader(framed, 16)).toMatchObject({ type: RecordType.MESSAGE, topicId: 1, epoch: 7 });
     for (const fill of [fillRecordCrcs, fillRecordCrcsJs]) {

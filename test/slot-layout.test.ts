@@ -47,22 +47,31 @@ describe('slot layout', () => {
   });
 });
 
+/** A FullBidOffer of `symbol`: bid prices, ask prices, bid volumes, ask volumes; flags NORMAL unless given. */
+function fullBook(
+  symbol: string,
+  [bidPrices, askPrices, bidVolumes, askVolumes]: readonly (readonly number[])[],
+  meta: Pick<FullBidOffer, 'recvTs' | 'recvMonoNs' | 'connectionEpoch'>,
+  [bidFlag, askFlag] = [1, 1],
+): FullBidOffer {
+  return { symbol, bidPrices: bidPrices!, askPrices: askPrices!, bidVolumes: bidVolumes!, askVolumes: askVolumes!, bidFlag, askFlag, ...meta };
+}
+
 describe('slot writer and reader', () => {
   const mem = slotMemory(new ArrayBuffer(4 * 512));
 
   it('round-trips a FullBidOffer exactly, as frozen objects', () => {
-    const e: FullBidOffer = {
-      symbol: 'BANPU-W5',
-      bidPrices: [19.6, 19.5, 0.1 + 0.2, -1.25, 0, 0, 0, 0, 0, 1e-9],
-      askPrices: [19.7, 20, 21, 22, 23, 24, 25, 26, 27, 28],
-      bidVolumes: [1, 2, 3, 2 ** 53 - 1, -(2 ** 40), 0, 0, 0, 0, 4294967296],
-      askVolumes: [10, 20, 30, 40, 50, 60, 70, 80, 90, -1],
-      bidFlag: 1,
-      askFlag: 77,
-      recvTs: 1_732_000_000_123_456_789n,
-      recvMonoNs: -5n,
-      connectionEpoch: 4_000_000_000,
-    };
+    const e = fullBook(
+      'BANPU-W5',
+      [
+        [19.6, 19.5, 0.1 + 0.2, -1.25, 0, 0, 0, 0, 0, 1e-9],
+        [19.7, 20, 21, 22, 23, 24, 25, 26, 27, 28],
+        [1, 2, 3, 2 ** 53 - 1, -(2 ** 40), 0, 0, 0, 0, 4294967296],
+        [10, 20, 30, 40, 50, 60, 70, 80, 90, -1],
+      ],
+      { recvTs: 1_732_000_000_123_456_789n, recvMonoNs: -5n, connectionEpoch: 4_000_000_000 },
+      [1, 77],
+    );
     writeEvent('fullBidOffer', e, mem, 384);
     const r = readFullBidOffer(mem, 384);
     expect(r).toEqual(e);
@@ -72,18 +81,16 @@ describe('slot writer and reader', () => {
   });
 
   it('shares a level array only when its bytes are equal: a volume 0 -> -2^63 (the bytes of -0.0) is a change', () => {
-    const base: FullBidOffer = {
-      symbol: 'SHARE',
-      bidPrices: [5, 4, 3, 2, 1, 0, 0, 0, 0, 0],
-      askPrices: [6, 7, 8, 9, 10, 0, 0, 0, 0, 0],
-      bidVolumes: [100, 200, 0, 0, 0, 0, 0, 0, 0, 0],
-      askVolumes: [1, 2, 3, 4, 5, 0, 0, 0, 0, 0],
-      bidFlag: 1,
-      askFlag: 1,
-      recvTs: 1n,
-      recvMonoNs: 2n,
-      connectionEpoch: 0,
-    };
+    const base = fullBook(
+      'SHARE',
+      [
+        [5, 4, 3, 2, 1, 0, 0, 0, 0, 0],
+        [6, 7, 8, 9, 10, 0, 0, 0, 0, 0],
+        [100, 200, 0, 0, 0, 0, 0, 0, 0, 0],
+        [1, 2, 3, 4, 5, 0, 0, 0, 0, 0],
+      ],
+      { recvTs: 1n, recvMonoNs: 2n, connectionEpoch: 0 },
+    );
     writeEvent('fullBidOffer', base, mem, 1152);
     const a = readFullBidOffer(mem, 1152);
     writeEvent('fullBidOffer', { ...base, bidVolumes: [100, 200, -(2 ** 63), 0, 0, 0, 0, 0, 0, 0], recvMonoNs: 3n }, mem, 1152);
@@ -131,18 +138,16 @@ describe('slot writer and reader', () => {
   });
 
   it('SlotView reads the same values as the frozen readers and materializes them', () => {
-    const fbo: FullBidOffer = {
-      symbol: 'PTT',
-      bidPrices: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-      askPrices: [11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
-      bidVolumes: [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000],
-      askVolumes: [5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
-      bidFlag: 1,
-      askFlag: 1,
-      recvTs: 99n,
-      recvMonoNs: 98n,
-      connectionEpoch: 1,
-    };
+    const fbo = fullBook(
+      'PTT',
+      [
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        [11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
+        [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000],
+        [5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+      ],
+      { recvTs: 99n, recvMonoNs: 98n, connectionEpoch: 1 },
+    );
     writeEvent('fullBidOffer', fbo, mem, 768);
     const v = new SlotView('fullBidOffer', mem).at(768);
     expect([v.symbol, v.bid, v.ask, v.bidVol, v.askVol, v.bidFlag, v.askFlag]).toEqual(['PTT', 1, 11, 100, 5, 1, 1]);

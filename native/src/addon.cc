@@ -31,10 +31,7 @@ napi_value SetErrorClass(napi_env env, napi_callback_info info) {
   }
   AddonData* data = addon_data(env);
   if (data == nullptr) return throw_coded_error(env, "ERR_NAPI", "setErrorClass: addon data missing");
-  if (data->error_class != nullptr) napi_delete_reference(env, data->error_class);
-  data->error_class = nullptr;
-  if (napi_create_reference(env, argv[0], 1, &data->error_class) != napi_ok) {
-    data->error_class = nullptr;
+  if (!replace_reference(env, &data->error_class, argv[0])) {
     return throw_coded_error(env, "ERR_NAPI", "setErrorClass: could not keep the class");
   }
   return nullptr;

@@ -23,6 +23,16 @@ struct AddonData {
   napi_ref push_stamp_ref = nullptr;
 };
 
+// Points `*slot` (a strong reference held in AddonData) at `value`, releasing
+// what it held; false (and `*slot` null) when the reference cannot be made.
+inline bool replace_reference(napi_env env, napi_ref* slot, napi_value value) {
+  if (*slot != nullptr) napi_delete_reference(env, *slot);
+  *slot = nullptr;
+  if (napi_create_reference(env, value, 1, slot) == napi_ok) return true;
+  *slot = nullptr;
+  return false;
+}
+
 inline AddonData* addon_data(napi_env env) {
   void* data = nullptr;
   if (napi_get_instance_data(env, &data) != napi_ok) return nullptr;
@@ -170,6 +180,13 @@ napi_value make_function_over(napi_env env, const char* name, napi_callback cb, 
     return nullptr;
   }
   return fn;
+}
+
+// A function's one Uint8Array argument: its value in `*arg` and its bytes;
+// false when there is none (the caller throws its usage).
+inline bool get_uint8_array_arg(napi_env env, napi_callback_info info, napi_value* arg, std::uint8_t** data, std::size_t* len) {
+  size_t argc = 1;
+  return napi_get_cb_info(env, info, &argc, arg, nullptr, nullptr) == napi_ok && argc >= 1 && get_uint8_array(env, *arg, data, len);
 }
 
 }  // namespace settrade::binding

@@ -220,19 +220,15 @@ napi_value BindMonoClock(napi_env env, napi_callback_info info) {
 // pushPayload of this thread writes its stamps there (recvTs i64, recvMonoNs
 // i64, then a u32 it increments). The addon keeps `cell` alive.
 napi_value BindPushStampCell(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  napi_value arg;
   std::uint8_t* cell;
   std::size_t len;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
-      !get_uint8_array(env, argv[0], &cell, &len) || len < 20) {
+  if (!get_uint8_array_arg(env, info, &arg, &cell, &len) || len < 20) {
     return throw_type_error(env, "bindPushStampCell(cell: Uint8Array of at least 20 bytes)");
   }
   AddonData* data = addon_data(env);
   if (data == nullptr) return throw_coded_error(env, "ERR_NAPI", "bindPushStampCell: no addon instance data");
-  if (data->push_stamp_ref != nullptr) napi_delete_reference(env, data->push_stamp_ref);
-  data->push_stamp_ref = nullptr;
-  if (napi_create_reference(env, argv[0], 1, &data->push_stamp_ref) != napi_ok) {
+  if (!replace_reference(env, &data->push_stamp_ref, arg)) {
     data->push_stamp = nullptr;
     return throw_coded_error(env, "ERR_NAPI", "bindPushStampCell: could not keep the cell");
   }
@@ -243,12 +239,10 @@ napi_value BindPushStampCell(napi_env env, napi_callback_info info) {
 // preTouchMemory(bytes: Uint8Array) -> settrade::memory::PreTouchMethod (0 empty,
 // 1 madvise, 2 page by page, 3 failed): faults in every page of the array's memory.
 napi_value PreTouchMemory(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  napi_value arg;
   std::uint8_t* data;
   std::size_t len;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
-      !get_uint8_array(env, argv[0], &data, &len)) {
+  if (!get_uint8_array_arg(env, info, &arg, &data, &len)) {
     return throw_type_error(env, "preTouchMemory(bytes: Uint8Array)");
   }
   return make_int32(env, static_cast<std::int32_t>(settrade::memory::pre_touch(data, len)));

@@ -89,6 +89,27 @@ export function encodeFileHeader(header: RecordingHeader): Uint8Array {
   return out;
 }
 
+/** The fields of a record that are neither its stamps nor its data. */
+export interface RecordHead {
+  type: RecordType;
+  topicId: number;
+  epoch: number;
+}
+
+// Scratch for stampWordsOf: a record's two stamps as four 32-bit words.
+const stampScratch = new BigInt64Array(2);
+const stampScratchWords = new Uint32Array(stampScratch.buffer);
+
+/**
+ * `wallNs` and `monoNs` as the 32-bit words {@link encodeRecordFrame} takes
+ * (host byte order). The array is reused: valid until the next call.
+ */
+export function stampWordsOf(wallNs: bigint, monoNs: bigint): Uint32Array {
+  stampScratch[0] = wallNs;
+  stampScratch[1] = monoNs;
+  return stampScratchWords;
+}
+
 /**
  * Writes one record (prefix + body header + `data`) at `out[offset]`;
  * returns the offset after it. `out` must have room for
@@ -96,86 +117,39 @@ export function encodeFileHeader(header: RecordingHeader): Uint8Array {
  * `view` (a DataView over exactly `out`) may be passed by a caller that
  * encodes many records into one buffer, so no DataView is made per record.
  */
-export function encodeRecord(
-  out: Uint8Array,
-  offset: number,
-  type: RecordType,
-  topicId: number,
-  epoch: number,
-  wallNs: bigint,
-  monoNs: bigint,
-  data: Uint8Array,
-  view: DataView = new DataView(out.buffer, out.byteOffset, out.byteLength),
-): number {
-  const end = encodeRecordFrame(out, view, offset, type, topicId, epoch, wallNs, monoNs, data);
-  view.setUint32(offset + 4, crc32c(out, offset + RECORD_PREFIX_BYTES, end), true);
+export function encodeRecord(out: Uint8Array, offset: number, head: RecordHead, wallNs: bigint, monoNs: bigint, data: Uint8Array, view?: DataView): number {
+  const v = view ?? new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const end = encodeRecordFrame(out, v, offset, head, stampWordsOf(wallNs, monoNs), data);
+  v.setUint32(offset + 4, crc32c(out, offset + RECORD_PREFIX_BYTES, end), true);
   return end;
 }
 
 /**
- * Writes a record's length, a zero CRC and the body header up to the stamps
- * at `out[offset]`; returns the body's offset. Bounds checked.
+ * Writes one record without its CRC (left 0: the writer fills a whole
+ * batch's CRCs at once, `fillRecordCrcs`) at `out[offset]` through `view`
+ * (a DataView over all of `out`); returns the offset after it. The stamps
+ * come as 32-bit words in host byte order (`[wallNs lo, wallNs hi, monoNs
+ * lo, monoNs hi]`: a push-stamp cell, src/dispatcher/push-stamp.ts, or
+ * {@link stampWordsOf}), copied without making bigints. Bounds checked.
  */
-function encodeFrameHead(out: Uint8Array, view: DataView, offset: number, type: RecordType, topicId: number, epoch: number, dataLength: number): number {
-  const bodyLength = RECORD_BODY_HEADER_BYTES + dataLength;
+export function encodeRecordFrame(out: Uint8Array, view: DataView, offset: number, head: RecordHead, stampWords: Uint32Array, data: Uint8Array): number {
+  const bodyLength = RECORD_BODY_HEADER_BYTES + data.length;
   if (bodyLength > MAX_RECORD_BODY_BYTES) throw new RangeError(`record body of ${bodyLength} bytes exceeds ${MAX_RECORD_BODY_BYTES}`);
   const end = offset + RECORD_PREFIX_BYTES + bodyLength;
   if (end > out.length) throw new RangeError(`record needs ${end - offset} bytes at ${offset}, buffer has ${out.length}`);
   const body = offset + RECORD_PREFIX_BYTES;
   view.setUint32(offset, bodyLength, true);
   view.setUint32(offset + 4, 0, true);
-  out[body] = type;
+  out[body] = head.type;
   out[body + 1] = 0;
-  view.setUint16(body + 2, topicId, true);
-  view.setUint32(body + 4, epoch >>> 0, true);
-  return body;
-}
-
-/**
- * Writes one record without its CRC (left 0: the writer fills a whole
- * batch's CRCs at once, `fillRecordCrcs`) at `out[offset]` through `view`
- * (a DataView over all of `out`); returns the offset after it.
- */
-export function encodeRecordFrame(
-  out: Uint8Array,
-  view: DataView,
-  offset: number,
-  type: RecordType,
-  topicId: number,
-  epoch: number,
-  wallNs: bigint,
-  monoNs: bigint,
-  data: Uint8Array,
-): number {
-  const body = encodeFrameHead(out, view, offset, type, topicId, epoch, data.length);
-  view.setBigInt64(body + 8, wallNs, true);
-  view.setBigInt64(body + 16, monoNs, true);
-  out.set(data, body + RECORD_BODY_HEADER_BYTES);
-  return body + RECORD_BODY_HEADER_BYTES + data.length;
-}
-
-/**
- * As {@link encodeRecordFrame}, the stamps given as 32-bit words in host
- * byte order (`[wallNs lo, wallNs hi, monoNs lo, monoNs hi]`, a push-stamp
- * cell: src/dispatcher/push-stamp.ts), copied without making bigints.
- */
-export function encodeRecordFrameStampWords(
-  out: Uint8Array,
-  view: DataView,
-  offset: number,
-  type: RecordType,
-  topicId: number,
-  epoch: number,
-  stampWords: Uint32Array,
-  data: Uint8Array,
-): number {
-  const body = encodeFrameHead(out, view, offset, type, topicId, epoch, data.length);
+  view.setUint16(body + 2, head.topicId, true);
+  view.setUint32(body + 4, head.epoch >>> 0, true);
   view.setUint32(body + 8, stampWords[0]!, true);
   view.setUint32(body + 12, stampWords[1]!, true);
   view.setUint32(body + 16, stampWords[2]!, true);
   view.setUint32(body + 20, stampWords[3]!, true);
   out.set(data, body + RECORD_BODY_HEADER_BYTES);
-  return body + RECORD_BODY_HEADER_BYTES + data.length;
+  return end;
 }
 
 /** Reads the fixed part of the body starting at `bytes[body]` (bounds are the caller's: 24 bytes). */

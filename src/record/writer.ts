@@ -32,7 +32,8 @@ import { fillRecordCrcs } from './crc32c.js';
 import {
   encodeFileHeader,
   encodeRecordFrame,
-  encodeRecordFrameStampWords,
+  stampWordsOf,
+  type RecordHead,
   MAX_RECORD_BODY_BYTES,
   RECORD_BODY_HEADER_BYTES,
   RECORD_PREFIX_BYTES,
@@ -129,6 +130,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   readonly #ops: Op[] = [];
   readonly #pool: Chunk[] = [];
   readonly #topics = new Map<string, number>();
+  // One reused head: the encoder reads it synchronously (nothing allocated per record).
+  readonly #head: RecordHead = { type: RecordType.MESSAGE, topicId: 0, epoch: 0 };
   readonly #timer: NodeJS.Timeout;
   readonly #maxBytes: number | undefined;
   #active: Chunk;
@@ -221,7 +224,11 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     }
     if (!this.#reserve(payload.length)) return;
     const c = this.#active;
-    c.len = encodeRecordFrameStampWords(c.buf, c.view, c.len, RecordType.MESSAGE, id, epoch, stampWords, payload);
+    const head = this.#head;
+    head.type = RecordType.MESSAGE;
+    head.topicId = id;
+    head.epoch = epoch;
+    c.len = encodeRecordFrame(c.buf, c.view, c.len, head, stampWords, payload);
     c.records++;
     c.messages++;
   }
@@ -312,7 +319,11 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #append(type: RecordType, topicId: number, epoch: number, wallNs: bigint, monoNs: bigint, data: Uint8Array, isMessage: boolean): boolean {
     if (!this.#reserve(data.length)) return false;
     const c = this.#active;
-    c.len = encodeRecordFrame(c.buf, c.view, c.len, type, topicId, epoch, wallNs, monoNs, data);
+    const head = this.#head;
+    head.type = type;
+    head.topicId = topicId;
+    head.epoch = epoch;
+    c.len = encodeRecordFrame(c.buf, c.view, c.len, head, stampWordsOf(wallNs, monoNs), data);
     c.records++;
     if (isMessage) c.messages++;
     return true;

@@ -48,7 +48,7 @@ export function buildRecording(records: readonly TestRecord[], header: Partial<R
   const topicIds = new Map<string, number>();
   const put = (type: RecordType, topicId: number, epoch: number, wallNs: bigint, monoNs: bigint, data: Uint8Array): number => {
     const out = new Uint8Array(RECORD_PREFIX_BYTES + RECORD_BODY_HEADER_BYTES + data.length);
-    encodeRecord(out, 0, type, topicId, epoch, wallNs, monoNs, data);
+    encodeRecord(out, 0, { type, topicId, epoch }, wallNs, monoNs, data);
     parts.push(out);
     const at = size;
     size += out.length;

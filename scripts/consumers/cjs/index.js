@@ -4,21 +4,15 @@ const { backend, createFeed } = require('settrade-feed');
 const { Simulator } = require('settrade-feed/sim');
 const { createMetrics } = require('settrade-feed/metrics');
 const { createRelay } = require('settrade-feed/relay');
+const { readFiveEvents, report } = require('./read-events.cjs');
 
 async function main() {
   const symbols = ['AOT', 'PTT'];
   const sim = new Simulator({ symbols, ratePerSymbol: 100 });
   const { baseUrl, credentials } = await sim.start();
-  const feed = await createFeed({ ...credentials, baseUrl, symbols, fullDepth: false });
-  const seen = [];
-  for await (const e of feed.dispatcher.events({ signal: AbortSignal.timeout(15_000) })) {
-    seen.push(`${e.symbol} ${e.bid}/${e.ask}`);
-    if (seen.length === 5) break;
-  }
-  await feed.shutdown();
+  const seen = await readFiveEvents(await createFeed({ ...credentials, baseUrl, symbols, fullDepth: false }));
   await sim.stop();
-  console.log(JSON.stringify({ case: 'cjs', backend, events: seen.length, first: seen[0], subpaths: [typeof createMetrics, typeof createRelay] }));
-  if (seen.length < 5) process.exitCode = 1;
+  report('cjs', backend, seen, { subpaths: [typeof createMetrics, typeof createRelay] });
 }
 
 main().catch((err) => {

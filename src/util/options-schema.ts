@@ -21,19 +21,112 @@ import type { Logger } from './logger.js';
 export type Zod = typeof ZodModule.z;
 
 let zodModule: typeof ZodModule | undefined;
+// What loading zod added that `releaseZod` can take back.
+let loaded: { readonly cacheKeys: readonly string[]; readonly globals: readonly string[] } | undefined;
+// Every `lazy` value's reset: a released zod must not stay reachable through a built schema.
+const lazyResets: (() => void)[] = [];
+let idleTimer: NodeJS.Timeout | undefined;
 
-/** zod's `z`, loaded on the first call. */
+/** How long zod stays loaded after its last use (ms) before {@link releaseZod} runs by itself. */
+export const ZOD_IDLE_RELEASE_MS = 2_000;
+
+// zod 4 keeps two registries on globalThis; created by our load, they would keep it reachable.
+const ZOD_GLOBALS = ['__zod_globalConfig', '__zod_globalRegistry'] as const;
+
+/** zod's `z`, loaded on the first call (and again after a release). */
 export function zod(): Zod {
+  armIdleRelease();
+  if (zodModule !== undefined) return zodModule.z;
+  const globalsBefore = ZOD_GLOBALS.filter((g) => g in globalThis);
   // A literal require('zod') call where one exists (a bundle: esbuild and
   // webpack bundle it, still loaded on first use), else Node's require.
-  zodModule ??= (typeof require === 'function' ? require('zod') : createRequire(import.meta.url)('zod')) as typeof ZodModule;
+  const bundled = typeof require === 'function';
+  const cache = (bundled ? require : createRequire(import.meta.url)).cache as NodeJS.Require['cache'] | undefined;
+  const cacheBefore = new Set(cache === undefined ? [] : Object.keys(cache));
+  zodModule = (bundled ? require('zod') : createRequire(import.meta.url)('zod')) as typeof ZodModule;
+  const cacheKeys = cache === undefined ? [] : Object.keys(cache).filter((k) => !cacheBefore.has(k));
+  // Registries only go with the modules that made them (a bundle keeps its zod anyway).
+  loaded = { cacheKeys, globals: cacheKeys.length === 0 ? [] : ZOD_GLOBALS.filter((g) => !globalsBefore.includes(g)) };
   return zodModule.z;
 }
 
-/** A value built by `make(z)` on the first call (loading zod then), the same value after. */
+// Options are validated when components are built, a handful of times in a
+// process's life; zod's modules, schemas and registries stay resident
+// otherwise (~3.5 MB of heap on Node 20). An unref'd timer, re-armed by each
+// use, releases them once validation has gone quiet.
+function armIdleRelease(): void {
+  if (idleTimer !== undefined) {
+    idleTimer.refresh();
+    return;
+  }
+  idleTimer = setTimeout(releaseWhenIdle, ZOD_IDLE_RELEASE_MS);
+  idleTimer.unref();
+}
+
+function releaseWhenIdle(): void {
+  try {
+    releaseZod();
+  } catch {
+    // A release that fails part way leaves memory, never the process, worse
+    // off: zod stays loaded and in use; the next idle period tries again.
+  }
+}
+
+/**
+ * Drops zod and every schema built from it, so the garbage collector can
+ * take them back; the next validation loads zod again. Runs by itself
+ * {@link ZOD_IDLE_RELEASE_MS} after the last validation. Only what this
+ * package's own load added goes: modules that were in the require cache or
+ * registries that were on `globalThis` before (a user's zod) stay. A bundled
+ * zod (no require cache) only has its schemas dropped.
+ */
+export function releaseZod(): void {
+  if (idleTimer !== undefined) clearTimeout(idleTimer);
+  idleTimer = undefined;
+  if (zodModule === undefined) return;
+  for (const reset of lazyResets) reset();
+  if (loaded !== undefined) {
+    const cache = (typeof require === 'function' ? require : createRequire(import.meta.url)).cache as NodeJS.Require['cache'] | undefined;
+    if (cache !== undefined) forgetModules(cache, loaded.cacheKeys);
+    for (const name of loaded.globals) Reflect.deleteProperty(globalThis, name);
+  }
+  zodModule = undefined;
+  loaded = undefined;
+}
+
+// Deletes `keys` from the require cache and from the children lists of the
+// modules left in it (a CommonJS parent would otherwise keep them reachable).
+function forgetModules(cache: NonNullable<NodeJS.Require['cache']>, keys: readonly string[]): void {
+  const gone = new Set<unknown>();
+  for (const key of keys) {
+    if (cache[key] !== undefined) gone.add(cache[key]);
+    delete cache[key];
+  }
+  for (const mod of Object.values(cache)) {
+    // Not every entry is a full CommonJS module (an addon's, one an ES module loader made).
+    const children: unknown = mod?.children;
+    if (mod !== undefined && Array.isArray(children) && children.some((c) => gone.has(c))) {
+      mod.children = mod.children.filter((c) => !gone.has(c));
+    }
+  }
+}
+
+/** Whether zod is loaded now (tests and the memory bench look). */
+export function zodLoaded(): boolean {
+  return zodModule !== undefined;
+}
+
+/** A value built by `make(z)` on the first call (loading zod then), the same value until zod is released. */
 export function lazy<T>(make: (z: Zod) => T): () => T {
   let built: { value: T } | undefined;
-  return () => (built ??= { value: make(zod()) }).value;
+  lazyResets.push(() => {
+    built = undefined;
+  });
+  return () => {
+    if (built === undefined) return (built = { value: make(zod()) }).value;
+    armIdleRelease();
+    return built.value;
+  };
 }
 
 /** Largest delay Node's timers accept; a larger one silently becomes 1 ms. */

@@ -243,9 +243,9 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     expect(d.stats()).toMatchObject({ totalPushed: 1, queueLen: 1 });
   });
 
-  // push(event) writes a FullBidOffer straight into the ring's next free slot
-  // (or, full, into a scratch slot first): one refused at its very last value
-  // has written every other field there, and must still leave no trace.
+  // A FullBidOffer refused at its very last value has had every other field
+  // written (the check runs as it writes): it must still leave no trace, on
+  // an empty, a partly full and a full ring (where a good event would evict).
   it.each([0, 2, 4] as const)('a FullBidOffer refused at its last value, %i queued of 4: nothing queued, counted or evicted; the next push is intact', (queued) => {
     for (const overflow of ['drop-oldest', 'reject-newest'] as const) {
       const d = makeFull(backend, { maxSize: 4, overflow });

@@ -15,7 +15,6 @@ import { InvalidArgTypeError } from '../errors.js';
 import { JsRingConsumer, JsRingProducer, RingMemory, type RingConsumer, type RingProducer } from './js-ring.js';
 import { NativeRing } from './native-ring.js';
 import { InPlaceConsumer } from './in-place-consumer.js';
-import { InPlaceProducer } from './in-place-producer.js';
 import {
   parseAttachOptions,
   parseDispatcherOptions,
@@ -149,9 +148,6 @@ export class Dispatcher<K extends EventKind = EventKind> {
   // poll() reads events straight out of the ring (either backend: the
   // protocol is the same, and this side keeps no state the other lacks).
   private readonly inPlace: InPlaceConsumer;
-  // push(event) writes straight into the ring's next free slot (either backend).
-  private readonly inPlaceProducer: InPlaceProducer;
-  private readonly ringMem: SlotMemory;
   // Events already moved out of the ring but not yet handed over (drain's
   // callback threw): served first by the next poll/drain.
   private pendingPos = 0;
@@ -212,9 +208,7 @@ export class Dispatcher<K extends EventKind = EventKind> {
     this.monitor = new DropMonitor(this.ring.i32, this.ring.f64, o.dropWarningThreshold, logger);
     this.view = new SlotView(kind, this.out);
     this.read = slotReader(kind);
-    this.ringMem = slotMemory(buffer);
-    this.inPlace = new InPlaceConsumer(this.ring, this.ringMem);
-    this.inPlaceProducer = new InPlaceProducer(this.ring);
+    this.inPlace = new InPlaceConsumer(this.ring, slotMemory(buffer));
   }
 
   /**
@@ -263,13 +257,6 @@ export class Dispatcher<K extends EventKind = EventKind> {
    * flag outside 0-255, ...), before touching the ring.
    */
   push(event: AcceptedEvent<K>): boolean {
-    const off = this.inPlaceProducer.reserve();
-    if (off >= 0) {
-      // A free slot: written and checked in place (a bad field throws before it is published).
-      writeCheckedEvent(this.kind, event, this.ringMem, off);
-      return this.commit(this.inPlaceProducer.publish());
-    }
-    // Full: the ring's own push evicts or refuses, once the event is known good.
     writeCheckedEvent(this.kind, event, this.scratch, 0);
     return this.commit(this.producer.pushScratch());
   }

@@ -94,20 +94,30 @@ function vol(i32: Int32Array, w: number): number {
   return hi === lo >> 31 ? lo : hi * TWO32 + (lo >>> 0);
 }
 
+// Whether the levels at float64 index `f` of `f64` have the bytes last read for
+// array `key` (small, so V8 inlines it: three of four arrays usually stop here).
+function unchanged(f64: Float64Array, f: number, key: number): boolean {
+  if (lastArrays[key] === undefined) return false;
+  const base = key * LEVELS;
+  for (let k = 0; k < LEVELS; k++) {
+    const x = f64[f + k]!;
+    const y = lastF64[base + k]!;
+    if (x !== y || (x === 0 && 1 / x !== 1 / y)) return false;
+  }
+  return true;
+}
+
 function sharedLevels(mem: SlotMemory, byteOff: number, key: number, prices: boolean): readonly number[] {
+  const f64 = mem.f64;
+  if (unchanged(f64, byteOff >> 3, key)) return lastArrays[key]!;
+  return rebuiltLevels(mem, byteOff, key, prices);
+}
+
+// Kept out of sharedLevels so that the compare, the common case, stays small enough to inline.
+function rebuiltLevels(mem: SlotMemory, byteOff: number, key: number, prices: boolean): readonly number[] {
   const f64 = mem.f64;
   const f = byteOff >> 3;
   const base = key * LEVELS;
-  const last = lastArrays[key];
-  if (last !== undefined) {
-    let k = 0;
-    for (; k < LEVELS; k++) {
-      const x = f64[f + k]!;
-      const y = lastF64[base + k]!;
-      if (x !== y || (x === 0 && 1 / x !== 1 / y)) break;
-    }
-    if (k === LEVELS) return last;
-  }
   if (prices) {
     for (let k = 0; k < LEVELS; k++) lastF64[base + k] = f64[f + k]!;
   } else {

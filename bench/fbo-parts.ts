@@ -1,6 +1,9 @@
 /**
  * Where a FullBidOffer push(event) + poll() spends its time, one thread, per
- * part (ns/event, median of rounds): `npx tsx bench/fbo-parts.ts [--backend native|js] [--rounds n]`.
+ * part: `npx tsx bench/fbo-parts.ts [--backend native|js] [--rounds n] [--ring n]`.
+ * CPU ns per event (the process's: process.cpuUsage), median of the rounds
+ * after the first: on a shared VM the wall clock also counts the time the
+ * thread waited for a CPU.
  * The event is the one bench/dispatcher.ts sends (bid volume 1 carries a
  * sequence number: one array of four changes per event).
  */
@@ -19,7 +22,15 @@ const ROUNDS = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') 
 // --ring n: ring size of the push/poll parts (default 65,536, as bench/dispatcher.ts: 25 MB of slots, beyond the caches).
 const RING = args.includes('--ring') ? Number(args[args.indexOf('--ring') + 1]) : 65_536;
 const BATCH = 1024;
-const N = 200 * BATCH;
+const N = 4 * RING;
+
+// The process's CPU time (getrusage: current to the call, unlike schedstat,
+// which the kernel updates at scheduler ticks). Includes V8's GC helper
+// threads, whose work the events cause too.
+function cpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
 
 const lv = (f: (k: number) => number): number[] => Array.from({ length: 10 }, (_, k) => f(k));
 const bidVolumes = lv((k) => k);
@@ -33,68 +44,73 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-const parts: Record<string, (round: number) => number> = {
-  writeCheckedEvent(): number {
-    const mem = slotMemory(new ArrayBuffer(slotSize('fullBidOffer')));
-    const t = performance.now();
-    for (let i = 0; i < N; i++) {
-      bidVolumes[0] = i;
-      writeCheckedEvent('fullBidOffer', event, mem, 0);
-    }
-    return ((performance.now() - t) * 1e6) / N;
-  },
-  readFullBidOffer(): number {
-    // A batch of slots as poll() sees them, read over and over.
-    const mem = slotMemory(new ArrayBuffer(slotSize('fullBidOffer') * BATCH));
-    for (let k = 0; k < BATCH; k++) {
-      bidVolumes[0] = k;
-      writeCheckedEvent('fullBidOffer', event, mem, k * slotSize('fullBidOffer'));
-    }
-    let sink = 0;
-    const t = performance.now();
-    for (let i = 0; i < N / BATCH; i++) {
-      for (let k = 0; k < BATCH; k++) sink += readFullBidOffer(mem, k * 384).bidVolumes[0]!;
-    }
-    if (sink < 0) console.log(sink);
-    return ((performance.now() - t) * 1e6) / N;
-  },
-};
+function writeParts(): number {
+  const mem = slotMemory(new ArrayBuffer(slotSize('fullBidOffer') * BATCH));
+  const t = cpuNs();
+  for (let i = 0; i < N; i++) {
+    bidVolumes[0] = i;
+    writeCheckedEvent('fullBidOffer', event, mem, (i & (BATCH - 1)) * 384);
+  }
+  return (cpuNs() - t) / N;
+}
 
-function dispatcherParts(): { push: number; pushSlot: number; poll: number } {
-  const d = new Dispatcher({ kind: 'fullBidOffer', maxSize: RING, backend, logger: silentLogger, pollBatchSize: BATCH, overflow: 'reject-newest' });
+function readParts(): number {
+  // A batch of slots as poll() sees them, read over and over.
+  const mem = slotMemory(new ArrayBuffer(slotSize('fullBidOffer') * BATCH));
+  for (let k = 0; k < BATCH; k++) {
+    bidVolumes[0] = k;
+    writeCheckedEvent('fullBidOffer', event, mem, k * 384);
+  }
+  let sink = 0;
+  const t = cpuNs();
+  for (let i = 0; i < N / BATCH; i++) {
+    const events: FullBidOffer[] = [];
+    for (let k = 0; k < BATCH; k++) events.push(readFullBidOffer(mem, k * 384));
+    sink += events.length;
+  }
+  const ns = (cpuNs() - t) / N;
+  if (sink !== N) throw new Error('lost events');
+  return ns;
+}
+
+// A ring's worth of push(event), then of poll(BATCH), then of pushSlot(noop) (ring push alone) and poll, four times.
+function dispatcherParts(d: Dispatcher<'fullBidOffer'>): { push: number; pushSlot: number; poll: number } {
   let push = 0;
   let pushSlot = 0;
   let poll = 0;
-  let sink = 0;
+  let seq = 0;
   const noop = (): void => {};
-  for (let i = 0; i < N / BATCH; i++) {
-    let t = performance.now();
-    for (let k = 0; k < BATCH; k++) {
-      bidVolumes[0] = i * BATCH + k;
+  for (let lap = 0; lap < N / RING; lap++) {
+    let t = cpuNs();
+    for (let i = 0; i < RING; i++) {
+      bidVolumes[0] = seq++;
       d.push(event);
     }
-    push += performance.now() - t;
-    t = performance.now();
-    sink += d.poll(BATCH).length;
-    poll += performance.now() - t;
-    t = performance.now();
-    for (let k = 0; k < BATCH; k++) d.pushSlot(noop);
-    pushSlot += performance.now() - t;
-    sink -= d.poll(BATCH).length;
+    push += cpuNs() - t;
+    t = cpuNs();
+    let got = 0;
+    while (got < RING) got += d.poll(BATCH).length;
+    poll += cpuNs() - t;
+    t = cpuNs();
+    for (let i = 0; i < RING; i++) d.pushSlot(noop);
+    pushSlot += cpuNs() - t;
+    got = 0;
+    while (got < RING) got += d.poll(BATCH).length;
   }
-  if (sink !== 0) throw new Error(`polled ${sink} of ${N}`);
-  return { push: (push * 1e6) / N, pushSlot: (pushSlot * 1e6) / N, poll: (poll * 1e6) / N };
+  return { push: push / N, pushSlot: pushSlot / N, poll: poll / N };
 }
 
+const d = new Dispatcher({ kind: 'fullBidOffer', maxSize: RING, backend, logger: silentLogger, pollBatchSize: BATCH, overflow: 'reject-newest' });
 const results: Record<string, number[]> = {};
 const keep = (k: string, v: number): void => void (results[k] ??= []).push(v);
 for (let r = 0; r < ROUNDS; r++) {
-  for (const [name, run] of Object.entries(parts)) keep(name, run(r));
-  const d = dispatcherParts();
-  keep('push(event)', d.push);
-  keep('pushSlot(noop)', d.pushSlot);
-  keep('poll()', d.poll);
+  keep('writeCheckedEvent', writeParts());
+  keep('readFullBidOffer', readParts());
+  const p = dispatcherParts(d);
+  keep('push(event)', p.push);
+  keep('pushSlot(noop)', p.pushSlot);
+  keep('poll()', p.poll);
 }
 const out: Record<string, number> = {};
 for (const [k, v] of Object.entries(results)) out[k] = Number(median(v.slice(1)).toFixed(1));
-console.log(JSON.stringify({ bench: 'fbo-parts', backend, node: process.version, nsPerEvent: out }));
+console.log(JSON.stringify({ bench: 'fbo-parts', backend, ring: RING, node: process.version, cpuNsPerEvent: out }));

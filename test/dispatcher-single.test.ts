@@ -243,6 +243,27 @@ describe.each(backends)('Dispatcher, %s ring backend', (backend) => {
     expect(d.stats()).toMatchObject({ totalPushed: 1, queueLen: 1 });
   });
 
+  // A FullBidOffer refused at its very last value has had every other field
+  // written (the check runs as it writes): it must still leave no trace, on
+  // an empty, a partly full and a full ring (where a good event would evict).
+  it.each([0, 2, 4] as const)('a FullBidOffer refused at its last value, %i queued of 4: nothing queued, counted or evicted; the next push is intact', (queued) => {
+    for (const overflow of ['drop-oldest', 'reject-newest'] as const) {
+      const d = makeFull(backend, { maxSize: 4, overflow });
+      for (let i = 0; i < queued; i++) d.push(fbo(i));
+      const before = d.stats();
+      const ema = d.health().dropRateEma;
+      const bad = { ...fbo(50), symbol: 'BAD', askVolumes: [...fbo(50).askVolumes.slice(0, 9), -1] };
+      expect(() => d.push(bad), overflow).toThrow(/^askVolumes\[9\]: /);
+      expect(d.stats(), overflow).toEqual(before);
+      expect(d.health().dropRateEma, overflow).toBe(ema);
+      const polled = d.poll(10);
+      expect(polled, overflow).toEqual(Array.from({ length: queued }, (_, i) => fbo(i)));
+      d.push(fbo(60));
+      expect(d.poll(10), overflow).toEqual([fbo(60)]);
+      expect(invariant(d), overflow).toBe(0);
+    }
+  });
+
   it('the handle is structured-cloneable and attach() shares the ring', () => {
     const d = make(backend, { maxSize: 16 });
     const clone = structuredClone(d.handle);

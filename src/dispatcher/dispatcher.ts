@@ -14,6 +14,7 @@ import { InvalidOptionError } from './errors.js';
 import { InvalidArgTypeError } from '../errors.js';
 import { JsRingConsumer, JsRingProducer, RingMemory, type RingConsumer, type RingProducer } from './js-ring.js';
 import { NativeRing } from './native-ring.js';
+import { InPlaceConsumer } from './in-place-consumer.js';
 import {
   parseAttachOptions,
   parseDispatcherOptions,
@@ -144,6 +145,9 @@ export class Dispatcher<K extends EventKind = EventKind> {
   private readonly monitor: DropMonitor;
   private readonly view: SlotView<K>;
   private readonly read: SlotReader<K>;
+  // poll() reads events straight out of the ring (either backend: the
+  // protocol is the same, and this side keeps no state the other lacks).
+  private readonly inPlace: InPlaceConsumer;
   // Events already moved out of the ring but not yet handed over (drain's
   // callback threw): served first by the next poll/drain.
   private pendingPos = 0;
@@ -204,6 +208,7 @@ export class Dispatcher<K extends EventKind = EventKind> {
     this.monitor = new DropMonitor(this.ring.i32, this.ring.f64, o.dropWarningThreshold, logger);
     this.view = new SlotView(kind, this.out);
     this.read = slotReader(kind);
+    this.inPlace = new InPlaceConsumer(this.ring, slotMemory(buffer));
   }
 
   /**
@@ -344,14 +349,43 @@ export class Dispatcher<K extends EventKind = EventKind> {
     const max = maxEvents === undefined ? this.batch : checkCount(maxEvents, false);
     const events: EventOf<K>[] = [];
     while (events.length < max) {
-      const n = this.fill(max - events.length);
-      if (n === 0) break;
-      const end = Math.min(this.pendingLen, this.pendingPos + (max - events.length));
-      for (let k = this.pendingPos; k < end; k++) events.push(this.read(this.out, k * this.slotSize));
-      this.pendingPos = end;
+      if (this.pendingPos < this.pendingLen) {
+        // Left over from a drain whose callback threw: already out of the ring.
+        const end = Math.min(this.pendingLen, this.pendingPos + (max - events.length));
+        for (let k = this.pendingPos; k < end; k++) events.push(this.read(this.out, k * this.slotSize));
+        this.pendingPos = end;
+        continue;
+      }
+      if (this.pollInPlace(events, max - events.length) === 0) break;
     }
     this.settle();
     return events;
+  }
+
+  // Appends up to `max` events read straight from the ring slots, then takes
+  // them out of the ring; returns how many (0: empty). Events whose slots the
+  // producer evicted while they were read are dropped again (they may be torn).
+  private pollInPlace(events: EventOf<K>[], max: number): number {
+    const ring = this.inPlace;
+    const read = this.read;
+    const mem = ring.mem;
+    const size = this.slotSize;
+    for (;;) {
+      const n = ring.peek(max);
+      if (n === 0) return 0;
+      const first = events.length;
+      const end = ring.endOffset();
+      let off = ring.firstOffset();
+      for (let k = 0; k < n; k++) {
+        events.push(read(mem, off));
+        off += size;
+        if (off === end) off = ring.wrapOffset();
+      }
+      const skipped = ring.commit(n);
+      if (skipped === 0) return n;
+      events.splice(first, skipped);
+      if (skipped < n) return n - skipped;
+    }
   }
 
   /**

@@ -81,6 +81,7 @@ const ARRAYS = 4; // bidPrices, askPrices, bidVolumes, askVolumes
 // apart by 1/x) and NaNs, which never compare equal (a rebuild). An int64
 // volume compares through the same view (its bytes as a double).
 const lastF64 = new Float64Array(CACHE_SIZE * ARRAYS * LEVELS);
+const lastI32 = new Int32Array(lastF64.buffer);
 const lastArrays: (readonly number[] | undefined)[] = new Array<readonly number[] | undefined>(CACHE_SIZE * ARRAYS);
 // The literals below spell out ten levels: this fails to compile if the layout ever changes that.
 const LITERAL_LEVELS: 10 = L.depthLevels;
@@ -93,33 +94,57 @@ function vol(i32: Int32Array, w: number): number {
   return hi === lo >> 31 ? lo : hi * TWO32 + (lo >>> 0);
 }
 
+// Whether the levels at float64 index `f` of `f64` have the bytes last read for
+// array `key` (small, so V8 inlines it: three of four arrays usually stop here).
+function unchanged(f64: Float64Array, f: number, key: number): boolean {
+  if (lastArrays[key] === undefined) return false;
+  const base = key * LEVELS;
+  for (let k = 0; k < LEVELS; k++) {
+    const x = f64[f + k]!;
+    const y = lastF64[base + k]!;
+    if (x !== y || (x === 0 && 1 / x !== 1 / y)) return false;
+  }
+  return true;
+}
+
 function sharedLevels(mem: SlotMemory, byteOff: number, key: number, prices: boolean): readonly number[] {
+  const f64 = mem.f64;
+  if (unchanged(f64, byteOff >> 3, key)) return lastArrays[key]!;
+  return rebuiltLevels(mem, byteOff, key, prices);
+}
+
+// Kept out of sharedLevels so that the compare, the common case, stays small enough to inline.
+function rebuiltLevels(mem: SlotMemory, byteOff: number, key: number, prices: boolean): readonly number[] {
   const f64 = mem.f64;
   const f = byteOff >> 3;
   const base = key * LEVELS;
-  const last = lastArrays[key];
-  if (last !== undefined) {
-    let k = 0;
-    for (; k < LEVELS; k++) {
-      const x = f64[f + k]!;
-      const y = lastF64[base + k]!;
-      if (x !== y || (x === 0 && 1 / x !== 1 / y)) break;
-    }
-    if (k === LEVELS) return last;
+  if (prices) {
+    for (let k = 0; k < LEVELS; k++) lastF64[base + k] = f64[f + k]!;
+  } else {
+    // Volumes as int32 words: a double copy may canonicalize a NaN pattern,
+    // and an int64 whose bytes spell one must still read back exactly.
+    const i32 = mem.i32;
+    const from = byteOff >> 2;
+    const to = base * 2;
+    for (let k = 0; k < 2 * LEVELS; k++) lastI32[to + k] = i32[from + k]!;
   }
-  for (let k = 0; k < LEVELS; k++) lastF64[base + k] = f64[f + k]!;
+  // Built from that copy, not from the slot: poll() reads slots in the ring,
+  // where the producer may be overwriting an evicted one right now, and the
+  // array must hold exactly the bytes it will be shared for.
   // Array literals, not `new Array(10)` filled in a loop: V8 allocates a
   // literal once with its final elements kind (no holey-to-packed or
   // smi-to-double transitions), ~20 ns less per rebuilt array.
   let a: number[];
+  const c = lastF64;
+  const b = base;
   if (prices) {
-    a = [f64[f]!, f64[f + 1]!, f64[f + 2]!, f64[f + 3]!, f64[f + 4]!, f64[f + 5]!, f64[f + 6]!, f64[f + 7]!, f64[f + 8]!, f64[f + 9]!];
+    a = [c[b]!, c[b + 1]!, c[b + 2]!, c[b + 3]!, c[b + 4]!, c[b + 5]!, c[b + 6]!, c[b + 7]!, c[b + 8]!, c[b + 9]!];
   } else {
     // int64 k: low word w + 2k, high word w + 2k + 1 (signed), as readInt64.
     // Volumes below 2^31 (all of SET's) are read as int32: V8 keeps such an
     // array as small integers, which freeze without boxing each element.
-    const i32 = mem.i32;
-    const w = byteOff >> 2;
+    const i32 = lastI32;
+    const w = base * 2;
     a = [
       vol(i32, w),
       vol(i32, w + 2),

@@ -4,6 +4,7 @@
  * (bytes of two different events) is detected, not only a wrong sequence.
  */
 import { SlotLayout as L, type EventKind, type SlotMemory } from '../../src/events/slot-layout.js';
+import { isFullBidOffer, type BidOfferEvent } from '../../src/events/types.js';
 
 const TWO32 = 4294967296;
 
@@ -48,5 +49,16 @@ export function readStressEvent(kind: EventKind, mem: SlotMemory, off: number): 
   if (c !== checksum(seq)) return -1;
   if (mem.f64[(off + L.bbaBidOffset) >> 3] !== seq) return -1;
   if (i32[(off + L.recvMonoNsOffset) >> 2] !== (seq ^ 0x5a5a5a5a)) return -1;
+  return seq;
+}
+
+/** The same check on a polled event object: its sequence number, or -1 when it is not an intact stress event. */
+export function stressSeqOfEvent(e: BidOfferEvent): number {
+  const full = isFullBidOffer(e);
+  const seq = full ? e.bidVolumes[0]! : e.bidVol;
+  const c = full ? e.askVolumes[L.depthLevels - 1]! : e.askVol;
+  if (c !== checksum(seq)) return -1;
+  if ((full ? e.bidPrices[0]! : e.bid) !== seq) return -1;
+  if (Number(BigInt.asIntN(32, e.recvMonoNs)) !== (seq ^ 0x5a5a5a5a)) return -1;
   return seq;
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "napi_util.h"
+#include "record_frame.h"
 #include "settrade/crc32c.h"
 
 namespace settrade::binding {
@@ -89,6 +90,45 @@ napi_value Crc32cRecords(napi_env env, napi_callback_info info) {
   return make_int32(env, n);
 }
 
+// bindRecordCell(cell: Uint32Array of >= kRecordCellWords words): the record
+// cell of this thread (src/record/native-frame.ts). The addon keeps it alive.
+napi_value BindRecordCell(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_typedarray_type type;
+  std::size_t length = 0;
+  void* ptr = nullptr;
+  if (napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr) != napi_ok || argc < 1 ||
+      napi_get_typedarray_info(env, arg, &type, &length, &ptr, nullptr, nullptr) != napi_ok || type != napi_uint32_array ||
+      length < kRecordCellWords) {
+    return throw_type_error(env, "bindRecordCell(cell: Uint32Array of at least 6 words)");
+  }
+  AddonData* data = addon_data(env);
+  if (data == nullptr) return throw_coded_error(env, "ERR_NAPI", "bindRecordCell: no addon instance data");
+  data->record_cell = nullptr;
+  if (!replace_reference(env, &data->record_cell_ref, arg)) return throw_coded_error(env, "ERR_NAPI", "bindRecordCell: could not keep the cell");
+  data->record_cell = static_cast<std::uint32_t*>(ptr);
+  return nullptr;
+}
+
+// bindRecordChunk(chunk: Uint8Array): the chunk the pushes of this thread
+// frame armed records into (at the cell's offset, up to its limit). The addon
+// keeps it alive until the next bind.
+napi_value BindRecordChunk(napi_env env, napi_callback_info info) {
+  napi_value arg;
+  std::uint8_t* chunk;
+  std::size_t len;
+  if (!get_uint8_array_arg(env, info, &arg, &chunk, &len)) return throw_type_error(env, "bindRecordChunk(chunk: Uint8Array)");
+  AddonData* data = addon_data(env);
+  if (data == nullptr) return throw_coded_error(env, "ERR_NAPI", "bindRecordChunk: no addon instance data");
+  data->record_chunk = nullptr;
+  data->record_chunk_len = 0;
+  if (!replace_reference(env, &data->record_chunk_ref, arg)) return throw_coded_error(env, "ERR_NAPI", "bindRecordChunk: could not keep the chunk");
+  data->record_chunk = chunk;
+  data->record_chunk_len = len;
+  return nullptr;
+}
+
 }  // namespace
 
 // addon.cc's signature; everything below it is raw N-API.
@@ -99,6 +139,8 @@ void InitRecord(Napi::Env napi_env_obj, Napi::Object exports_obj) {
       {"crc32c", nullptr, Crc32c<settrade::crc32c>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"crc32cPortable", nullptr, Crc32c<settrade::crc32c_portable>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"crc32cRecords", nullptr, Crc32cRecords, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"bindRecordCell", nullptr, BindRecordCell, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"bindRecordChunk", nullptr, BindRecordChunk, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -84,12 +84,16 @@ export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
     return this.#writer.close();
   }
 
-  // Hot path: the adapter first (its push stamps the message, natively with the
-  // addon: no bigint), then one append with the stamps the push wrote into the
-  // thread's push-stamp cell: file and event agree to the nanosecond. A message
-  // that reached no push (a topic no longer subscribed, a listener that threw
-  // first) is stamped here instead.
+  // Hot path. With the addon, the writer arms the native target and the
+  // adapter's push (which stamps the message) frames its record too: nothing
+  // more per message here. Otherwise (no addon, a topic not defined in this
+  // file yet, no room in the chunk) one append after the listeners, with the
+  // stamps the push wrote into the thread's push-stamp cell: file and event
+  // agree to the nanosecond either way. A message that reached no push (a
+  // topic no longer subscribed, a listener that threw first) is stamped here.
   readonly #onMessage: MessageListener = (topic, payload, epoch) => {
+    const writer = this.#writer;
+    const armed = writer.arm(topic, payload.length, epoch);
     const words = pushStampWords;
     const before = words[PUSH_STAMP_SEQUENCE];
     const list = this.listenersOf('message');
@@ -102,11 +106,12 @@ export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
         }
       }
     }
+    if (armed && writer.disarm()) return;
     if (words[PUSH_STAMP_SEQUENCE] !== before) {
-      this.#writer.messageStamped(topic, payload, epoch, words);
+      writer.messageStamped(topic, payload, epoch, words);
     } else {
       const mono = process.hrtime.bigint();
-      this.#writer.message(topic, payload, epoch, wallClockAt(mono), mono);
+      writer.message(topic, payload, epoch, wallClockAt(mono), mono);
     }
   };
 

@@ -28,7 +28,18 @@ import { PACKAGE_VERSION } from '../transport/version.js';
 import { isValidated, parseOptions } from '../util/options-schema.js';
 import { wallClockNs } from '../codec/clock.js';
 import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
-import { fillRecordCrcs } from './crc32c.js';
+import { crc32c, fillRecordCrcs } from './crc32c.js';
+import {
+  nativeFrameTarget,
+  RECORD_CELL_FRAMED,
+  RECORD_CELL_LENGTH,
+  RECORD_CELL_LIMIT,
+  RECORD_CELL_OFFSET,
+  RECORD_CELL_TOPIC,
+  RECORD_CELL_EPOCH,
+  type NativeFrameOwner,
+  type NativeFrameTarget,
+} from './native-frame.js';
 import {
   encodeFileHeader,
   encodeRecordFrame,
@@ -51,6 +62,8 @@ const MAX_CHUNKS_PER_WRITE = 64;
 const RECORD_OVERHEAD = RECORD_PREFIX_BYTES + RECORD_BODY_HEADER_BYTES;
 /** Topic ids are u16 and 0 is reserved (FEED_EVENT): a file holds at most this many topics. */
 const MAX_TOPICS_PER_FILE = 0xffff;
+/** An empty chunk the native target is left bound to when a writer lets it go (so the addon keeps nothing alive). */
+const NO_CHUNK = new Uint8Array(0);
 
 /**
  * The file of rotation index `index`: `path` itself for the first, then
@@ -97,6 +110,12 @@ export interface RecordingWriterOptions extends RecordOptions {
   readonly firstFileIndex?: number;
   /** Called whenever a file of the rotation is started (index, path): before any of its records. */
   readonly onFile?: (index: number, path: string) => void;
+  /**
+   * Let the addon's push frame MESSAGE records (src/record/native-frame.ts;
+   * the same bytes). Default true; without the addon it is off anyway. False
+   * is for tests and benchmarks comparing both ways.
+   */
+  readonly nativeFraming?: boolean;
 }
 
 /** Events of {@link RecordingWriter}. */
@@ -134,6 +153,12 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   readonly #head: RecordHead = { type: RecordType.MESSAGE, topicId: 0, epoch: 0 };
   readonly #timer: NodeJS.Timeout;
   readonly #maxBytes: number | undefined;
+  /** The native framing target, when the addon frames this writer's messages (CRCs are then per record). */
+  readonly #target: NativeFrameTarget | undefined;
+  readonly #owner: NativeFrameOwner = { takeBack: () => this.#takeBack() };
+  // The last topic looked up: the client hands the same string for a symbol's messages.
+  #lastTopic: string | undefined;
+  #lastTopicId = 0;
   #active: Chunk;
   #fileIndex: number;
   #path: string;
@@ -170,7 +195,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
    */
   constructor(options: RecordingWriterOptions) {
     super();
-    const { fullDepth, symbols, firstFileIndex, onFile, ...record } = options;
+    const { fullDepth, symbols, firstFileIndex, onFile, nativeFraming, ...record } = options;
     // Options a feed already validated (marked by startRecording) are not checked again: a feed worker never loads zod.
     this.#o = isValidated(options)
       ? (record as ResolvedRecordOptions)
@@ -184,6 +209,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     this.#fileIndex = (firstFileIndex ?? 0) - 1;
     this.#path = this.#o.path;
     this.#maxBytes = this.#o.rotate?.maxBytes;
+    this.#target = nativeFraming === false ? undefined : nativeFrameTarget;
     this.#active = this.#chunk(CHUNK_BYTES);
     this.#startFile();
     this.#timer = setInterval(() => this.#tick(), this.#o.flushIntervalMs);
@@ -201,8 +227,49 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
    * TOPIC record defining its id.
    */
   message(topic: string, payload: Uint8Array, epoch: number, wallNs: bigint, monoNs: bigint): void {
+    this.#takeBack();
     const id = this.#messageTopicId(topic, payload.length, epoch, wallNs, monoNs);
     if (id !== 0) this.#append(RecordType.MESSAGE, id, epoch, wallNs, monoNs, payload, true);
+    this.#republish();
+  }
+
+  /**
+   * Arms the native target for the message about to be pushed (hot path):
+   * the push that stamps it frames its record (src/record/native-frame.ts).
+   * False (nothing armed) without the target, once stopped, or for a topic
+   * this file has not defined yet: the caller then appends it as usual.
+   * After the push, {@link disarm} says whether it was framed.
+   */
+  arm(topic: string, payloadLength: number, epoch: number): boolean {
+    const t = this.#target;
+    if (t === undefined || this.#stopped) return false;
+    let id: number | undefined;
+    if (topic === this.#lastTopic) {
+      id = this.#lastTopicId;
+    } else {
+      id = this.#topics.get(topic);
+      if (id === undefined) return false;
+      this.#lastTopic = topic;
+      this.#lastTopicId = id;
+    }
+    if (t.owner !== this.#owner) this.#publish(t);
+    const cell = t.cell;
+    cell[RECORD_CELL_EPOCH] = epoch;
+    cell[RECORD_CELL_LENGTH] = payloadLength;
+    cell[RECORD_CELL_TOPIC] = id;
+    return true;
+  }
+
+  /**
+   * After an {@link arm}: true when the push framed the message (it is then
+   * recorded), else disarms and returns false (no push, another payload, no
+   * room: the caller appends it as usual).
+   */
+  disarm(): boolean {
+    const cell = this.#target!.cell;
+    if (cell[RECORD_CELL_TOPIC] === 0) return true;
+    cell[RECORD_CELL_TOPIC] = 0;
+    return false;
   }
 
   /**
@@ -215,22 +282,21 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       this.#dropped++;
       return;
     }
-    let id = this.#topics.get(topic);
+    this.#takeBack();
+    let id = topic === this.#lastTopic ? this.#lastTopicId : this.#topics.get(topic);
     if (id === undefined || this.#maxBytes !== undefined) {
       const monoNs = (BigInt(stampWords[3]!) << 32n) | BigInt(stampWords[2]!);
       const wallNs = (BigInt(stampWords[1]!) << 32n) | BigInt(stampWords[0]!);
       id = this.#messageTopicId(topic, payload.length, epoch, wallNs, monoNs);
-      if (id === 0) return;
     }
-    if (!this.#reserve(payload.length)) return;
-    const c = this.#active;
-    const head = this.#head;
-    head.type = RecordType.MESSAGE;
-    head.topicId = id;
-    head.epoch = epoch;
-    c.len = encodeRecordFrame(c.buf, c.view, c.len, head, stampWords, payload);
-    c.records++;
-    c.messages++;
+    if (id !== 0 && this.#reserve(payload.length)) {
+      const head = this.#head;
+      head.type = RecordType.MESSAGE;
+      head.topicId = id;
+      head.epoch = epoch;
+      this.#frame(head, stampWords, payload, true);
+    }
+    this.#republish();
   }
 
   /**
@@ -261,13 +327,16 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       this.#dropped++;
       return;
     }
+    this.#takeBack();
     const data = Buffer.from(JSON.stringify(event), 'utf8');
     if (this.#maxBytes !== undefined) this.#rotateIfFull(RECORD_OVERHEAD + data.length);
     this.#append(RecordType.FEED_EVENT, 0, epoch, wallNs, monoNs, data, false);
+    this.#republish();
   }
 
   /** Counters (see {@link RecordingStats}). */
   stats(): RecordingStats {
+    this.#takeBack();
     return {
       records: this.#records,
       messages: this.#messages,
@@ -291,9 +360,11 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
       clearInterval(this.#timer);
+      this.#takeBack();
       this.#seal();
       const wasStopped = this.#stopped;
       this.#stopped = true;
+      this.#letGo();
       if (wasStopped) {
         // Failed earlier: the queue was dropped; release the file handle.
         this.#ops.length = 0;
@@ -302,6 +373,67 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       void this.#pump();
     });
     return this.#closing;
+  }
+
+  // ---- native framing target (src/record/native-frame.ts) ----
+
+  /**
+   * Counts what the pushes framed into the active chunk since the last call
+   * (they advanced the cell's offset): before any use of the chunk or the
+   * counters, and when another writer of the thread takes the target over.
+   */
+  #takeBack(): void {
+    const t = this.#target;
+    if (t === undefined || t.owner !== this.#owner) return;
+    const cell = t.cell;
+    const framed = cell[RECORD_CELL_FRAMED]!;
+    if (framed === 0) return;
+    const c = this.#active;
+    const bytes = cell[RECORD_CELL_OFFSET]! - c.len;
+    c.len += bytes;
+    c.records += framed;
+    c.messages += framed;
+    this.#pendingBytes += bytes;
+    this.#fileBytes += bytes;
+    cell[RECORD_CELL_FRAMED] = 0;
+  }
+
+  /** After the append side changed the active chunk: hands the target its new state (when this writer owns it). */
+  #republish(): void {
+    const t = this.#target;
+    if (t !== undefined && t.owner === this.#owner) this.#publish(t);
+  }
+
+  /**
+   * Takes the target (the previous owner counts its records first) and binds
+   * the active chunk: pushes may frame from its end up to the first of the
+   * chunk's end, the pending-bytes bound and the size rotation's bound, so a
+   * record the JS path would drop, or rotate before, is left to the JS path.
+   */
+  #publish(t: NativeFrameTarget): void {
+    if (t.owner !== this.#owner) {
+      t.owner?.takeBack();
+      t.owner = this.#owner;
+    }
+    const c = this.#active;
+    t.bindChunk(c.buf);
+    let room = Math.min(c.buf.length - c.len, this.#o.maxPendingBytes - this.#pendingBytes);
+    if (this.#maxBytes !== undefined) room = Math.min(room, this.#maxBytes - this.#fileBytes);
+    const cell = t.cell;
+    cell[RECORD_CELL_OFFSET] = c.len;
+    cell[RECORD_CELL_LIMIT] = this.#stopped ? c.len : c.len + Math.max(0, room);
+    cell[RECORD_CELL_FRAMED] = 0;
+  }
+
+  /** Stopped: nothing is framed for this writer any more, and the addon keeps none of its chunks alive. */
+  #letGo(): void {
+    const t = this.#target;
+    if (t === undefined || t.owner !== this.#owner) return;
+    this.#takeBack();
+    t.cell[RECORD_CELL_TOPIC] = 0;
+    t.cell[RECORD_CELL_LIMIT] = t.cell[RECORD_CELL_OFFSET]!;
+    t.bindChunk(NO_CHUNK);
+    t.owner = undefined;
   }
 
   // ---- append side (the caller's thread, synchronous) ----
@@ -318,15 +450,22 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   /** Encodes one record into the active chunk; false when it was dropped. */
   #append(type: RecordType, topicId: number, epoch: number, wallNs: bigint, monoNs: bigint, data: Uint8Array, isMessage: boolean): boolean {
     if (!this.#reserve(data.length)) return false;
-    const c = this.#active;
     const head = this.#head;
     head.type = type;
     head.topicId = topicId;
     head.epoch = epoch;
-    c.len = encodeRecordFrame(c.buf, c.view, c.len, head, stampWordsOf(wallNs, monoNs), data);
+    this.#frame(head, stampWordsOf(wallNs, monoNs), data, isMessage);
+    return true;
+  }
+
+  /** Frames a reserved record at the end of the active chunk; its CRC now when the pushes frame too (a chunk then mixes both). */
+  #frame(head: RecordHead, stampWords: Uint32Array, data: Uint8Array, isMessage: boolean): void {
+    const c = this.#active;
+    const start = c.len;
+    c.len = encodeRecordFrame(c.buf, c.view, start, head, stampWords, data);
+    if (this.#target !== undefined) c.view.setUint32(start + 4, crc32c(c.buf, start + RECORD_PREFIX_BYTES, c.len), true);
     c.records++;
     if (isMessage) c.messages++;
-    return true;
   }
 
   /**
@@ -370,6 +509,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #rotate(): void {
     this.#seal();
     this.#topics.clear();
+    this.#lastTopic = undefined;
     this.#startFile();
   }
 
@@ -406,7 +546,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     const c = this.#active;
     if (c.len === 0) return;
     // Cannot fail: this writer framed every record of [recordsStart, len) itself.
-    fillRecordCrcs(c.buf, c.recordsStart, c.len);
+    // (With the native target every record got its CRC when framed.)
+    if (this.#target === undefined) fillRecordCrcs(c.buf, c.recordsStart, c.len);
     this.#ops.push({ kind: 'data', chunk: c });
     this.#active = this.#chunk(CHUNK_BYTES);
     void this.#pump();
@@ -424,11 +565,13 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
 
   #tick(): void {
     if (this.#stopped) return;
+    this.#takeBack();
     const maxSeconds = this.#o.rotate?.maxSeconds;
     if (maxSeconds !== undefined && performance.now() - this.#fileStartedMs >= maxSeconds * 1000 && this.#fileHasRecords()) {
       this.#rotate();
     }
     this.#seal();
+    this.#republish();
     const fsync = this.#o.fsync;
     if (fsync !== 'never' && fsync > 0 && this.#dirty && performance.now() - this.#lastSyncMs >= fsync && !this.#ops.some((o) => o.kind === 'sync')) {
       this.#ops.push({ kind: 'sync' });
@@ -554,8 +697,10 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   /** Stops the recording: one `error`, every record not written counted as dropped. */
   #fail(step: RecordingWriteStep, path: string, cause: unknown, failedChunks: readonly Chunk[] = []): void {
     if (this.#failed) return;
+    this.#takeBack();
     this.#failed = true;
     this.#stopped = true;
+    this.#letGo();
     clearInterval(this.#timer);
     let lost = 0;
     for (const c of failedChunks) lost += c.records;

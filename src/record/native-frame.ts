@@ -1,9 +1,9 @@
 /**
  * The recording's native framing target (native/src/record_frame.h): with
  * the addon, the push that stamps and decodes a message also frames its
- * MESSAGE record (CRC included) into the chunk the recording is filling, so
- * the live path's JS only arms a cell before the adapter pushes and reads
- * it back after. One target per thread (addon state is per environment);
+ * MESSAGE record into the chunk the recording is filling (its CRC is
+ * filled per chunk, as for JS-framed records), so the live path's JS only
+ * arms a cell before the adapter pushes and reads it back after. One target per thread (addon state is per environment);
  * the writer using it is its owner, and another writer of the same thread
  * takes it over by first letting the owner take back what was framed.
  *

@@ -28,7 +28,7 @@ import { PACKAGE_VERSION } from '../transport/version.js';
 import { isValidated, parseOptions } from '../util/options-schema.js';
 import { wallClockNs } from '../codec/clock.js';
 import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
-import { crc32c, fillRecordCrcs } from './crc32c.js';
+import { fillRecordCrcs } from './crc32c.js';
 import {
   nativeFrameTarget,
   RECORD_CELL_FRAMED,
@@ -153,7 +153,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   readonly #head: RecordHead = { type: RecordType.MESSAGE, topicId: 0, epoch: 0 };
   readonly #timer: NodeJS.Timeout;
   readonly #maxBytes: number | undefined;
-  /** The native framing target, when the addon frames this writer's messages (CRCs are then per record). */
+  /** The native framing target, when the addon's push frames this writer's messages. */
   readonly #target: NativeFrameTarget | undefined;
   readonly #owner: NativeFrameOwner = { takeBack: () => this.#takeBack() };
   // The last topic looked up: the client hands the same string for a symbol's messages.
@@ -458,12 +458,10 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     return true;
   }
 
-  /** Frames a reserved record at the end of the active chunk; its CRC now when the pushes frame too (a chunk then mixes both). */
+  /** Frames a reserved record at the end of the active chunk (its CRC is filled when the chunk is sealed). */
   #frame(head: RecordHead, stampWords: Uint32Array, data: Uint8Array, isMessage: boolean): void {
     const c = this.#active;
-    const start = c.len;
-    c.len = encodeRecordFrame(c.buf, c.view, start, head, stampWords, data);
-    if (this.#target !== undefined) c.view.setUint32(start + 4, crc32c(c.buf, start + RECORD_PREFIX_BYTES, c.len), true);
+    c.len = encodeRecordFrame(c.buf, c.view, c.len, head, stampWords, data);
     c.records++;
     if (isMessage) c.messages++;
   }
@@ -545,9 +543,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #seal(): void {
     const c = this.#active;
     if (c.len === 0) return;
-    // Cannot fail: this writer framed every record of [recordsStart, len) itself.
-    // (With the native target every record got its CRC when framed.)
-    if (this.#target === undefined) fillRecordCrcs(c.buf, c.recordsStart, c.len);
+    // Cannot fail: this writer (or the push, for it) framed every record of [recordsStart, len).
+    fillRecordCrcs(c.buf, c.recordsStart, c.len);
     this.#ops.push({ kind: 'data', chunk: c });
     this.#active = this.#chunk(CHUNK_BYTES);
     void this.#pump();

@@ -97,7 +97,7 @@ describe('records framed in the native push', () => {
   });
 
   it('give the same file bytes and counters as JS framing, malformed payloads and feed events included', async () => {
-    const msgs = messages(3000); // ~3 chunks of 256 KiB
+    const msgs = messages(8000); // ~2.3 chunks of 1 MiB
     const { dir, framed, push, js } = await bothWays({}, msgs);
     // Every message but each topic's first (defined in JS first) and the few that found the chunk full went through the push.
     if (native) expect(framed).toBeGreaterThan(msgs.length - 10);
@@ -106,7 +106,7 @@ describe('records framed in the native push', () => {
     const { path: _p1, ...pushCounts } = push;
     const { path: _p2, ...jsCounts } = js;
     expect(pushCounts).toEqual(jsCounts);
-    expect(push).toMatchObject({ messages: 3000, records: 3000 + 4 + 12, droppedRecords: 0 });
+    expect(push).toMatchObject({ messages: 8000, records: 8000 + 4 + 32, droppedRecords: 0 });
     // Every CRC valid, every field as sent (the reader checks the CRCs).
     const f = readRecordingFile(join(dir, 'push.stfrec'));
     expect(messagesOf(f).map((m) => [m.topic, Buffer.from(m.payload).toString('hex'), m.epoch, m.wallNs, m.monoNs])).toEqual(

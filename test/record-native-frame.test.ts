@@ -160,6 +160,22 @@ describe('records framed in the native push', () => {
     }
   });
 
+  it('a message armed when its writer closes (a listener closing the feed) is counted as dropped, not lost', async () => {
+    const dir = tmp();
+    const d = new Dispatcher({ kind: 'fullBidOffer', maxSize: 64, logger: silentLogger });
+    const w = new RecordingWriter({ path: join(dir, 'w.stfrec') });
+    const [m0] = messages(1);
+    record(w, d, [m0!]);
+    expect(w.arm(m0!.topic, m0!.payload.length, 1)).toBe(native);
+    const closed = w.close(); // what a listener closing the feed does
+    d.pushPayload(m0!.payload, { connectionEpoch: 1 });
+    if (native) expect(w.disarm()).toBe(false);
+    w.message(m0!.topic, m0!.payload, 1, 1n, 1n);
+    await closed;
+    expect(w.stats()).toMatchObject({ messages: 1, droppedRecords: 1 });
+    expect(messagesOf(readRecordingFile(join(dir, 'w.stfrec')))).toHaveLength(1);
+  });
+
   it('frame nothing for a push the cell was not armed for (no arm, another payload length, after disarm)', async () => {
     const dir = tmp();
     const d = new Dispatcher({ kind: 'fullBidOffer', maxSize: 64, logger: silentLogger });

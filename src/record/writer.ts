@@ -425,7 +425,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     const t = this.#target;
     if (t === undefined || t.owner !== this.#owner) return;
     this.#takeBack();
-    t.cell[RECORD_CELL_TOPIC] = 0;
+    // An armed message stays armed (and unframed): the tap's disarm() then
+    // hands it to the JS path, which counts it as dropped.
     t.cell[RECORD_CELL_LIMIT] = t.cell[RECORD_CELL_OFFSET]!;
     t.bindChunk(NO_CHUNK);
     t.owner = undefined;

@@ -38,6 +38,8 @@ export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
   #connectedOnce: boolean;
   #restarted: boolean;
   #closed = false;
+  // The adapter's message listeners, kept here on every change so the hot path does no Map lookup.
+  #messageListeners: readonly MessageListener[] | undefined;
   /** Listener errors (the adapter isolates its own; counted for completeness). */
   callbackErrors = 0;
 
@@ -51,6 +53,24 @@ export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
     this.#client.on('subscribeError', this.#onSubscribeError);
     this.#client.on('state', this.#onState);
     this.#client.on('reconnect', this.#onReconnect);
+  }
+
+  override on<K extends keyof SettradeClientEvents>(event: K, listener: SettradeClientEvents[K]): this {
+    super.on(event, listener);
+    if (event === 'message') this.#messageListeners = this.listenersOf('message');
+    return this;
+  }
+
+  override off<K extends keyof SettradeClientEvents>(event: K, listener: SettradeClientEvents[K]): this {
+    super.off(event, listener);
+    if (event === 'message') this.#messageListeners = this.listenersOf('message');
+    return this;
+  }
+
+  override removeAllListeners(): this {
+    super.removeAllListeners();
+    this.#messageListeners = undefined;
+    return this;
   }
 
   /** The writer's counters. */
@@ -96,11 +116,11 @@ export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
     const armed = writer.arm(topic, payload.length, epoch);
     const words = pushStampWords;
     const before = words[PUSH_STAMP_SEQUENCE];
-    const list = this.listenersOf('message');
+    const list = this.#messageListeners;
     if (list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         try {
-          (list[i] as MessageListener)(topic, payload, epoch);
+          list[i]!(topic, payload, epoch);
         } catch {
           this.callbackErrors++;
         }

@@ -11,9 +11,10 @@
  *
  * alternating in one process (`--runs` rounds), to `--sink` (/dev/null by
  * default, or a file in a temp dir). Reports process CPU ns per message
- * (user + system: the writer's I/O runs on libuv's pool, which counts too)
- * and wall ns per message, medians; the recording's cost is each variant
- * minus `none` in the same round.
+ * (user + system of every thread: the writer's I/O and, with the addon,
+ * the CRC pass run on libuv's pool) and wall ns per message (the loop is
+ * CPU-bound: the receiving thread's time), medians; the recording's cost
+ * is each variant minus `none` in the same round.
  *
  *   npx tsx bench/record-inprocess.ts [--messages 300000] [--runs 11] [--sink null|file] [--variants none,js,native]
  */
@@ -98,10 +99,12 @@ async function main(): Promise<void> {
   const cpu = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const wall = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const extra = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
+  const extraWall = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   try {
     for (const v of VARIANTS) await run(v, dir); // warm-up
     for (let r = 0; r < RUNS; r++) {
       const round = new Map<Variant, number>();
+      const roundWall = new Map<Variant, number>();
       // Rotate the order each round so no variant always runs right after another.
       for (let j = 0; j < VARIANTS.length; j++) {
         const v = VARIANTS[(r + j) % VARIANTS.length]!;
@@ -109,8 +112,14 @@ async function main(): Promise<void> {
         cpu.get(v)!.push(res.cpuNs);
         wall.get(v)!.push(res.wallNs);
         round.set(v, res.cpuNs);
+        roundWall.set(v, res.wallNs);
       }
-      if (round.has('none')) for (const v of VARIANTS) extra.get(v)!.push(round.get(v)! - round.get('none')!);
+      if (round.has('none')) {
+        for (const v of VARIANTS) {
+          extra.get(v)!.push(round.get(v)! - round.get('none')!);
+          extraWall.get(v)!.push(roundWall.get(v)! - roundWall.get('none')!);
+        }
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -120,7 +129,9 @@ async function main(): Promise<void> {
     const ex = extra.get(v)!;
     console.log(
       `${v.padEnd(7)} CPU ${median(cpu.get(v)!).toFixed(0)} ns/msg, wall ${median(wall.get(v)!).toFixed(0)} ns/msg` +
-        (ex.length > 0 && v !== 'none' ? `, recording +${median(ex).toFixed(0)} ns/msg CPU (paired with none)` : ''),
+        (ex.length > 0 && v !== 'none'
+          ? `; recording +${median(ex).toFixed(0)} ns/msg CPU, +${median(extraWall.get(v)!).toFixed(0)} ns/msg wall (paired with none)`
+          : ''),
     );
   }
 }

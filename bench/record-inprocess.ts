@@ -11,8 +11,8 @@
  *
  * alternating in one process (`--runs` rounds), to `--sink` (/dev/null by
  * default, or a file in a temp dir). Reports process CPU ns per message
- * (user + system of every thread: the writer's I/O and, with the addon,
- * the CRC pass run on libuv's pool) and wall ns per message (the loop is
+ * (user + system of every thread: the writer's I/O runs on libuv's pool)
+ * and wall ns per message (the loop is
  * CPU-bound: the receiving thread's time), medians; the recording's cost
  * is each variant minus `none` in the same round.
  *

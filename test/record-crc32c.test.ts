@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cJs, fillRecordCrcs, fillRecordCrcsAsync, fillRecordCrcsJs, nativeCrc32c } from '../src/record/crc32c.js';
+import { crc32c, crc32cJs, fillRecordCrcs, fillRecordCrcsJs, nativeCrc32c } from '../src/record/crc32c.js';
 import { decodeRecordBodyHeader, encodeRecord, encodeRecordFrame, RecordType, stampWordsOf } from '../src/record/format.js';
 import { backend } from '../src/native.js';
 
@@ -82,22 +82,5 @@ describe('crc32c', () => {
       expect(fill(framed.slice(), 8, 8)).toBe(0);
       expect(() => fill(framed.slice(), 8, framed.length + 1)).toThrow();
     }
-  });
-
-  it('fillRecordCrcsAsync (thread pool) fills exactly as fillRecordCrcs; exists exactly with the addon', async () => {
-    expect(fillRecordCrcsAsync !== undefined).toBe(nativeCrc32c !== undefined);
-    if (fillRecordCrcsAsync === undefined) return;
-    const payloads = Array.from({ length: 101 }, (_, i) => new Uint8Array(randomBytes((i * 13) % 300)));
-    const framed = new Uint8Array(payloads.reduce((n, p) => n + 32 + p.length, 0));
-    const view = new DataView(framed.buffer);
-    let at = 0;
-    for (const [i, p] of payloads.entries()) at = encodeRecordFrame(framed, view, at, { type: RecordType.MESSAGE, topicId: 1, epoch: i }, stampWordsOf(BigInt(i), 0n), p);
-    const sync = framed.slice();
-    expect(fillRecordCrcs(sync, 0, sync.length)).toBe(101);
-    const viaPool = framed.slice();
-    expect(await fillRecordCrcsAsync(viaPool, 0, viaPool.length)).toBe(101);
-    expect(Buffer.compare(viaPool, sync)).toBe(0);
-    expect(await fillRecordCrcsAsync(framed.slice(), 0, framed.length - 1)).toBe(-1);
-    expect(() => fillRecordCrcsAsync!(framed, 0, framed.length + 1)).toThrow(/range/);
   });
 });

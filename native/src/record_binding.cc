@@ -1,9 +1,7 @@
 // The recording's checksum (src/record/crc32c.ts uses it when the addon
 // loads): crc32c(bytes, start, end, crc) and crc32cPortable(...), the
-// portable variant, so tests can prove both equal the JS one;
-// crc32cRecords(Async) filling a batch of records; and the native framing
-// target's bindings (record_frame.h). Raw N-API. Every range is checked
-// against the array.
+// portable variant, so tests can prove both equal the JS one. Raw N-API: it
+// runs once per recorded message. Every range is checked against the array.
 #include <napi.h>
 
 #include <cstdio>
@@ -97,12 +95,21 @@ __attribute__((target("sse4.2"))) void Crc32cThree(std::uint8_t* const prefix[3]
 }
 #endif
 
-// The records framed in data[start, stop): each body's CRC-32C into its CRC
-// field; the count, or -1 when the framing does not end exactly at `stop`
-// (the records before the bad one are filled). Three records at a time with
-// SSE4.2. No JS: also runs on the thread pool.
-std::int32_t FillRecordCrcs(std::uint8_t* data, std::size_t start, std::size_t stop) noexcept {
-  std::size_t pos = start;
+// crc32cRecords(bytes, start, end) -> records filled, or -1 when the framing
+// (length u32 | crc u32 | body) does not end exactly at `end` (the records
+// before the bad one are filled). Writes each body's CRC-32C into its CRC
+// field: one crossing per batch of records, three records at a time with
+// SSE4.2.
+napi_value Crc32cRecords(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  ByteRange r;
+  constexpr const char* kUsage = "crc32cRecords(bytes: Uint8Array, start: number, end: number)";
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) return throw_type_error(env, kUsage);
+  if (!GetByteRange(env, argv, "crc32cRecords", kUsage, &r)) return nullptr;
+  std::uint8_t* data = r.data;
+  std::size_t pos = r.start;
+  const std::size_t stop = r.end;
   std::int32_t n = 0;
   // Records framed but not yet summed (up to three).
   std::uint8_t* pending[3];
@@ -142,87 +149,7 @@ std::int32_t FillRecordCrcs(std::uint8_t* data, std::size_t start, std::size_t s
     }
   }
   for (int i = 0; i < count; i++) StoreCrc(pending[i], settrade::crc32c(pending[i] + 8, pending_len[i]));
-  return bad ? -1 : n;
-}
-
-// crc32cRecords(bytes, start, end) -> records filled, or -1 (FillRecordCrcs):
-// one crossing per batch of records.
-napi_value Crc32cRecords(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  ByteRange r;
-  constexpr const char* kUsage = "crc32cRecords(bytes: Uint8Array, start: number, end: number)";
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) return throw_type_error(env, kUsage);
-  if (!GetByteRange(env, argv, "crc32cRecords", kUsage, &r)) return nullptr;
-  return make_int32(env, FillRecordCrcs(r.data, r.start, r.end));
-}
-
-// crc32cRecordsAsync(bytes, start, end) -> Promise<records filled | -1>: as
-// crc32cRecords, on libuv's thread pool. The recording writer hands each
-// sealed chunk here before its writev, so the receiving thread never reads
-// the chunk back (by then it has left the cache: the pass measured ~20 ns
-// per message there). The array is kept alive until the promise settles;
-// the caller must not touch [start, end) meanwhile.
-struct CrcWork {
-  napi_async_work work = nullptr;
-  napi_deferred deferred = nullptr;
-  napi_ref bytes_ref = nullptr;
-  std::uint8_t* data = nullptr;
-  std::size_t start = 0;
-  std::size_t end = 0;
-  std::int32_t result = 0;
-};
-
-void CrcWorkExecute(napi_env, void* p) {
-  auto* w = static_cast<CrcWork*>(p);
-  w->result = FillRecordCrcs(w->data, w->start, w->end);
-}
-
-void CrcWorkComplete(napi_env env, napi_status status, void* p) {
-  auto* w = static_cast<CrcWork*>(p);
-  napi_value v;
-  if (status == napi_ok && napi_create_int32(env, w->result, &v) == napi_ok) {
-    napi_resolve_deferred(env, w->deferred, v);
-  } else {
-    napi_value msg;
-    napi_value err;
-    napi_create_string_utf8(env, "crc32cRecordsAsync: the work was cancelled", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, nullptr, msg, &err);
-    napi_reject_deferred(env, w->deferred, err);
-  }
-  napi_delete_reference(env, w->bytes_ref);
-  napi_delete_async_work(env, w->work);
-  delete w;
-}
-
-napi_value Crc32cRecordsAsync(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  ByteRange r;
-  constexpr const char* kUsage = "crc32cRecordsAsync(bytes: Uint8Array, start: number, end: number)";
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) return throw_type_error(env, kUsage);
-  if (!GetByteRange(env, argv, "crc32cRecordsAsync", kUsage, &r)) return nullptr;
-  auto* w = new CrcWork();
-  w->data = r.data;
-  w->start = r.start;
-  w->end = r.end;
-  napi_value promise;
-  napi_value name;
-  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok) {
-    delete w;
-    return throw_coded_error(env, "ERR_NAPI", "crc32cRecordsAsync: could not create a promise");
-  }
-  if (napi_create_reference(env, argv[0], 1, &w->bytes_ref) != napi_ok ||
-      napi_create_string_utf8(env, "settrade-feed:crc32cRecords", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, nullptr, name, CrcWorkExecute, CrcWorkComplete, w, &w->work) != napi_ok ||
-      napi_queue_async_work(env, w->work) != napi_ok) {
-    // The promise is dropped unsettled; the error thrown is what the caller sees.
-    if (w->work != nullptr) napi_delete_async_work(env, w->work);
-    if (w->bytes_ref != nullptr) napi_delete_reference(env, w->bytes_ref);
-    delete w;
-    return throw_coded_error(env, "ERR_NAPI", "crc32cRecordsAsync: could not queue the work");
-  }
-  return promise;
+  return make_int32(env, bad ? -1 : n);
 }
 
 // bindRecordCell(cell: Uint32Array of >= kRecordCellWords words): the record
@@ -274,7 +201,6 @@ void InitRecord(Napi::Env napi_env_obj, Napi::Object exports_obj) {
       {"crc32c", nullptr, Crc32c<settrade::crc32c>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"crc32cPortable", nullptr, Crc32c<settrade::crc32c_portable>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"crc32cRecords", nullptr, Crc32cRecords, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"crc32cRecordsAsync", nullptr, Crc32cRecordsAsync, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bindRecordCell", nullptr, BindRecordCell, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bindRecordChunk", nullptr, BindRecordChunk, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

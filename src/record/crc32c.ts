@@ -17,8 +17,6 @@ export interface Crc32cBinding {
   crc32cPortable(bytes: Uint8Array, start: number, end: number, crc: number): number;
   /** See {@link fillRecordCrcs}. */
   crc32cRecords(bytes: Uint8Array, start: number, end: number): number;
-  /** As crc32cRecords, on libuv's thread pool (absent from an older prebuild). */
-  crc32cRecordsAsync?(bytes: Uint8Array, start: number, end: number): Promise<number>;
 }
 
 const POLY = 0x82f63b78;
@@ -114,11 +112,3 @@ export function fillRecordCrcsJs(bytes: Uint8Array, start: number, end: number):
  */
 export const fillRecordCrcs: (bytes: Uint8Array, start: number, end: number) => number =
   nativeCrc32c === undefined ? fillRecordCrcsJs : ((native) => (bytes: Uint8Array, start: number, end: number): number => native(bytes, start, end))(nativeCrc32c.crc32cRecords);
-
-/**
- * {@link fillRecordCrcs} on libuv's thread pool (the addon's), so the
- * thread that framed the records never reads them back; undefined without
- * the addon. `bytes[start, end)` must not be touched until it settles.
- */
-export const fillRecordCrcsAsync: ((bytes: Uint8Array, start: number, end: number) => Promise<number>) | undefined =
-  typeof nativeCrc32c?.crc32cRecordsAsync === 'function' ? nativeCrc32c.crc32cRecordsAsync.bind(nativeCrc32c) : undefined;

@@ -29,7 +29,7 @@ import { PACKAGE_VERSION } from '../transport/version.js';
 import { isValidated, parseOptions } from '../util/options-schema.js';
 import { wallClockNs } from '../codec/clock.js';
 import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
-import { fillRecordCrcs, fillRecordCrcsAsync } from './crc32c.js';
+import { fillRecordCrcs } from './crc32c.js';
 import {
   nativeFrameTarget,
   RECORD_CELL_FRAMED,
@@ -137,8 +137,6 @@ interface Chunk {
   recordsStart: number;
   records: number;
   messages: number;
-  /** Sealed with its CRCs still to fill (on the thread pool, before its write). */
-  crcPending: boolean;
 }
 
 type Op =
@@ -540,11 +538,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #seal(): void {
     const c = this.#active;
     if (c.len === 0) return;
-    // Cannot fail: this writer (or the push, for it) framed every record of
-    // [recordsStart, len). With the addon, on the thread pool just before the
-    // chunk's write: the receiving thread never reads the chunk back.
-    if (fillRecordCrcsAsync !== undefined) c.crcPending = true;
-    else fillRecordCrcs(c.buf, c.recordsStart, c.len);
+    // Cannot fail: this writer (or the push, for it) framed every record of [recordsStart, len).
+    fillRecordCrcs(c.buf, c.recordsStart, c.len);
     this.#ops.push({ kind: 'data', chunk: c });
     this.#active = this.#chunk(CHUNK_BYTES);
     void this.#pump();
@@ -557,7 +552,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     }
     // Not zero-filled: every byte written out is written first.
     const buf = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
-    return { buf, view: new DataView(buf.buffer, 0, size), len: 0, recordsStart: 0, records: 0, messages: 0, crcPending: false };
+    return { buf, view: new DataView(buf.buffer, 0, size), len: 0, recordsStart: 0, records: 0, messages: 0 };
   }
 
   #tick(): void {
@@ -620,7 +615,6 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
           batch.push(next.chunk);
         }
         try {
-          await fillPendingCrcs(batch);
           await writeAll(fh, batch);
         } catch (err) {
           this.#fail('write', this.#path, err, batch);
@@ -726,19 +720,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     c.recordsStart = 0;
     c.records = 0;
     c.messages = 0;
-    c.crcPending = false;
     this.#pool.push(c);
   }
-}
-
-/** Fills the CRCs of the chunks sealed without them (thread pool, in parallel). */
-async function fillPendingCrcs(chunks: readonly Chunk[]): Promise<void> {
-  const pending = chunks.filter((c) => c.crcPending);
-  if (pending.length === 0) return;
-  const filled = await Promise.all(pending.map((c) => fillRecordCrcsAsync!(c.buf, c.recordsStart, c.len)));
-  // -1 would be a framing bug: never write records whose CRCs are not right.
-  if (filled.some((n) => n < 0)) throw new Error('recording chunk framing is inconsistent (CRC fill failed)');
-  for (const c of pending) c.crcPending = false;
 }
 
 /** Writes every chunk's bytes, in order (one writev; the rest after a short write). */

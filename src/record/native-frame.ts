@@ -47,7 +47,8 @@ function createTarget(): NativeFrameTarget | undefined {
   const binding = nativeBinding as Partial<NativeFrameBinding> | null;
   if (typeof binding?.bindRecordCell !== 'function' || typeof binding.bindRecordChunk !== 'function') return undefined;
   const bindRecordChunk = binding.bindRecordChunk;
-  const cell = new Uint32Array(RECORD_CELL_WORDS);
+  // Over an ArrayBuffer of its own: never a small on-heap typed array the GC could move under the addon's pointer.
+  const cell = new Uint32Array(new ArrayBuffer(RECORD_CELL_WORDS * 4));
   binding.bindRecordCell(cell);
   let bound: Uint8Array | undefined;
   return {

@@ -5,8 +5,9 @@
  * - Appending encodes the record into an in-memory chunk of 1 MiB (with
  *   the addon, the push that stamps a message frames its record there
  *   itself: src/record/native-frame.ts; CRCs are filled per chunk); full
- *   chunks, and the current one every `flushIntervalMs`, are queued and written by one asynchronous loop with one write in flight
- *   (libuv's thread pool does the I/O). Chunks are pooled: no allocation per
+ *   chunks, and the current one every `flushIntervalMs`, are queued and
+ *   written by one asynchronous loop with one write in flight (libuv's
+ *   thread pool does the I/O). Chunks are pooled: no allocation per
  *   record.
  * - Bytes queued but not yet written are bounded (`maxPendingBytes`): a
  *   record beyond the bound is dropped and counted (`droppedRecords`), so a

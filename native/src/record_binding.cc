@@ -1,7 +1,9 @@
 // The recording's checksum (src/record/crc32c.ts uses it when the addon
 // loads): crc32c(bytes, start, end, crc) and crc32cPortable(...), the
-// portable variant, so tests can prove both equal the JS one. Raw N-API: it
-// runs once per recorded message. Every range is checked against the array.
+// portable variant, so tests can prove both equal the JS one, and
+// crc32cRecords filling a batch; and the bindings of the native framing
+// target (bindRecordCell, bindRecordChunk: record_frame.h). Raw N-API.
+// Every range is checked against the array.
 #include <napi.h>
 
 #include <cstdio>

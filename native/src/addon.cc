@@ -41,6 +41,8 @@ void FinalizeAddonData(napi_env env, void* data, void* /*hint*/) {
   auto* d = static_cast<AddonData*>(data);
   if (d->error_class != nullptr) napi_delete_reference(env, d->error_class);
   if (d->push_stamp_ref != nullptr) napi_delete_reference(env, d->push_stamp_ref);
+  if (d->record_cell_ref != nullptr) napi_delete_reference(env, d->record_cell_ref);
+  if (d->record_chunk_ref != nullptr) napi_delete_reference(env, d->record_chunk_ref);
   delete d;
 }
 

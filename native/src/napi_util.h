@@ -12,8 +12,9 @@
 namespace settrade::binding {
 
 // Per-environment state of the addon (napi instance data, so it loads in
-// worker threads): the error class registered by setErrorClass, and the
-// thread's push-stamp cell (bindPushStampCell).
+// worker threads): the error class registered by setErrorClass, the
+// thread's push-stamp cell (bindPushStampCell) and the recording's native
+// framing target (bindRecordCell, bindRecordChunk; record_frame.h).
 struct AddonData {
   napi_ref error_class = nullptr;
   // recvTs i64 | recvMonoNs i64 | sequence u32, host byte order: the stamps of
@@ -21,6 +22,13 @@ struct AddonData {
   // very stamps the event got (src/dispatcher/push-stamp.ts).
   std::uint8_t* push_stamp = nullptr;
   napi_ref push_stamp_ref = nullptr;
+  // The record cell (record_frame.h's RecordCellWord) and the chunk the
+  // recording is filling; both kept alive by the references.
+  std::uint32_t* record_cell = nullptr;
+  napi_ref record_cell_ref = nullptr;
+  std::uint8_t* record_chunk = nullptr;
+  std::size_t record_chunk_len = 0;
+  napi_ref record_chunk_ref = nullptr;
 };
 
 // Points `*slot` (a strong reference held in AddonData) at `value`, releasing

@@ -18,6 +18,7 @@
 #include <ctime>
 
 #include "napi_util.h"
+#include "record_frame.h"
 #include "decoder_choice.h"
 #include "settrade/bidoffer_decoder.h"
 #include "settrade/pretouch.h"
@@ -130,13 +131,20 @@ napi_value PushPayload(napi_env env, napi_value* argv, size_t argc, bool stamped
     recv_mono = static_cast<std::int64_t>(uv_hrtime());  // the clock of process.hrtime.bigint()
     recv_ts = WallClockNs();
   }
-  if (AddonData* data = addon_data(env); data != nullptr && data->push_stamp != nullptr) {
-    std::memcpy(data->push_stamp, &recv_ts, 8);
-    std::memcpy(data->push_stamp + 8, &recv_mono, 8);
-    std::uint32_t seq;
-    std::memcpy(&seq, data->push_stamp + 16, 4);
-    ++seq;
-    std::memcpy(data->push_stamp + 16, &seq, 4);
+  if (AddonData* data = addon_data(env); data != nullptr) {
+    if (data->push_stamp != nullptr) {
+      std::memcpy(data->push_stamp, &recv_ts, 8);
+      std::memcpy(data->push_stamp + 8, &recv_mono, 8);
+      std::uint32_t seq;
+      std::memcpy(&seq, data->push_stamp + 16, 4);
+      ++seq;
+      std::memcpy(data->push_stamp + 16, &seq, 4);
+    }
+    // A recording armed for this message: framed here, whatever the decode
+    // says (the file holds malformed payloads too).
+    if (data->record_cell != nullptr && data->record_chunk != nullptr) {
+      frame_armed_message(data->record_cell, data->record_chunk, data->record_chunk_len, payload, len, recv_ts, recv_mono);
+    }
   }
   alignas(64) std::uint8_t slot[L::kFullBidOfferSlotSize];
   // The decoders write every byte but the receive metadata (set below) and a

@@ -38,6 +38,8 @@ export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
   #connectedOnce: boolean;
   #restarted: boolean;
   #closed = false;
+  // The adapter's message listeners, kept here on every change so the hot path does no Map lookup.
+  #messageListeners: readonly MessageListener[] | undefined;
   /** Listener errors (the adapter isolates its own; counted for completeness). */
   callbackErrors = 0;
 
@@ -51,6 +53,24 @@ export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
     this.#client.on('subscribeError', this.#onSubscribeError);
     this.#client.on('state', this.#onState);
     this.#client.on('reconnect', this.#onReconnect);
+  }
+
+  override on<K extends keyof SettradeClientEvents>(event: K, listener: SettradeClientEvents[K]): this {
+    super.on(event, listener);
+    if (event === 'message') this.#messageListeners = this.listenersOf('message');
+    return this;
+  }
+
+  override off<K extends keyof SettradeClientEvents>(event: K, listener: SettradeClientEvents[K]): this {
+    super.off(event, listener);
+    if (event === 'message') this.#messageListeners = this.listenersOf('message');
+    return this;
+  }
+
+  override removeAllListeners(): this {
+    super.removeAllListeners();
+    this.#messageListeners = undefined;
+    return this;
   }
 
   /** The writer's counters. */
@@ -84,29 +104,34 @@ export class RecordingTap extends TypedEmitter<SettradeClientEvents> {
     return this.#writer.close();
   }
 
-  // Hot path: the adapter first (its push stamps the message, natively with the
-  // addon: no bigint), then one append with the stamps the push wrote into the
-  // thread's push-stamp cell: file and event agree to the nanosecond. A message
-  // that reached no push (a topic no longer subscribed, a listener that threw
-  // first) is stamped here instead.
+  // Hot path. With the addon, the writer arms the native target and the
+  // adapter's push (which stamps the message) frames its record too: nothing
+  // more per message here. Otherwise (no addon, a topic not defined in this
+  // file yet, no room in the chunk) one append after the listeners, with the
+  // stamps the push wrote into the thread's push-stamp cell: file and event
+  // agree to the nanosecond either way. A message that reached no push (a
+  // topic no longer subscribed, a listener that threw first) is stamped here.
   readonly #onMessage: MessageListener = (topic, payload, epoch) => {
+    const writer = this.#writer;
+    const armed = writer.arm(topic, payload.length, epoch);
     const words = pushStampWords;
     const before = words[PUSH_STAMP_SEQUENCE];
-    const list = this.listenersOf('message');
+    const list = this.#messageListeners;
     if (list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         try {
-          (list[i] as MessageListener)(topic, payload, epoch);
+          list[i]!(topic, payload, epoch);
         } catch {
           this.callbackErrors++;
         }
       }
     }
+    if (armed && writer.disarm()) return;
     if (words[PUSH_STAMP_SEQUENCE] !== before) {
-      this.#writer.messageStamped(topic, payload, epoch, words);
+      writer.messageStamped(topic, payload, epoch, words);
     } else {
       const mono = process.hrtime.bigint();
-      this.#writer.message(topic, payload, epoch, wallClockAt(mono), mono);
+      writer.message(topic, payload, epoch, wallClockAt(mono), mono);
     }
   };
 

@@ -2,10 +2,12 @@
  * RecordingWriter: appends records (docs/recording-format.md) to a file
  * without ever blocking or throwing at the caller, which is the live path.
  *
- * - Appending encodes the record (CRC included) into an in-memory chunk of
- *   256 KiB; full chunks, and the current one every `flushIntervalMs`, are
- *   queued and written by one asynchronous loop with one write in flight
- *   (libuv's thread pool does the I/O). Chunks are pooled: no allocation per
+ * - Appending encodes the record into an in-memory chunk of 1 MiB (with
+ *   the addon, the push that stamps a message frames its record there
+ *   itself: src/record/native-frame.ts; CRCs are filled per chunk); full
+ *   chunks, and the current one every `flushIntervalMs`, are queued and
+ *   written by one asynchronous loop with one write in flight (libuv's
+ *   thread pool does the I/O). Chunks are pooled: no allocation per
  *   record.
  * - Bytes queued but not yet written are bounded (`maxPendingBytes`): a
  *   record beyond the bound is dropped and counted (`droppedRecords`), so a
@@ -30,6 +32,17 @@ import { wallClockNs } from '../codec/clock.js';
 import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
 import { fillRecordCrcs } from './crc32c.js';
 import {
+  nativeFrameTarget,
+  RECORD_CELL_FRAMED,
+  RECORD_CELL_LENGTH,
+  RECORD_CELL_LIMIT,
+  RECORD_CELL_OFFSET,
+  RECORD_CELL_TOPIC,
+  RECORD_CELL_EPOCH,
+  type NativeFrameOwner,
+  type NativeFrameTarget,
+} from './native-frame.js';
+import {
   encodeFileHeader,
   encodeRecordFrame,
   stampWordsOf,
@@ -43,14 +56,20 @@ import {
 } from './format.js';
 import { recordOptionsSchema, type RecordOptions, type ResolvedRecordOptions } from './options.js';
 
-/** Bytes of one in-memory batch (a bigger record gets a chunk of its own size). */
-const CHUNK_BYTES = 256 * 1024;
-/** Most chunks one writev takes (16 MiB of 256 KiB chunks). */
-const MAX_CHUNKS_PER_WRITE = 64;
+/**
+ * Bytes of one in-memory batch (a bigger record gets a chunk of its own
+ * size). 1 MiB: each chunk costs a seal, a trip to the thread pool and a
+ * promise, which at 256 KiB (~870 messages) was ~30 ns per message.
+ */
+const CHUNK_BYTES = 1024 * 1024;
+/** Most chunks one writev takes (16 MiB of 1 MiB chunks). */
+const MAX_CHUNKS_PER_WRITE = 16;
 /** Record overhead: length, CRC, fixed body header. */
 const RECORD_OVERHEAD = RECORD_PREFIX_BYTES + RECORD_BODY_HEADER_BYTES;
 /** Topic ids are u16 and 0 is reserved (FEED_EVENT): a file holds at most this many topics. */
 const MAX_TOPICS_PER_FILE = 0xffff;
+/** An empty chunk the native target is left bound to when a writer lets it go (so the addon keeps nothing alive). */
+const NO_CHUNK = new Uint8Array(0);
 
 /**
  * The file of rotation index `index`: `path` itself for the first, then
@@ -97,6 +116,12 @@ export interface RecordingWriterOptions extends RecordOptions {
   readonly firstFileIndex?: number;
   /** Called whenever a file of the rotation is started (index, path): before any of its records. */
   readonly onFile?: (index: number, path: string) => void;
+  /**
+   * Let the addon's push frame MESSAGE records (src/record/native-frame.ts;
+   * the same bytes). Default true; without the addon it is off anyway. False
+   * is for tests and benchmarks comparing both ways.
+   */
+  readonly nativeFraming?: boolean;
 }
 
 /** Events of {@link RecordingWriter}. */
@@ -134,6 +159,9 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   readonly #head: RecordHead = { type: RecordType.MESSAGE, topicId: 0, epoch: 0 };
   readonly #timer: NodeJS.Timeout;
   readonly #maxBytes: number | undefined;
+  /** The native framing target, when the addon's push frames this writer's messages. */
+  readonly #target: NativeFrameTarget | undefined;
+  readonly #owner: NativeFrameOwner = { takeBack: () => this.#takeBack() };
   #active: Chunk;
   #fileIndex: number;
   #path: string;
@@ -170,7 +198,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
    */
   constructor(options: RecordingWriterOptions) {
     super();
-    const { fullDepth, symbols, firstFileIndex, onFile, ...record } = options;
+    const { fullDepth, symbols, firstFileIndex, onFile, nativeFraming, ...record } = options;
     // Options a feed already validated (marked by startRecording) are not checked again: a feed worker never loads zod.
     this.#o = isValidated(options)
       ? (record as ResolvedRecordOptions)
@@ -184,6 +212,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     this.#fileIndex = (firstFileIndex ?? 0) - 1;
     this.#path = this.#o.path;
     this.#maxBytes = this.#o.rotate?.maxBytes;
+    this.#target = nativeFraming === false ? undefined : nativeFrameTarget;
     this.#active = this.#chunk(CHUNK_BYTES);
     this.#startFile();
     this.#timer = setInterval(() => this.#tick(), this.#o.flushIntervalMs);
@@ -201,8 +230,42 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
    * TOPIC record defining its id.
    */
   message(topic: string, payload: Uint8Array, epoch: number, wallNs: bigint, monoNs: bigint): void {
+    this.#takeBack();
     const id = this.#messageTopicId(topic, payload.length, epoch, wallNs, monoNs);
     if (id !== 0) this.#append(RecordType.MESSAGE, id, epoch, wallNs, monoNs, payload, true);
+    this.#republish();
+  }
+
+  /**
+   * Arms the native target for the message about to be pushed (hot path):
+   * the push that stamps it frames its record (src/record/native-frame.ts).
+   * False (nothing armed) without the target, once stopped, or for a topic
+   * this file has not defined yet: the caller then appends it as usual.
+   * After the push, {@link disarm} says whether it was framed.
+   */
+  arm(topic: string, payloadLength: number, epoch: number): boolean {
+    const t = this.#target;
+    if (t === undefined || this.#stopped) return false;
+    const id = this.#topics.get(topic);
+    if (id === undefined) return false;
+    if (t.owner !== this.#owner) this.#publish(t);
+    const cell = t.cell;
+    cell[RECORD_CELL_EPOCH] = epoch;
+    cell[RECORD_CELL_LENGTH] = payloadLength;
+    cell[RECORD_CELL_TOPIC] = id;
+    return true;
+  }
+
+  /**
+   * After an {@link arm}: true when the push framed the message (it is then
+   * recorded), else disarms and returns false (no push, another payload, no
+   * room: the caller appends it as usual).
+   */
+  disarm(): boolean {
+    const cell = this.#target!.cell;
+    if (cell[RECORD_CELL_TOPIC] === 0) return true;
+    cell[RECORD_CELL_TOPIC] = 0;
+    return false;
   }
 
   /**
@@ -215,22 +278,21 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       this.#dropped++;
       return;
     }
+    this.#takeBack();
     let id = this.#topics.get(topic);
     if (id === undefined || this.#maxBytes !== undefined) {
       const monoNs = (BigInt(stampWords[3]!) << 32n) | BigInt(stampWords[2]!);
       const wallNs = (BigInt(stampWords[1]!) << 32n) | BigInt(stampWords[0]!);
       id = this.#messageTopicId(topic, payload.length, epoch, wallNs, monoNs);
-      if (id === 0) return;
     }
-    if (!this.#reserve(payload.length)) return;
-    const c = this.#active;
-    const head = this.#head;
-    head.type = RecordType.MESSAGE;
-    head.topicId = id;
-    head.epoch = epoch;
-    c.len = encodeRecordFrame(c.buf, c.view, c.len, head, stampWords, payload);
-    c.records++;
-    c.messages++;
+    if (id !== 0 && this.#reserve(payload.length)) {
+      const head = this.#head;
+      head.type = RecordType.MESSAGE;
+      head.topicId = id;
+      head.epoch = epoch;
+      this.#frame(head, stampWords, payload, true);
+    }
+    this.#republish();
   }
 
   /**
@@ -261,13 +323,16 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       this.#dropped++;
       return;
     }
+    this.#takeBack();
     const data = Buffer.from(JSON.stringify(event), 'utf8');
     if (this.#maxBytes !== undefined) this.#rotateIfFull(RECORD_OVERHEAD + data.length);
     this.#append(RecordType.FEED_EVENT, 0, epoch, wallNs, monoNs, data, false);
+    this.#republish();
   }
 
   /** Counters (see {@link RecordingStats}). */
   stats(): RecordingStats {
+    this.#takeBack();
     return {
       records: this.#records,
       messages: this.#messages,
@@ -291,9 +356,11 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
       clearInterval(this.#timer);
+      this.#takeBack();
       this.#seal();
       const wasStopped = this.#stopped;
       this.#stopped = true;
+      this.#letGo();
       if (wasStopped) {
         // Failed earlier: the queue was dropped; release the file handle.
         this.#ops.length = 0;
@@ -302,6 +369,68 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       void this.#pump();
     });
     return this.#closing;
+  }
+
+  // ---- native framing target (src/record/native-frame.ts) ----
+
+  /**
+   * Counts what the pushes framed into the active chunk since the last call
+   * (they advanced the cell's offset): before any use of the chunk or the
+   * counters, and when another writer of the thread takes the target over.
+   */
+  #takeBack(): void {
+    const t = this.#target;
+    if (t === undefined || t.owner !== this.#owner) return;
+    const cell = t.cell;
+    const framed = cell[RECORD_CELL_FRAMED]!;
+    if (framed === 0) return;
+    const c = this.#active;
+    const bytes = cell[RECORD_CELL_OFFSET]! - c.len;
+    c.len += bytes;
+    c.records += framed;
+    c.messages += framed;
+    this.#pendingBytes += bytes;
+    this.#fileBytes += bytes;
+    cell[RECORD_CELL_FRAMED] = 0;
+  }
+
+  /** After the append side changed the active chunk: hands the target its new state (when this writer owns it). */
+  #republish(): void {
+    const t = this.#target;
+    if (t !== undefined && t.owner === this.#owner) this.#publish(t);
+  }
+
+  /**
+   * Takes the target (the previous owner counts its records first) and binds
+   * the active chunk: pushes may frame from its end up to the first of the
+   * chunk's end, the pending-bytes bound and the size rotation's bound, so a
+   * record the JS path would drop, or rotate before, is left to the JS path.
+   */
+  #publish(t: NativeFrameTarget): void {
+    if (t.owner !== this.#owner) {
+      t.owner?.takeBack();
+      t.owner = this.#owner;
+    }
+    const c = this.#active;
+    t.bindChunk(c.buf);
+    let room = Math.min(c.buf.length - c.len, this.#o.maxPendingBytes - this.#pendingBytes);
+    if (this.#maxBytes !== undefined) room = Math.min(room, this.#maxBytes - this.#fileBytes);
+    const cell = t.cell;
+    cell[RECORD_CELL_OFFSET] = c.len;
+    cell[RECORD_CELL_LIMIT] = this.#stopped ? c.len : c.len + Math.max(0, room);
+    cell[RECORD_CELL_FRAMED] = 0;
+  }
+
+  /** Stopped: nothing is framed for this writer any more, and the addon keeps none of its chunks alive. */
+  #letGo(): void {
+    const t = this.#target;
+    if (t === undefined || t.owner !== this.#owner) return;
+    this.#takeBack();
+    // An armed message stays armed (and unframed): the tap's disarm() then
+    // hands it to the JS path, which counts it as dropped.
+    t.cell[RECORD_CELL_LIMIT] = t.cell[RECORD_CELL_OFFSET]!;
+    t.bindChunk(NO_CHUNK);
+    t.owner = undefined;
   }
 
   // ---- append side (the caller's thread, synchronous) ----
@@ -318,15 +447,20 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   /** Encodes one record into the active chunk; false when it was dropped. */
   #append(type: RecordType, topicId: number, epoch: number, wallNs: bigint, monoNs: bigint, data: Uint8Array, isMessage: boolean): boolean {
     if (!this.#reserve(data.length)) return false;
-    const c = this.#active;
     const head = this.#head;
     head.type = type;
     head.topicId = topicId;
     head.epoch = epoch;
-    c.len = encodeRecordFrame(c.buf, c.view, c.len, head, stampWordsOf(wallNs, monoNs), data);
+    this.#frame(head, stampWordsOf(wallNs, monoNs), data, isMessage);
+    return true;
+  }
+
+  /** Frames a reserved record at the end of the active chunk (its CRC is filled when the chunk is sealed). */
+  #frame(head: RecordHead, stampWords: Uint32Array, data: Uint8Array, isMessage: boolean): void {
+    const c = this.#active;
+    c.len = encodeRecordFrame(c.buf, c.view, c.len, head, stampWords, data);
     c.records++;
     if (isMessage) c.messages++;
-    return true;
   }
 
   /**
@@ -405,7 +539,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #seal(): void {
     const c = this.#active;
     if (c.len === 0) return;
-    // Cannot fail: this writer framed every record of [recordsStart, len) itself.
+    // Cannot fail: this writer (or the push, for it) framed every record of [recordsStart, len).
     fillRecordCrcs(c.buf, c.recordsStart, c.len);
     this.#ops.push({ kind: 'data', chunk: c });
     this.#active = this.#chunk(CHUNK_BYTES);
@@ -424,11 +558,13 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
 
   #tick(): void {
     if (this.#stopped) return;
+    this.#takeBack();
     const maxSeconds = this.#o.rotate?.maxSeconds;
     if (maxSeconds !== undefined && performance.now() - this.#fileStartedMs >= maxSeconds * 1000 && this.#fileHasRecords()) {
       this.#rotate();
     }
     this.#seal();
+    this.#republish();
     const fsync = this.#o.fsync;
     if (fsync !== 'never' && fsync > 0 && this.#dirty && performance.now() - this.#lastSyncMs >= fsync && !this.#ops.some((o) => o.kind === 'sync')) {
       this.#ops.push({ kind: 'sync' });
@@ -554,8 +690,10 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   /** Stops the recording: one `error`, every record not written counted as dropped. */
   #fail(step: RecordingWriteStep, path: string, cause: unknown, failedChunks: readonly Chunk[] = []): void {
     if (this.#failed) return;
+    this.#takeBack();
     this.#failed = true;
     this.#stopped = true;
+    this.#letGo();
     clearInterval(this.#timer);
     let lost = 0;
     for (const c of failedChunks) lost += c.records;

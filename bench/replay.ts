@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Dispatcher } from '../src/dispatcher/index.js';
+import { countUntilClosed } from '../src/dispatcher/drain-until-closed.js';
 import type { EventKind } from '../src/events/slot-layout.js';
 import { backend } from '../src/native.js';
 import { topicOf } from '../src/protocol/symbol.js';
@@ -81,14 +82,7 @@ function buildCorpus(): Corpus {
 async function replayRun(path: string, kind: EventKind): Promise<number> {
   const t0 = process.hrtime.bigint();
   const feed = await replayFeed({ files: [path], speed: 'max', fullDepth: kind === 'fullBidOffer', maxSize: RING, logger: silentLogger });
-  const ring = feed.dispatcher;
-  let n = 0;
-  const count = (): void => {
-    n++;
-  };
-  do ring.drain(count);
-  while (await ring.waitForEvents());
-  ring.drain(count);
+  const n = await countUntilClosed(feed.dispatcher);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (n !== MESSAGES) throw new Error(`replay delivered ${n} of ${MESSAGES}`);
   return MESSAGES / s;

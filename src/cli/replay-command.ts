@@ -4,6 +4,7 @@
  * summary: records read, events, parse errors, records skipped (bad CRC),
  * whether a file was cut short, and the rate; `--json`: one JSON line.
  */
+import { countUntilClosed } from '../dispatcher/drain-until-closed.js';
 import { CliUsageError, parseCommandArgs, symbolList } from './args.js';
 
 /** Help text of `settrade-feed replay`. */
@@ -103,14 +104,7 @@ export async function runReplayCommand(argv: readonly string[]): Promise<number>
     ...(to !== undefined ? { to } : {}),
   });
   // A consumer as a user would write one: drain the ring until the replay closes it.
-  const ring = feed.dispatcher;
-  let events = 0;
-  const count = (): void => {
-    events++;
-  };
-  do ring.drain(count);
-  while (await ring.waitForEvents());
-  ring.drain(count);
+  const events = await countUntilClosed(feed.dispatcher);
   const end = await feed.ended;
   const elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const stats = await feed.stats();

@@ -23,6 +23,7 @@ import type { EventKind } from '../events/slot-layout.js';
 import { kindForDepth, type KindForDepth } from '../events/types.js';
 import type { Feed, FeedEvents, FeedStats } from '../feed/feed.js';
 import type { FeedReconnectReason } from '../feed/feed-supervisor.js';
+import { sourceClientStats } from '../feed/source-client-stats.js';
 import { normalizeSymbol, symbolOfTopic } from '../protocol/symbol.js';
 import type { SubscribeErrorEvent } from '../protocol/subscribe-error.js';
 import type { ClientState, ReceiveStamp, SettradeClientEvents } from '../transport/client.js';
@@ -189,13 +190,10 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
   stats(): Promise<ReplayFeedStats> {
     const adapter = this.#adapter.stats();
     return Promise.resolve({
-      client: {
+      client: sourceClientStats({
         state: this.#state,
-        connected: this.#state === 'CONNECTED',
         messagesReceived: this.#messages,
-        callbackErrors: 0,
         reconnectCount: this.#reconnects,
-        reconnectAttempts: 0,
         // The client's times are recorded wall clock (ms): of the last message replayed, of the last
         // recorded connect or reconnect (a reconnect also stands for the loss of connection before it).
         lastMessageTs: Number(this.#lastMessageWallNs / 1_000_000n),
@@ -203,10 +201,9 @@ class ReplayFeedImpl<K extends EventKind> extends TypedEmitter<FeedEvents> imple
         reconnectEpoch: this.#epoch,
         lastConnectTs: this.#lastConnectTs,
         lastDisconnectTs: this.#lastDisconnectTs,
-        consecutiveFailures: 0,
         staleMessagesDropped: 0,
         failed: this.#error !== undefined,
-      },
+      }),
       adapter,
       subscribeErrors: this.#subscribeErrors,
       workerRestarts: 0,

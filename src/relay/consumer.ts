@@ -12,6 +12,7 @@ import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type
 import { connect, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { normalizeSymbol } from '../protocol/symbol.js';
 import type { Feed, FeedEvents, FeedStats } from '../feed/feed.js';
+import { sourceClientStats } from '../feed/source-client-stats.js';
 import { ParseError } from '../codec/index.js';
 import { Dispatcher, ShardedDispatcher } from '../dispatcher/index.js';
 import type { ClientState } from '../transport/client.js';
@@ -159,22 +160,18 @@ class RelayFeedImpl extends TypedEmitter<RelayFeedEvents> implements RelayFeed {
   stats(): Promise<RelayFeedStats> {
     const t = this.#seq;
     return Promise.resolve({
-      client: {
+      client: sourceClientStats({
         state: this.#state,
-        connected: this.#state === 'CONNECTED',
         messagesReceived: this.#received,
-        callbackErrors: 0,
         reconnectCount: this.#natsReconnects,
-        reconnectAttempts: 0,
         lastMessageTs: this.#lastMessageTs,
         subscribeErrors: 0,
         reconnectEpoch: this.#epoch,
         lastConnectTs: this.#lastConnectTs,
         lastDisconnectTs: this.#lastDisconnectTs,
-        consecutiveFailures: 0,
         staleMessagesDropped: t.stale,
         failed: false,
-      },
+      }),
       adapter: {
         messagesParsed: this.#parsed,
         parseErrors: this.#parseErrors,

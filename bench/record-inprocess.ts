@@ -8,6 +8,7 @@
  *   none    no recording (the adapter listens to the emitter),
  *   js      the recording tap + writer framing every record in JS (batch CRC),
  *   native  the tap + writer with the addon's push framing the records,
+ *   buffered  as native, the file written through the page cache (no O_DIRECT),
  *
  * alternating in one process (`--runs` rounds), to `--sink` (/dev/null by
  * default, or a file in a temp dir). Reports process CPU ns per message
@@ -42,7 +43,7 @@ import { median } from './lib/stats.js';
 const MESSAGES = Number(arg('messages', '300000'));
 const RUNS = Number(arg('runs', '11'));
 const SINK = arg('sink', 'null');
-type Variant = 'none' | 'js' | 'native';
+type Variant = 'none' | 'js' | 'native' | 'buffered';
 const VARIANTS = arg('variants', 'none,js,native').split(',') as Variant[];
 const TAGS = arg('tags', 'on') !== 'off';
 
@@ -74,9 +75,15 @@ async function run(variant: Variant, dir: string): Promise<{ cpuNs: number; wall
   const d = new Dispatcher({ kind: 'fullBidOffer', maxSize: 4096, logger: silentLogger });
   let tap: RecordingTap | undefined;
   let source: ClientShape | RecordingTap = client;
+  let path: string | undefined;
   if (variant !== 'none') {
-    const path = SINK === 'file' ? join(dir, `${variant}-${Date.now()}.stfrec`) : '/dev/null';
-    const writer = new RecordingWriter({ path, fsync: 'never', ...(variant === 'js' ? { nativeFraming: false } : {}) });
+    path = SINK === 'file' ? join(dir, `${variant}-${Date.now()}.stfrec`) : '/dev/null';
+    const writer = new RecordingWriter({
+      path,
+      fsync: 'never',
+      ...(variant === 'js' ? { nativeFraming: false } : {}),
+      ...(variant === 'buffered' ? { directIo: false } : {}),
+    });
     // The bench's emitter has the client's shape where the tap looks.
     tap = new RecordingTap({ client: client as unknown as SettradeClient, writer });
     source = tap;
@@ -98,12 +105,14 @@ async function run(variant: Variant, dir: string): Promise<{ cpuNs: number; wall
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   adapter.close();
+  // Each run's file goes once measured (a run writes ~90 MB).
+  if (SINK === 'file' && path !== undefined) rmSync(path, { force: true });
   if (sink < 0) console.log(sink);
   return { cpuNs: ((cpu.user + cpu.system) * 1000) / MESSAGES, wallNs: ((t1 - t0) * 1e6) / MESSAGES };
 }
 
 async function main(): Promise<void> {
-  if (VARIANTS.includes('native') && nativeFrameTarget === undefined) throw new Error('variant native needs the addon (SETTRADE_FEED_BACKEND is js, or the addon predates bindRecordCell)');
+  if ((VARIANTS.includes('native') || VARIANTS.includes('buffered')) && nativeFrameTarget === undefined) throw new Error('variant native needs the addon (SETTRADE_FEED_BACKEND is js, or the addon predates bindRecordCell)');
   const dir = mkdtempSync(join(tmpdir(), 'stf-recbench-'));
   const cpu = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const wall = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));

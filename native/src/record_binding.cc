@@ -199,7 +199,12 @@ napi_value BindRecordChunk(napi_env env, napi_callback_info info) {
 // logical block size (512 or 4096).
 constexpr std::size_t kDirectIoAlign = 4096;
 
-void FreeAligned(napi_env /*env*/, void* data, void* /*hint*/) { std::free(data); }
+// The hint is the allocation's size, reported to the GC while it lives.
+void FreeAligned(napi_env env, void* data, void* hint) {
+  std::free(data);
+  std::int64_t ignored = 0;
+  napi_adjust_external_memory(env, -static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(hint)), &ignored);
+}
 
 // allocAlignedChunk(bytes: number) -> ArrayBuffer of `bytes` (a positive
 // multiple of 4096, at most 1 GiB) starting at a 4096-byte aligned address,
@@ -221,12 +226,14 @@ napi_value AllocAlignedChunk(napi_env env, napi_callback_info info) {
   void* mem = std::aligned_alloc(kDirectIoAlign, size);
   if (mem == nullptr) return throw_coded_error(env, "ERR_NAPI", "allocAlignedChunk: out of memory");
   napi_value out;
-  if (napi_create_external_arraybuffer(env, mem, size, FreeAligned, nullptr, &out) != napi_ok) {
+  if (napi_create_external_arraybuffer(env, mem, size, FreeAligned, reinterpret_cast<void*>(static_cast<std::uintptr_t>(size)), &out) != napi_ok) {
     std::free(mem);
     return throw_coded_error(env, "ERR_NAPI", "allocAlignedChunk: could not create the ArrayBuffer");
   }
-  // Not reported to the GC (napi_adjust_external_memory): a writer holds a
-  // few pooled chunks for its whole life, so they are no pressure to act on.
+  // Reported, so that chunks of big records dropped after their write do
+  // not pile up unseen until some unrelated collection.
+  std::int64_t ignored = 0;
+  napi_adjust_external_memory(env, static_cast<std::int64_t>(size), &ignored);
   return out;
 }
 

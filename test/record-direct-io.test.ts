@@ -7,12 +7,13 @@
  * cache (`directIo: false`): byte-identical files across flushes, rotation
  * and a record bigger than a chunk; the live file's size is the bytes
  * written at every flush; what is not a regular file is written without
- * O_DIRECT. (A file system refusing O_DIRECT with EINVAL at open or write
+ * O_DIRECT, a FIFO as a stream (opened once, each byte once). (A file system refusing O_DIRECT with EINVAL at open or write
  * falls back to the page cache too; none is at hand to test it: tmpfs takes
  * O_DIRECT since Linux 6.6.) In the `js` project (no addon) both writers go through the page
  * cache and the same files come out.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -149,6 +150,34 @@ describe('recording with direct I/O', () => {
     expect(flags! & O_DIRECT).toBe(0);
     await w.close();
     expect(w.stats()).toMatchObject({ errors: 0, droppedRecords: 0, messages: 3000 });
+  });
+
+  it('writes a FIFO as a stream, each byte once across flushes, opening it once (its reader sees one writer)', async () => {
+    const dir = tmp();
+    const fifo = join(dir, 'pipe.stfrec');
+    execFileSync('mkfifo', [fifo]);
+    const received: Buffer[] = [];
+    const reader = createReadStream(fifo);
+    reader.on('data', (c) => received.push(Buffer.from(c)));
+    const readerEnded = new Promise<void>((resolve) => reader.on('end', () => resolve()));
+    const w = new RecordingWriter({ path: fifo, flushIntervalMs: 20 });
+    const b = new RecordingWriter({ path: join(dir, 'buffered.stfrec'), directIo: false, flushIntervalMs: 20 });
+    let at = 0;
+    // Flushes between small appends: each leaves a partial block that the next chunk starts with.
+    for (const n of [1, 3, 40, 5000, 2]) {
+      append(w, at, n);
+      append(b, at, n);
+      at += n;
+      await Promise.all([flushed(w), flushed(b)]);
+    }
+    await Promise.all([w.close(), b.close()]);
+    await readerEnded; // one close: the reader's end of input
+    const piped = join(dir, 'piped.stfrec');
+    writeFileSync(piped, Buffer.concat(received));
+    expect(w.stats()).toMatchObject({ errors: 0, droppedRecords: 0, messages: at });
+    expect(statSync(piped).size).toBe(w.stats().bytes);
+    expect(recordBytes(piped).equals(recordBytes(join(dir, 'buffered.stfrec')))).toBe(true);
+    expect(messagesOf(readRecordingFile(piped))).toHaveLength(at);
   });
 
   it.skipIf(!existsSync('/dev/shm'))('on tmpfs (O_DIRECT refused before Linux 6.6, taken since) the same bytes either way', async () => {

@@ -10,7 +10,7 @@
  * through the page cache as before; the bytes are the same either way.
  */
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { nativeBinding } from '../native.js';
 
 /** Alignment of addresses, lengths and file offsets of direct writes (the largest common logical block size). */
@@ -46,6 +46,9 @@ export interface RecordingFile {
  * plain `'w'` open. Rejects only when the plain open fails.
  */
 export async function openRecordingFile(path: string, tryDirect: boolean): Promise<RecordingFile> {
+  // Only a regular file (or a new one) is tried: opening a FIFO twice would
+  // end its reader's input at the first close and then wait for a reader.
+  if (tryDirect && (await existingNonFile(path))) tryDirect = false;
   if (tryDirect) {
     let fh: FileHandle | undefined;
     try {
@@ -62,4 +65,13 @@ export async function openRecordingFile(path: string, tryDirect: boolean): Promi
 /** Reopens `path` (already written) without O_DIRECT, keeping its bytes: a direct write was refused after all. */
 export async function reopenBuffered(path: string): Promise<FileHandle> {
   return open(path, 'r+');
+}
+
+/** True when `path` exists and is not a regular file (a FIFO, a device, a directory). */
+async function existingNonFile(path: string): Promise<boolean> {
+  try {
+    return !(await stat(path)).isFile();
+  } catch {
+    return false; // absent (created as a regular file), or the open says what is wrong
+  }
 }

@@ -232,6 +232,14 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #direct = false;
   /** File offset of the next chunk's first byte. */
   #writePos = 0;
+  /**
+   * Writes go at explicit file offsets (a direct file, or one reopened after
+   * a refused direct write). Otherwise the file is written as a stream (a
+   * pipe or a device takes no offsets): in order, each byte once.
+   */
+  #positional = false;
+  /** Stream writes: the file offset reached so far (bytes a flush wrote are not written again). */
+  #streamPos = 0;
   #dirty = false;
   /** False once fdatasync said this kind of file cannot be synced (EINVAL: a pipe, /dev/null). */
   #syncable = true;
@@ -728,7 +736,9 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
           const file = await openRecordingFile(op.path, this.#tryDirect);
           this.#fh = file.fh;
           this.#direct = file.direct;
+          this.#positional = file.direct;
           this.#writePos = 0;
+          this.#streamPos = 0;
           this.#syncable = true;
           this.#files++;
           this.#lastSyncMs = performance.now();
@@ -816,6 +826,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
         this.#fh = undefined;
         this.#direct = false;
         this.#fh = await reopenBuffered(this.#path);
+        this.#positional = true;
         views[views.length - 1] = last.chunk.mem.subarray(0, lastLen);
         await writeAll(this.#fh, views, this.#writePos);
         // A refused write may have left padding behind.
@@ -823,7 +834,24 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
         return;
       }
     }
-    await writeAll(this.#fh!, views, this.#writePos);
+    if (this.#positional) {
+      await writeAll(this.#fh!, views, this.#writePos);
+      return;
+    }
+    // As a stream: each chunk from the first byte not yet written (a chunk
+    // starts with the previous one's last block, which a flush wrote).
+    let pos = this.#writePos;
+    let reached = this.#streamPos;
+    for (let i = 0; i < batch.length; i++) {
+      const b = batch[i]!;
+      const end = views[i]!.length;
+      const from = Math.min(end, Math.max(0, reached - pos));
+      views[i] = b.chunk.mem.subarray(from, end);
+      reached = Math.max(reached, pos + end);
+      pos += b.advance;
+    }
+    await writeAll(this.#fh!, views, null);
+    this.#streamPos = reached;
   }
 
   async #sync(): Promise<boolean> {
@@ -908,9 +936,9 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   }
 }
 
-/** Writes `views` at `position`, in order (one writev; the rest after a short write). */
-async function writeAll(fh: FileHandle, views: readonly Uint8Array[], position: number): Promise<void> {
-  let done = (await fh.writev(views as Uint8Array[], position)).bytesWritten;
+/** Writes `views` at `position` (null: at the stream's current position), in order (one writev; the rest after a short write). */
+async function writeAll(fh: FileHandle, views: readonly Uint8Array[], position: number | null): Promise<void> {
+  let done = (await fh.writev(views as Uint8Array[], position ?? undefined)).bytesWritten;
   let skip = done;
   for (const v of views) {
     if (skip >= v.length) {
@@ -918,7 +946,7 @@ async function writeAll(fh: FileHandle, views: readonly Uint8Array[], position: 
       continue;
     }
     for (let off = skip; off < v.length; ) {
-      const n = (await fh.write(v, off, v.length - off, position + done)).bytesWritten;
+      const n = (await fh.write(v, off, v.length - off, position === null ? null : position + done)).bytesWritten;
       off += n;
       done += n;
     }

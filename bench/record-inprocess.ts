@@ -8,6 +8,7 @@
  *   none    no recording (the adapter listens to the emitter),
  *   js      the recording tap + writer framing every record in JS (batch CRC),
  *   native  the tap + writer with the addon's push framing the records,
+ *   buffered  as native, the file written through the page cache (no O_DIRECT),
  *
  * alternating in one process (`--runs` rounds), to `--sink` (/dev/null by
  * default, or a file in a temp dir). Reports process CPU ns per message
@@ -16,7 +17,12 @@
  * CPU-bound: the receiving thread's time), medians; the recording's cost
  * is each variant minus `none` in the same round.
  *
- *   npx tsx bench/record-inprocess.ts [--messages 300000] [--runs 11] [--sink null|file] [--variants none,js,native]
+ * The emitter leaves each message's topic tag in the cell as the client's
+ * PUBLISH fast path does (src/transport/topic-tag.ts); `--tags off` leaves
+ * it at 0, as for messages MQTT.js delivers (the writer then looks the
+ * topic up by its string).
+ *
+ *   npx tsx bench/record-inprocess.ts [--messages 300000] [--runs 11] [--sink null|file] [--variants none,js,native] [--tags on|off]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +33,7 @@ import { nativeFrameTarget } from '../src/record/native-frame.js';
 import { RecordingTap } from '../src/record/recording-tap.js';
 import { RecordingWriter } from '../src/record/writer.js';
 import type { SettradeClient, SettradeClientEvents } from '../src/transport/client.js';
+import { deliveredTopicTag, topicTag } from '../src/transport/topic-tag.js';
 import { TypedEmitter } from '../src/transport/typed-emitter.js';
 import { silentLogger } from '../src/util/logger.js';
 import { arg } from './lib/args.js';
@@ -36,8 +43,9 @@ import { median } from './lib/stats.js';
 const MESSAGES = Number(arg('messages', '300000'));
 const RUNS = Number(arg('runs', '11'));
 const SINK = arg('sink', 'null');
-type Variant = 'none' | 'js' | 'native';
+type Variant = 'none' | 'js' | 'native' | 'buffered';
 const VARIANTS = arg('variants', 'none,js,native').split(',') as Variant[];
+const TAGS = arg('tags', 'on') !== 'off';
 
 /** The part of a SettradeClient the tap and the adapter use, emitting what the test hands it. */
 class ClientShape extends TypedEmitter<SettradeClientEvents> {
@@ -50,7 +58,8 @@ class ClientShape extends TypedEmitter<SettradeClientEvents> {
     const i = this.subscriptions.indexOf(topic);
     if (i >= 0) this.subscriptions.splice(i, 1);
   }
-  deliver(topic: string, payload: Uint8Array): void {
+  deliver(topic: string, payload: Uint8Array, tag: number): void {
+    deliveredTopicTag[0] = tag;
     this.emit('message', topic, payload, 1);
   }
 }
@@ -59,15 +68,22 @@ const stream = benchMessages();
 // Interned, as the client's topic routes hand them.
 const topics = stream.map((m) => m.topic);
 const payloads = stream.map((m) => Uint8Array.from(m.payload));
+const tags = topics.map((t) => (TAGS ? topicTag(t) : 0));
 
 async function run(variant: Variant, dir: string): Promise<{ cpuNs: number; wallNs: number }> {
   const client = new ClientShape();
   const d = new Dispatcher({ kind: 'fullBidOffer', maxSize: 4096, logger: silentLogger });
   let tap: RecordingTap | undefined;
   let source: ClientShape | RecordingTap = client;
+  let path: string | undefined;
   if (variant !== 'none') {
-    const path = SINK === 'file' ? join(dir, `${variant}-${Date.now()}.stfrec`) : '/dev/null';
-    const writer = new RecordingWriter({ path, fsync: 'never', ...(variant === 'js' ? { nativeFraming: false } : {}) });
+    path = SINK === 'file' ? join(dir, `${variant}-${Date.now()}.stfrec`) : '/dev/null';
+    const writer = new RecordingWriter({
+      path,
+      fsync: 'never',
+      ...(variant === 'js' ? { nativeFraming: false } : {}),
+      ...(variant === 'buffered' ? { directIo: false } : {}),
+    });
     // The bench's emitter has the client's shape where the tap looks.
     tap = new RecordingTap({ client: client as unknown as SettradeClient, writer });
     source = tap;
@@ -79,7 +95,7 @@ async function run(variant: Variant, dir: string): Promise<{ cpuNs: number; wall
   const t0 = performance.now();
   for (let i = 0; i < MESSAGES; i++) {
     const k = i % stream.length;
-    client.deliver(topics[k]!, payloads[k]!);
+    client.deliver(topics[k]!, payloads[k]!, tags[k]!);
     if ((i & 1023) === 1023) {
       d.drain((v) => (sink += v.bidFlag), 4096);
       await new Promise((r) => setImmediate(r));
@@ -89,12 +105,14 @@ async function run(variant: Variant, dir: string): Promise<{ cpuNs: number; wall
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   adapter.close();
+  // Each run's file goes once measured (a run writes ~90 MB).
+  if (SINK === 'file' && path !== undefined) rmSync(path, { force: true });
   if (sink < 0) console.log(sink);
   return { cpuNs: ((cpu.user + cpu.system) * 1000) / MESSAGES, wallNs: ((t1 - t0) * 1e6) / MESSAGES };
 }
 
 async function main(): Promise<void> {
-  if (VARIANTS.includes('native') && nativeFrameTarget === undefined) throw new Error('variant native needs the addon (SETTRADE_FEED_BACKEND is js, or the addon predates bindRecordCell)');
+  if ((VARIANTS.includes('native') || VARIANTS.includes('buffered')) && nativeFrameTarget === undefined) throw new Error('variant native needs the addon (SETTRADE_FEED_BACKEND is js, or the addon predates bindRecordCell)');
   const dir = mkdtempSync(join(tmpdir(), 'stf-recbench-'));
   const cpu = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const wall = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
@@ -124,7 +142,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`${MESSAGES.toLocaleString()} FullBidOffer payloads per run, ${RUNS} rounds, sink ${SINK}; medians`);
+  console.log(`${MESSAGES.toLocaleString()} FullBidOffer payloads per run, ${RUNS} rounds, sink ${SINK}, topic tags ${TAGS ? 'on' : 'off'}; medians`);
   for (const v of VARIANTS) {
     const ex = extra.get(v)!;
     console.log(

@@ -2,11 +2,26 @@
  * The recording's cost on the live path (issue 16): the client pipeline
  * (createFeed: SettradeClient + BidOfferAdapter + ring + a consumer draining)
  * on identical frames from the loopback replay server, with and without
- * `record`, alternating in one run (several repeats, medians, ratio), in
- * the worker and in-thread; and the recording's bytes per message on disk.
+ * `record` as a user has it (`createFeed({ record: { path, fsync } })`),
+ * alternating in one run, in the worker and in-thread; and the recording's
+ * bytes per message on disk.
  *
- *   npx tsx bench/record.ts [--total 300000] [--runs 5] [--kind full|best] [--modes worker,in-thread]
- *                           [--fsync 1000|0|never] [--sink file|null] [--json out.json]
+ * Two views per mode, both over `--runs` alternating pairs after a warm-up
+ * pair that is discarded:
+ *   - throughput (the issue's metric): the median of the per-pair ratios
+ *     with/without, its distribution-free 95% confidence interval (order
+ *     statistics; "< 10%" is met reliably when the interval's upper end
+ *     is) and the pairs' interquartile range;
+ *   - CPU per message: process.cpuUsage() (user + system of every thread of
+ *     the feed's process: receiving thread, feed worker, consumer, libuv's
+ *     pool doing the writes, the kernel's copy) from the first event until
+ *     the feed is shut down (the recording's last writes and fsync
+ *     included), over the messages. The replay server runs in a child
+ *     process by default (`--server process`), so none of its CPU is in it;
+ *     `--server thread` puts it in a worker thread of this process as before.
+ *
+ *   npx tsx bench/record.ts [--total 400000] [--runs 11] [--kind full|best] [--modes worker,in-thread]
+ *                           [--fsync 1000|0|never] [--sink file|null] [--server process|thread] [--json out.json]
  *   npx tsx bench/record.ts --live [--live-rate 150000] [--live-ms 3000] [--runs 5]
  *
  * `--live`: instead, the simulator's burst at a realistic rate (`--live-rate`,
@@ -25,13 +40,14 @@ import { writeFileSync } from 'node:fs';
 import { createFeed } from '../src/feed/feed.js';
 import type { RecordingStats } from '../src/record/writer.js';
 import { silentLogger } from '../src/util/logger.js';
-import { median } from './lib/stats.js';
-import { startReplayServerWorker } from './replay-server.js';
+import { median, percentile } from './lib/stats.js';
+import { startReplayServerProcess, startReplayServerWorker } from './replay-server.js';
 import { arg } from './lib/args.js';
 import { BENCH_SYMBOLS, benchMessages } from './lib/book-stream.js';
 
-const TOTAL = Number(arg('total', '300000'));
-const RUNS = Number(arg('runs', '5'));
+const TOTAL = Number(arg('total', '400000'));
+const RUNS = Number(arg('runs', '11'));
+const SERVER = arg('server', 'process') === 'thread' ? 'thread' : 'process';
 const KIND = arg('kind', 'full') === 'best' ? 'best' : 'full';
 const MODES = arg('modes', 'worker,in-thread').split(',') as ('worker' | 'in-thread')[];
 const FSYNC_ARG = arg('fsync', '1000');
@@ -40,11 +56,44 @@ const NULL_SINK = arg('sink', 'file') === 'null';
 const SYMBOLS = BENCH_SYMBOLS;
 
 
+/**
+ * A distribution-free confidence interval of the median of `values`: the
+ * order statistics x(k) and x(n-k+1) for the largest k whose coverage,
+ * 1 - 2 P(Binomial(n, 1/2) <= k - 1), is at least `level`. Undefined for
+ * fewer than 6 values (no such k at 95%).
+ */
+function medianCi(values: readonly number[], level = 0.95): { lo: number; hi: number; coverage: number } | undefined {
+  const n = values.length;
+  const sorted = [...values].sort((a, b) => a - b);
+  let best: { lo: number; hi: number; coverage: number } | undefined;
+  let tail = 0; // P(Bin(n, 1/2) <= k - 1)
+  let choose = 1; // C(n, k - 1)
+  for (let k = 1; 2 * k <= n; k++) {
+    tail += choose / 2 ** n;
+    choose = (choose * (n - k + 1)) / k;
+    const coverage = 1 - 2 * tail;
+    if (coverage < level) break;
+    best = { lo: sorted[k - 1]!, hi: sorted[n - k]!, coverage };
+  }
+  return best;
+}
+
 interface RunResult {
   rate: number;
+  /** Process CPU (all threads, user + system) per message, ns: first event to shutdown done. */
+  cpuNsPerMessage: number;
   drops: number;
   recording?: RecordingStats;
   fileBytes?: number;
+}
+
+/** The median CI of `ratios` mapped to percentages (low, high), or [] with too few pairs. */
+function ciPct(ratios: readonly number[], toPct: (r: number) => number): number[] {
+  const ci = medianCi(ratios);
+  if (ci === undefined) return [];
+  const a = toPct(ci.lo);
+  const b = toPct(ci.hi);
+  return [Number(Math.min(a, b).toFixed(1)), Number(Math.max(a, b).toFixed(1))];
 }
 
 async function run(port: number, worker: boolean, recordDir: string | undefined): Promise<RunResult> {
@@ -64,6 +113,7 @@ async function run(port: number, worker: boolean, recordDir: string | undefined)
   // The first event marks the start (identical for both variants).
   while (d.stats().totalPushed === 0) await new Promise((r) => setImmediate(r));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (;;) {
     while (d.drain((v) => (sink += v.bidFlag), 4096) > 0) {
       /* keep draining */
@@ -77,13 +127,14 @@ async function run(port: number, worker: boolean, recordDir: string | undefined)
   const drops = d.stats().totalDropped;
   const recording = path ? (await feed.stats()).recording : undefined;
   await feed.shutdown();
+  const cpu = process.cpuUsage(cpu0);
   let fileBytes: number | undefined;
   if (path && !NULL_SINK) {
     fileBytes = statSync(path).size;
     rmSync(path, { force: true });
   }
   if (sink < 0) console.log(sink);
-  return { rate: TOTAL / ((t1 - t0) / 1000), drops, recording, fileBytes };
+  return { rate: TOTAL / ((t1 - t0) / 1000), cpuNsPerMessage: ((cpu.user + cpu.system) * 1000) / TOTAL, drops, recording, fileBytes };
 }
 
 interface LiveResult {
@@ -176,14 +227,28 @@ async function main(): Promise<void> {
   const msgs = benchMessages();
   const avgPayload = msgs.reduce((a, m) => a + m.payload.length, 0) / msgs.length;
   const dir = mkdtempSync(join(tmpdir(), 'stf-bench-rec-'));
-  const server = await startReplayServerWorker({ messages: msgs, total: TOTAL, framesPerWrite: 2560 });
-  const results: Record<string, unknown> = { total: TOTAL, runs: RUNS, kind: KIND, fsync: FSYNC, sink: NULL_SINK ? '/dev/null' : 'file', avgPayloadBytes: Math.round(avgPayload), modes: {} };
+  const serverOptions = { messages: msgs, total: TOTAL, framesPerWrite: 2560 };
+  const server = SERVER === 'process' ? await startReplayServerProcess(serverOptions) : await startReplayServerWorker(serverOptions);
+  const results: Record<string, unknown> = {
+    total: TOTAL,
+    runs: RUNS,
+    kind: KIND,
+    fsync: FSYNC,
+    sink: NULL_SINK ? '/dev/null' : 'file',
+    server: SERVER,
+    avgPayloadBytes: Math.round(avgPayload),
+    modes: {},
+  };
+  console.log(`${TOTAL.toLocaleString()} messages a run, ${RUNS} pairs a mode (+1 warm-up pair discarded), sink ${NULL_SINK ? '/dev/null' : 'file'}, replay server in a ${SERVER}`);
   try {
     for (const mode of MODES) {
       const worker = mode === 'worker';
-      await run(server.port, worker, undefined); // warm-up
+      await run(server.port, worker, undefined); // warm-up pair, discarded
       await run(server.port, worker, dir);
       const off: number[] = [];
+      const cpuOff: number[] = [];
+      const cpuOn: number[] = [];
+      const cpuRatios: number[] = [];
       const on: number[] = [];
       const ratios: number[] = [];
       const drops: number[] = [];
@@ -197,6 +262,9 @@ async function main(): Promise<void> {
         off.push(r.false!.rate);
         on.push(r.true!.rate);
         ratios.push(r.true!.rate / r.false!.rate);
+        cpuOff.push(r.false!.cpuNsPerMessage);
+        cpuOn.push(r.true!.cpuNsPerMessage);
+        cpuRatios.push(r.true!.cpuNsPerMessage / r.false!.cpuNsPerMessage);
         drops.push(r.false!.drops, r.true!.drops);
         // Bytes written (headers, topic definitions and feed events included) over the messages written.
         const rec = r.true!.recording!;
@@ -208,6 +276,16 @@ async function main(): Promise<void> {
         withRecordMedian: Math.round(median(on)),
         medianPairRatio: Number(median(ratios).toFixed(3)),
         throughputLossPct: Number(((1 - median(ratios)) * 100).toFixed(1)),
+        // Interquartile range of the per-pair losses (%): the spread the median comes from.
+        throughputLossIqrPct: [Number(((1 - percentile(ratios, 0.75)) * 100).toFixed(1)), Number(((1 - percentile(ratios, 0.25)) * 100).toFixed(1))],
+        // The median loss's 95% interval: "under 10%" is met reliably when its upper end is.
+        throughputLossCi95Pct: ciPct(ratios, (r) => (1 - r) * 100),
+        cpuNsPerMessageWithout: Math.round(median(cpuOff)),
+        cpuNsPerMessageWith: Math.round(median(cpuOn)),
+        cpuExtraPct: Number(((median(cpuRatios) - 1) * 100).toFixed(1)),
+        cpuExtraIqrPct: [Number(((percentile(cpuRatios, 0.25) - 1) * 100).toFixed(1)), Number(((percentile(cpuRatios, 0.75) - 1) * 100).toFixed(1))],
+        cpuExtraCi95Pct: ciPct(cpuRatios, (r) => (r - 1) * 100),
+        ratios: ratios.map((x) => Number(x.toFixed(3))),
         without: off.map(Math.round),
         with: on.map(Math.round),
         drops,
@@ -217,7 +295,8 @@ async function main(): Promise<void> {
       (results.modes as Record<string, unknown>)[mode] = summary;
       console.log(
         `${mode.padEnd(9)} without record ${summary.withoutRecordMedian.toLocaleString()} msg/s, with ${summary.withRecordMedian.toLocaleString()} msg/s: ` +
-          `median pair ratio ${summary.medianPairRatio} (loss ${summary.throughputLossPct}%, target < 10%); ` +
+          `median pair ratio ${summary.medianPairRatio} (loss ${summary.throughputLossPct}%, 95% CI ${summary.throughputLossCi95Pct.join('..')}, IQR ${summary.throughputLossIqrPct.join('..')}%; target < 10%); ` +
+          `CPU ${summary.cpuNsPerMessageWithout} -> ${summary.cpuNsPerMessageWith} ns/msg (median pair +${summary.cpuExtraPct}%, 95% CI ${summary.cpuExtraCi95Pct.join('..')}, IQR ${summary.cpuExtraIqrPct.join('..')}%); ` +
           `${summary.bytesPerMessageOnDisk} bytes/message on disk (payload ${Math.round(avgPayload)}); ring drops ${drops.join('/')}; recording drops ${recordingDrops.join('/')}`,
       );
     }

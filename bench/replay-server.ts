@@ -6,9 +6,12 @@
  * backpressure). Brokers are the bottleneck on small machines (mosquitto
  * ~35k msg/s here), so this isolates the client side.
  *
- * Usable in-process (`startReplayServer`) or in a worker thread
- * (`startReplayServerWorker`, so streaming does not share the client's event loop).
+ * Usable in-process (`startReplayServer`), in a worker thread
+ * (`startReplayServerWorker`, so streaming does not share the client's event
+ * loop), or in a child process (`startReplayServerProcess`, so the client
+ * process's `process.cpuUsage()` counts the client alone).
  */
+import { fork } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { startModuleWorker } from '../src/util/worker-script.js';
@@ -174,6 +177,36 @@ export async function startReplayServerWorker(opts: ReplayOptions): Promise<Repl
       await worker.terminate();
     },
   };
+}
+
+/**
+ * Starts the server in a child process (forked with this process's
+ * execArgv, so under tsx too); messages go over IPC with the structured
+ * clone ('advanced' serialization keeps the Uint8Arrays).
+ */
+export async function startReplayServerProcess(opts: ReplayOptions): Promise<ReplayServer> {
+  const child = fork(new URL(import.meta.url), ['--replay-server-child'], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`replay server process exited (${String(code)})`)));
+    child.send({ replay: { messages: opts.messages.map((m) => ({ topic: m.topic, payload: m.payload })), total: opts.total, framesPerWrite: opts.framesPerWrite } });
+  });
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
+
+if (process.argv.includes('--replay-server-child') && process.send !== undefined) {
+  process.once('message', (m) => {
+    void startReplayServer((m as { replay: ReplayOptions }).replay).then((s) => process.send?.({ port: s.port }));
+  });
 }
 
 if (!isMainThread && (workerData as { replay?: ReplayOptions } | null)?.replay) {

@@ -98,6 +98,27 @@ describe('recording reader', () => {
     }
   });
 
+  it('zero padding after the last whole record (a crash between a direct write and its truncation) reads as a cut file, not damage', async () => {
+    const t = temp();
+    const recs = simpleRecords(['AOT'], 12);
+    const { bytes, offsets } = buildRecording(recs);
+    // Padding (less than a block) after the last whole record; 4096 zeros or more is damage.
+    for (const [keep, zeros, whole, truncated] of [
+      [bytes.length, 3000, 12, true],
+      [offsets[8]!, 1, 8, true],
+      [bytes.length, 4096, 12, false],
+    ] as const) {
+      const log = capture();
+      const padded = new Uint8Array(keep + zeros);
+      padded.set(bytes.subarray(0, keep));
+      const { records, stats } = await readAll([t.file(`pad-${keep}-${zeros}.stfd`, padded)], { logger: log, chunkBytes: 512 });
+      expect(messages(records).map((m) => m.wallNs)).toEqual(recs.slice(0, whole).map((r) => r.wallNs));
+      expect(stats).toMatchObject({ truncated, recordsSkipped: truncated ? 0 : 1 });
+      expect(log.warnings).toHaveLength(1);
+      if (truncated) expect(log.warnings[0]!.msg).toMatch(/zero padding/);
+    }
+  });
+
   it('a flipped byte in a payload: that record skipped and counted, the rest read', async () => {
     const t = temp();
     const recs = simpleRecords(['AOT', 'PTT'], 50);

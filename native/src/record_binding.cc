@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "napi_util.h"
@@ -193,6 +194,49 @@ napi_value BindRecordChunk(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The alignment of allocAlignedChunk's memory: O_DIRECT writes need
+// addresses, lengths and file offsets that are multiples of the device's
+// logical block size (512 or 4096).
+constexpr std::size_t kDirectIoAlign = 4096;
+
+// The hint is the allocation's size, reported to the GC while it lives.
+void FreeAligned(napi_env env, void* data, void* hint) {
+  std::free(data);
+  std::int64_t ignored = 0;
+  napi_adjust_external_memory(env, -static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(hint)), &ignored);
+}
+
+// allocAlignedChunk(bytes: number) -> ArrayBuffer of `bytes` (a positive
+// multiple of 4096, at most 1 GiB) starting at a 4096-byte aligned address,
+// freed when collected: the recording's chunks, written with O_DIRECT
+// (src/record/writer.ts). Not zero-filled.
+napi_value AllocAlignedChunk(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  double bytes = 0;
+  constexpr const char* kUsage = "allocAlignedChunk(bytes: number)";
+  if (napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr) != napi_ok || argc < 1 || napi_get_value_double(env, arg, &bytes) != napi_ok) {
+    return throw_type_error(env, kUsage);
+  }
+  if (!(bytes > 0) || bytes > static_cast<double>(1u << 30) || bytes != static_cast<double>(static_cast<std::size_t>(bytes)) ||
+      static_cast<std::size_t>(bytes) % kDirectIoAlign != 0) {
+    return throw_value_error(env, "allocAlignedChunk: bytes must be a positive multiple of 4096, at most 1 GiB");
+  }
+  const auto size = static_cast<std::size_t>(bytes);
+  void* mem = std::aligned_alloc(kDirectIoAlign, size);
+  if (mem == nullptr) return throw_coded_error(env, "ERR_NAPI", "allocAlignedChunk: out of memory");
+  napi_value out;
+  if (napi_create_external_arraybuffer(env, mem, size, FreeAligned, reinterpret_cast<void*>(static_cast<std::uintptr_t>(size)), &out) != napi_ok) {
+    std::free(mem);
+    return throw_coded_error(env, "ERR_NAPI", "allocAlignedChunk: could not create the ArrayBuffer");
+  }
+  // Reported, so that chunks of big records dropped after their write do
+  // not pile up unseen until some unrelated collection.
+  std::int64_t ignored = 0;
+  napi_adjust_external_memory(env, static_cast<std::int64_t>(size), &ignored);
+  return out;
+}
+
 }  // namespace
 
 // addon.cc's signature; everything below it is raw N-API.
@@ -205,6 +249,7 @@ void InitRecord(Napi::Env napi_env_obj, Napi::Object exports_obj) {
       {"crc32cRecords", nullptr, Crc32cRecords, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bindRecordCell", nullptr, BindRecordCell, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bindRecordChunk", nullptr, BindRecordChunk, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"allocAlignedChunk", nullptr, AllocAlignedChunk, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

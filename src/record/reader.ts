@@ -22,6 +22,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { defaultLogger, type Logger } from '../util/logger.js';
 import { crc32c } from './crc32c.js';
+import { DIRECT_IO_BLOCK } from './direct-io.js';
 import {
   FILE_HEADER_FIXED_BYTES,
   MAX_HEADER_JSON_BYTES,
@@ -100,6 +101,13 @@ type Verdict = 0 | 1 | 2;
 const OK: Verdict = 0;
 const BAD: Verdict = 1;
 const MORE: Verdict = 2;
+
+/** Whether [from, end) of `buf` is shorter than a direct-I/O block and all zeros. */
+function zeroPadding(buf: Buffer, from: number, end: number): boolean {
+  if (end - from >= DIRECT_IO_BLOCK) return false;
+  for (let i = from; i < end; i++) if (buf[i] !== 0) return false;
+  return true;
+}
 
 function plausible(len: number): boolean {
   return len >= RECORD_BODY_HEADER_BYTES && len <= MAX_RECORD_BODY_BYTES;
@@ -295,7 +303,9 @@ export class RecordingReader {
       if (q === -2) break; // more bytes needed to decide
       if (q === -1) {
         // End of file and nothing verifies past p: a cut record (left for fill() to report) or damage to the end.
-        const cutShort = end - p < RECORD_PREFIX_BYTES || (plausible(len) && p + RECORD_PREFIX_BYTES + len > end);
+        // Zeros to the end, less than a block: a direct write's padding that a
+        // crash kept from being truncated away (src/record/direct-io.ts), so a cut file too.
+        const cutShort = end - p < RECORD_PREFIX_BYTES || (plausible(len) && p + RECORD_PREFIX_BYTES + len > end) || zeroPadding(buf, p, end);
         if (!cutShort) {
           this.#skip(p, end, 'damaged to the end of the file');
           p = end;
@@ -507,7 +517,7 @@ export class RecordingReader {
       this.#truncated = true;
       this.#logger.warn(
         { path: this.paths[this.#file], offset: this.#bufOffset + this.#pos, bytes: tail },
-        'recording ends in the middle of a record (a crash while recording?): read up to its last whole record',
+        'recording ends in the middle of a record or in zero padding (a crash while recording?): read up to its last whole record',
       );
       this.#pos = this.#end;
     }

@@ -23,14 +23,16 @@
  *   Retrying would leave holes nobody asked for, and a full disk rarely frees
  *   itself; the live feed goes on either way (docs/decisions.md).
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { SettradeConfigError } from '../transport/errors.js';
 import { TypedEmitter } from '../transport/typed-emitter.js';
 import { PACKAGE_VERSION } from '../transport/version.js';
 import { isValidated, parseOptions } from '../util/options-schema.js';
 import { wallClockNs } from '../codec/clock.js';
+import { deliveredTopicTag, topicTag } from '../transport/topic-tag.js';
 import { RecordingWriteError, type RecordingWriteStep } from './errors.js';
 import { fillRecordCrcs } from './crc32c.js';
+import { allocAlignedChunk, DIRECT_IO_BLOCK, openRecordingFile, reopenBuffered, roundUpToBlock } from './direct-io.js';
 import {
   nativeFrameTarget,
   RECORD_CELL_FRAMED,
@@ -122,6 +124,12 @@ export interface RecordingWriterOptions extends RecordOptions {
    * is for tests and benchmarks comparing both ways.
    */
   readonly nativeFraming?: boolean;
+  /**
+   * Write a regular file with O_DIRECT when the addon allocates aligned
+   * chunks and the file system accepts it (src/record/direct-io.ts; the
+   * same bytes). Default true; false is for tests and benchmarks.
+   */
+  readonly directIo?: boolean;
 }
 
 /** Events of {@link RecordingWriter}. */
@@ -131,18 +139,45 @@ export interface RecordingWriterEvents {
 }
 
 interface Chunk {
+  /** The whole allocation: `buf`, then at least one block to pad a direct write's last block. */
+  readonly mem: Uint8Array;
+  /** Where records go (its length is the chunk's capacity). */
   readonly buf: Uint8Array;
   readonly view: DataView;
   len: number;
+  /**
+   * Bytes at its start carried over from the previous chunk of the file:
+   * the last, partial block (direct writes are whole blocks at block
+   * offsets, so it is written again with what follows it). Counted there.
+   */
+  carried: number;
+  /** The carried bytes were written already (a flush wrote the partial block, padded). */
+  carriedWritten: boolean;
   /** Where records start (after a file header at the chunk's start; headers only ever start a chunk). */
   recordsStart: number;
   records: number;
   messages: number;
 }
 
+/**
+ * How a sealed chunk is written: `full`, its whole blocks only (its tail
+ * starts the next chunk); `flush`, everything (the last block padded on a
+ * direct file, which is then truncated to its true size), the tail also
+ * starting the next chunk; `end`, everything, the file ends there (rotation,
+ * close).
+ */
+type SealKind = 'full' | 'flush' | 'end';
+
 type Op =
   | { readonly kind: 'open'; readonly path: string }
-  | { readonly kind: 'data'; readonly chunk: Chunk }
+  | {
+      readonly kind: 'data';
+      readonly chunk: Chunk;
+      /** Write all of `[0, len)` (padded when direct), not only its whole blocks. */
+      readonly all: boolean;
+      /** Bytes after which the next chunk of the file begins. */
+      readonly advance: number;
+    }
   | { readonly kind: 'sync' }
   | { readonly kind: 'close'; readonly done?: () => void };
 
@@ -155,13 +190,32 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   readonly #ops: Op[] = [];
   readonly #pool: Chunk[] = [];
   readonly #topics = new Map<string, number>();
+  // The same ids indexed by topic tag (src/transport/topic-tag.ts): the
+  // fast path leaves the tag of the message it delivers, so arm() finds the
+  // id without hashing the topic again. Cleared with #topics.
+  readonly #topicByTag: (string | undefined)[] = [];
+  readonly #idByTag: number[] = [];
   // One reused head: the encoder reads it synchronously (nothing allocated per record).
   readonly #head: RecordHead = { type: RecordType.MESSAGE, topicId: 0, epoch: 0 };
   readonly #timer: NodeJS.Timeout;
   readonly #maxBytes: number | undefined;
   /** The native framing target, when the addon's push frames this writer's messages. */
   readonly #target: NativeFrameTarget | undefined;
-  readonly #owner: NativeFrameOwner = { takeBack: () => this.#takeBack() };
+  // Called by another writer of the thread taking the target over.
+  readonly #owner: NativeFrameOwner = {
+    takeBack: () => {
+      this.#takeBack();
+      this.#armable = false;
+    },
+  };
+  /** The target's cell (when there is a target). */
+  readonly #cell: Uint32Array | undefined;
+  /**
+   * True while this writer owns the target and records: arm() may then take
+   * its short path (a topic known by tag). Cleared on handing the target
+   * over and on stopping; set again by #publish.
+   */
+  #armable = false;
   #active: Chunk;
   #fileIndex: number;
   #path: string;
@@ -172,6 +226,20 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #pendingBytes = 0;
   #pumping = false;
   #fh: FileHandle | undefined;
+  /** Open files with O_DIRECT when possible. */
+  readonly #tryDirect: boolean;
+  /** The file is open with O_DIRECT: writes are whole blocks at block offsets. */
+  #direct = false;
+  /** File offset of the next chunk's first byte. */
+  #writePos = 0;
+  /**
+   * Writes go at explicit file offsets (a direct file, or one reopened after
+   * a refused direct write). Otherwise the file is written as a stream (a
+   * pipe or a device takes no offsets): in order, each byte once.
+   */
+  #positional = false;
+  /** Stream writes: the file offset reached so far (bytes a flush wrote are not written again). */
+  #streamPos = 0;
   #dirty = false;
   /** False once fdatasync said this kind of file cannot be synced (EINVAL: a pipe, /dev/null). */
   #syncable = true;
@@ -198,7 +266,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
    */
   constructor(options: RecordingWriterOptions) {
     super();
-    const { fullDepth, symbols, firstFileIndex, onFile, nativeFraming, ...record } = options;
+    const { fullDepth, symbols, firstFileIndex, onFile, nativeFraming, directIo, ...record } = options;
     // Options a feed already validated (marked by startRecording) are not checked again: a feed worker never loads zod.
     this.#o = isValidated(options)
       ? (record as ResolvedRecordOptions)
@@ -213,6 +281,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     this.#path = this.#o.path;
     this.#maxBytes = this.#o.rotate?.maxBytes;
     this.#target = nativeFraming === false ? undefined : nativeFrameTarget;
+    this.#cell = this.#target?.cell;
+    this.#tryDirect = directIo !== false && allocAlignedChunk !== undefined;
     this.#active = this.#chunk(CHUNK_BYTES);
     this.#startFile();
     this.#timer = setInterval(() => this.#tick(), this.#o.flushIntervalMs);
@@ -241,9 +311,27 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
    * the push that stamps it frames its record (src/record/native-frame.ts).
    * False (nothing armed) without the target, once stopped, or for a topic
    * this file has not defined yet: the caller then appends it as usual.
-   * After the push, {@link disarm} says whether it was framed.
+   * After the push, {@link disarm} says whether it was framed. The topic's
+   * id is found by the tag the client's PUBLISH fast path left for the
+   * message (src/transport/topic-tag.ts), else by the topic string.
    */
   arm(topic: string, payloadLength: number, epoch: number): boolean {
+    const tag = deliveredTopicTag[0]!;
+    const byTag = this.#topicByTag;
+    // Short path: this writer owns the target and the fast path's tag names
+    // this topic (the route's own string: one pointer compare); no hashing.
+    if (this.#armable && tag < byTag.length && byTag[tag] === topic) {
+      const cell = this.#cell!;
+      cell[RECORD_CELL_EPOCH] = epoch;
+      cell[RECORD_CELL_LENGTH] = payloadLength;
+      cell[RECORD_CELL_TOPIC] = this.#idByTag[tag]!;
+      return true;
+    }
+    return this.#armByName(topic, payloadLength, epoch);
+  }
+
+  /** arm() for a message without a usable tag, or when this writer must take the target first. */
+  #armByName(topic: string, payloadLength: number, epoch: number): boolean {
     const t = this.#target;
     if (t === undefined || this.#stopped) return false;
     const id = this.#topics.get(topic);
@@ -357,7 +445,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     this.#closing ??= new Promise<void>((resolve) => {
       clearInterval(this.#timer);
       this.#takeBack();
-      this.#seal();
+      this.#seal('end');
       const wasStopped = this.#stopped;
       this.#stopped = true;
       this.#letGo();
@@ -411,6 +499,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       t.owner?.takeBack();
       t.owner = this.#owner;
     }
+    this.#armable = !this.#stopped;
     const c = this.#active;
     t.bindChunk(c.buf);
     let room = Math.min(c.buf.length - c.len, this.#o.maxPendingBytes - this.#pendingBytes);
@@ -431,6 +520,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     t.cell[RECORD_CELL_LIMIT] = t.cell[RECORD_CELL_OFFSET]!;
     t.bindChunk(NO_CHUNK);
     t.owner = undefined;
+    this.#armable = false;
   }
 
   // ---- append side (the caller's thread, synchronous) ----
@@ -441,6 +531,13 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     const bytes = Buffer.from(topic, 'utf8');
     if (!this.#append(RecordType.TOPIC, id, epoch, wallNs, monoNs, bytes, false)) return 0;
     this.#topics.set(topic, id);
+    const tag = topicTag(topic);
+    while (this.#topicByTag.length <= tag) {
+      this.#topicByTag.push(undefined);
+      this.#idByTag.push(0);
+    }
+    this.#topicByTag[tag] = topic;
+    this.#idByTag[tag] = id;
     return id;
   }
 
@@ -477,8 +574,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     }
     const c = this.#active;
     if (c.len + need > c.buf.length) {
-      this.#seal(); // takes the next chunk from the pool
-      if (need > this.#active.buf.length) this.#active = this.#chunk(need);
+      this.#seal('full'); // takes the next chunk from the pool
+      if (this.#active.len + need > this.#active.buf.length) this.#active = this.#bigChunk(need);
     }
     this.#pendingBytes += need;
     this.#fileBytes += need;
@@ -502,8 +599,9 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
 
   /** Ends the current file and starts the next one of the rotation (append side). */
   #rotate(): void {
-    this.#seal();
+    this.#seal('end');
     this.#topics.clear();
+    this.#topicByTag.fill(undefined);
     this.#startFile();
   }
 
@@ -521,7 +619,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       writer: `settrade-feed/${PACKAGE_VERSION}`,
     });
     if (this.#active.len + header.length > this.#active.buf.length) {
-      this.#seal();
+      this.#seal('end');
       if (header.length > this.#active.buf.length) this.#active = this.#chunk(header.length);
     }
     this.#active.buf.set(header, this.#active.len);
@@ -535,15 +633,52 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     void this.#pump();
   }
 
-  /** Queues the active chunk for writing (if it holds anything) and takes a fresh one. */
-  #seal(): void {
+  /**
+   * Queues the active chunk for writing (if it holds anything not written)
+   * and takes a fresh one, which starts with the chunk's last partial block
+   * unless the file ends here (see {@link SealKind}).
+   */
+  #seal(kind: SealKind): void {
     const c = this.#active;
-    if (c.len === 0) return;
+    if (c.len === 0 || (c.len === c.carried && (c.carriedWritten || kind === 'full'))) {
+      if (kind === 'end') this.#restart(c);
+      return;
+    }
     // Cannot fail: this writer (or the push, for it) framed every record of [recordsStart, len).
     fillRecordCrcs(c.buf, c.recordsStart, c.len);
-    this.#ops.push({ kind: 'data', chunk: c });
-    this.#active = this.#chunk(CHUNK_BYTES);
+    const next = this.#chunk(CHUNK_BYTES);
+    let advance = c.len;
+    if (kind !== 'end') {
+      advance = c.len - (c.len % DIRECT_IO_BLOCK);
+      const tail = c.len - advance;
+      next.mem.set(c.mem.subarray(advance, c.len), 0);
+      next.len = tail;
+      next.carried = tail;
+      next.recordsStart = tail;
+      next.carriedWritten = kind === 'flush';
+    }
+    this.#ops.push({ kind: 'data', chunk: c, all: kind !== 'full', advance });
+    this.#active = next;
     void this.#pump();
+  }
+
+  /** An empty active chunk that carries nothing (the next file starts in it). */
+  #restart(c: Chunk): void {
+    c.len = 0;
+    c.carried = 0;
+    c.carriedWritten = false;
+    c.recordsStart = 0;
+  }
+
+  /** A chunk of its own for a record of `need` bytes, taking over the active chunk's carried bytes. */
+  #bigChunk(need: number): Chunk {
+    const small = this.#active;
+    const big = this.#chunk(small.len + need);
+    big.mem.set(small.mem.subarray(0, small.len), 0);
+    big.len = big.carried = big.recordsStart = small.len;
+    big.carriedWritten = small.carriedWritten;
+    this.#release(small);
+    return big;
   }
 
   #chunk(size: number): Chunk {
@@ -551,9 +686,13 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
       const pooled = this.#pool.pop();
       if (pooled) return pooled;
     }
-    // Not zero-filled: every byte written out is written first.
-    const buf = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
-    return { buf, view: new DataView(buf.buffer, 0, size), len: 0, recordsStart: 0, records: 0, messages: 0 };
+    // Not zero-filled: every byte written out is written first (a direct
+    // write's padding is zeroed before it goes out). Aligned native memory
+    // when the addon has it, so the file can be written with O_DIRECT.
+    const memSize = roundUpToBlock(size) + DIRECT_IO_BLOCK;
+    const mem = allocAlignedChunk !== undefined ? new Uint8Array(allocAlignedChunk(memSize)) : new Uint8Array(Buffer.allocUnsafeSlow(memSize).buffer, 0, memSize);
+    const buf = mem.subarray(0, size);
+    return { mem, buf, view: new DataView(mem.buffer, mem.byteOffset, size), len: 0, carried: 0, carriedWritten: false, recordsStart: 0, records: 0, messages: 0 };
   }
 
   #tick(): void {
@@ -563,7 +702,7 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     if (maxSeconds !== undefined && performance.now() - this.#fileStartedMs >= maxSeconds * 1000 && this.#fileHasRecords()) {
       this.#rotate();
     }
-    this.#seal();
+    this.#seal('flush');
     this.#republish();
     const fsync = this.#o.fsync;
     if (fsync !== 'never' && fsync > 0 && this.#dirty && performance.now() - this.#lastSyncMs >= fsync && !this.#ops.some((o) => o.kind === 'sync')) {
@@ -594,7 +733,12 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
           if (!(await this.#closeFile())) return;
         }
         try {
-          this.#fh = await open(op.path, 'w');
+          const file = await openRecordingFile(op.path, this.#tryDirect);
+          this.#fh = file.fh;
+          this.#direct = file.direct;
+          this.#positional = file.direct;
+          this.#writePos = 0;
+          this.#streamPos = 0;
           this.#syncable = true;
           this.#files++;
           this.#lastSyncMs = performance.now();
@@ -609,25 +753,29 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
         if (fh === undefined) return;
         // Everything queued behind it goes in the same writev: one trip to the
         // thread pool per batch, so a busy machine (slow to schedule that
-        // thread) costs latency, not bandwidth.
-        const batch = [op.chunk];
-        for (let next = this.#ops[0]; next?.kind === 'data' && batch.length < MAX_CHUNKS_PER_WRITE; next = this.#ops[0]) {
+        // thread) costs latency, not bandwidth. A chunk written whole (a
+        // flush) ends the batch: the next chunk rewrites its last block.
+        const batch = [op];
+        for (let next = this.#ops[0]; !batch[batch.length - 1]!.all && next?.kind === 'data' && batch.length < MAX_CHUNKS_PER_WRITE; next = this.#ops[0]) {
           this.#ops.shift();
-          batch.push(next.chunk);
+          batch.push(next);
         }
+        const chunks = batch.map((b) => b.chunk);
         try {
-          await writeAll(fh, batch);
+          await this.#writeBatch(batch);
         } catch (err) {
-          this.#fail('write', this.#path, err, batch);
+          this.#fail('write', this.#path, err, chunks);
           return;
         }
         this.#writes++;
         this.#dirty = true;
-        for (const c of batch) {
+        for (const b of batch) {
+          const c = b.chunk;
+          this.#writePos += b.advance;
           this.#records += c.records;
           this.#messages += c.messages;
-          this.#bytes += c.len;
-          this.#pendingBytes -= c.len;
+          this.#bytes += c.len - c.carried;
+          this.#pendingBytes -= c.len - c.carried;
           this.#release(c);
         }
         if (this.#o.fsync === 0) await this.#sync();
@@ -645,6 +793,65 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
         op.done?.();
         return;
     }
+  }
+
+  /**
+   * Writes a batch of sealed chunks at the file's write position: each
+   * chunk's whole blocks, and the last one's partial block too when it is
+   * written whole. On a direct file that block is padded with zeros and the
+   * file truncated back to its true size (the next chunk writes the block
+   * again with what follows). A direct write the file system refuses
+   * (EINVAL) reopens the file through the page cache and writes it again.
+   */
+  async #writeBatch(batch: readonly Extract<Op, { kind: 'data' }>[]): Promise<void> {
+    const last = batch[batch.length - 1]!;
+    const lastLen = last.all ? last.chunk.len : last.advance;
+    // The file's true size once the batch is written (when its last chunk is written whole).
+    let size = this.#writePos + lastLen;
+    for (let i = 0; i < batch.length - 1; i++) size += batch[i]!.advance;
+    const views = batch.map((b) => b.chunk.mem.subarray(0, b.all ? b.chunk.len : b.advance));
+    if (this.#direct) {
+      const end = roundUpToBlock(lastLen);
+      if (end !== lastLen) {
+        last.chunk.mem.fill(0, lastLen, end);
+        views[views.length - 1] = last.chunk.mem.subarray(0, end);
+      }
+      try {
+        await writeAll(this.#fh!, views, this.#writePos);
+        if (end !== lastLen) await this.#fh!.truncate(size);
+        return;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'EINVAL') throw err;
+        await this.#fh!.close().catch(() => undefined);
+        this.#fh = undefined;
+        this.#direct = false;
+        this.#fh = await reopenBuffered(this.#path);
+        this.#positional = true;
+        views[views.length - 1] = last.chunk.mem.subarray(0, lastLen);
+        await writeAll(this.#fh, views, this.#writePos);
+        // A refused write may have left padding behind.
+        if (last.all) await this.#fh.truncate(size);
+        return;
+      }
+    }
+    if (this.#positional) {
+      await writeAll(this.#fh!, views, this.#writePos);
+      return;
+    }
+    // As a stream: each chunk from the first byte not yet written (a chunk
+    // starts with the previous one's last block, which a flush wrote).
+    let pos = this.#writePos;
+    let reached = this.#streamPos;
+    for (let i = 0; i < batch.length; i++) {
+      const b = batch[i]!;
+      const end = views[i]!.length;
+      const from = Math.min(end, Math.max(0, reached - pos));
+      views[i] = b.chunk.mem.subarray(from, end);
+      reached = Math.max(reached, pos + end);
+      pos += b.advance;
+    }
+    await writeAll(this.#fh!, views, null);
+    this.#streamPos = reached;
   }
 
   async #sync(): Promise<boolean> {
@@ -704,6 +911,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
     }
     lost += this.#active.records;
     this.#active.len = 0;
+    this.#active.carried = 0;
+    this.#active.carriedWritten = false;
     this.#active.recordsStart = 0;
     this.#active.records = 0;
     this.#active.messages = 0;
@@ -718,6 +927,8 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   #release(c: Chunk): void {
     if (c.buf.length !== CHUNK_BYTES) return;
     c.len = 0;
+    c.carried = 0;
+    c.carriedWritten = false;
     c.recordsStart = 0;
     c.records = 0;
     c.messages = 0;
@@ -725,16 +936,20 @@ export class RecordingWriter extends TypedEmitter<RecordingWriterEvents> {
   }
 }
 
-/** Writes every chunk's bytes, in order (one writev; the rest after a short write). */
-async function writeAll(fh: FileHandle, chunks: readonly Chunk[]): Promise<void> {
-  const views = chunks.map((c) => c.buf.subarray(0, c.len));
-  let skip = (await fh.writev(views)).bytesWritten;
+/** Writes `views` at `position` (null: at the stream's current position), in order (one writev; the rest after a short write). */
+async function writeAll(fh: FileHandle, views: readonly Uint8Array[], position: number | null): Promise<void> {
+  let done = (await fh.writev(views as Uint8Array[], position ?? undefined)).bytesWritten;
+  let skip = done;
   for (const v of views) {
     if (skip >= v.length) {
       skip -= v.length;
       continue;
     }
-    for (let off = skip; off < v.length; ) off += (await fh.write(v, off, v.length - off)).bytesWritten;
+    for (let off = skip; off < v.length; ) {
+      const n = (await fh.write(v, off, v.length - off, position === null ? null : position + done)).bytesWritten;
+      off += n;
+      done += n;
+    }
     skip = 0;
   }
 }

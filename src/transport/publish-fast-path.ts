@@ -30,7 +30,8 @@
  * itself (bad fixed header, a PUBLISH whose topic overruns it), it stops
  * routing for good and passes everything on: MQTT.js has the last word.
  */
-import { TopicRoutes } from './topic-routes.js';
+import { TopicRoutes, type Route } from './topic-routes.js';
+import { deliveredTopicTag } from './topic-tag.js';
 
 /** MQTT.js's input, as the fast path sees it. */
 export interface MqttInput {
@@ -99,10 +100,14 @@ export class PublishFastPath {
   #topicFill = 0;
   #topicLen = -1;
   #topic = '';
+  #tag = 0;
   #payload: Buffer[] = [];
   #payloadBytes = 0;
 
-  /** @param deliver receives the interned topic and the payload (valid during the call). */
+  /**
+   * @param deliver receives the interned topic and the payload (valid during
+   * the call); `deliveredTopicTag` holds the topic's tag meanwhile.
+   */
   constructor(deliver: (topic: string, payload: Buffer) => void) {
     this.#deliver = deliver;
   }
@@ -225,8 +230,8 @@ export class PublishFastPath {
       const topicEnd = i + 2 + ((c[i]! << 8) | c[i + 1]!);
       if (topicEnd > end) return this.#breakAt(c, pos);
       if (this.#candidate(head)) {
-        const topic = this.#routes.match(c, i + 2, topicEnd);
-        if (topic !== undefined) {
+        const route = this.#routes.matchRoute(c, i + 2, topicEnd);
+        if (route !== undefined) {
           if (this.#runCount > 0) {
             this.#flushRun(c, true);
             if (this.#stopped) return len;
@@ -235,7 +240,8 @@ export class PublishFastPath {
               return end;
             }
           }
-          this.#deliver(topic, c.subarray(topicEnd, end));
+          deliveredTopicTag[0] = route.tag;
+          this.#deliver(route.topic, c.subarray(topicEnd, end));
           return end;
         }
       }
@@ -354,12 +360,12 @@ export class PublishFastPath {
   /** TOPIC: reads the topic length and topic (across chunks if need be); then PAYLOAD if it is routed, FORWARD (held pieces written) if not. */
   #readTopic(c: Buffer, from: number, p: number): number {
     const len = c.length;
-    let topic: string | undefined;
+    let route: Route | undefined;
     if (this.#topicFill === 0 && len - p >= 2 && len - p >= 2 + ((c[p]! << 8) | c[p + 1]!)) {
       // Topic length and topic whole in this chunk (the usual case): matched in place.
       this.#topicLen = (c[p]! << 8) | c[p + 1]!;
       if (2 + this.#topicLen > this.#remaining) return this.#breakAt(c, from);
-      topic = this.#routes.match(c, p + 2, p + 2 + this.#topicLen);
+      route = this.#routes.matchRoute(c, p + 2, p + 2 + this.#topicLen);
       p += 2 + this.#topicLen;
     } else {
       const buf = (this.#topicBuf ??= Buffer.allocUnsafe(2 + MAX_TOPIC));
@@ -378,15 +384,16 @@ export class PublishFastPath {
         this.#topicLen = (buf[0]! << 8) | buf[1]!;
         if (2 + this.#topicLen > this.#remaining) return this.#breakAt(c, from);
       }
-      topic = this.#routes.match(buf, 2, 2 + this.#topicLen);
+      route = this.#routes.matchRoute(buf, 2, 2 + this.#topicLen);
     }
     this.#remaining -= 2 + this.#topicLen;
-    if (topic === undefined) {
+    if (route === undefined) {
       if (!this.#flushHeld()) return len;
       this.#step = FORWARD;
     } else {
       this.#held = [];
-      this.#topic = topic;
+      this.#topic = route.topic;
+      this.#tag = route.tag;
       this.#payload = [];
       this.#payloadBytes = 0;
       this.#step = PAYLOAD;
@@ -428,6 +435,7 @@ export class PublishFastPath {
       payload = Buffer.concat(parts, this.#payloadBytes);
       this.#copied += this.#payloadBytes;
     }
+    deliveredTopicTag[0] = this.#tag;
     this.#deliver(this.#topic, payload);
     return p;
   }

@@ -1,12 +1,16 @@
 /**
  * The exact topics the PUBLISH fast path takes, matched on the raw topic
  * bytes of a packet (a hash, then a byte comparison) so that nothing is
- * decoded or allocated per message; the topic string handed on is interned.
+ * decoded or allocated per message; the topic string handed on is interned,
+ * and each route carries the topic's tag (src/transport/topic-tag.ts).
  */
+import { topicTag } from './topic-tag.js';
 
-interface Route {
+/** A routed topic: its bytes, its interned string and its tag. */
+export interface Route {
   readonly bytes: Buffer;
   readonly topic: string;
+  readonly tag: number;
 }
 
 /** FNV-1a over `buf[start, end)`. */
@@ -36,7 +40,7 @@ export class TopicRoutes {
     if (bytes.toString('utf8') !== topic) return;
     const h = hashBytes(bytes, 0, bytes.length);
     const list = this.#byHash.get(h) ?? [];
-    if (!list.some((r) => r.topic === topic)) list.push({ bytes, topic });
+    if (!list.some((r) => r.topic === topic)) list.push({ bytes, topic, tag: topicTag(topic) });
     this.#byHash.set(h, list);
   }
 
@@ -56,12 +60,17 @@ export class TopicRoutes {
 
   /** The interned topic whose bytes are `buf[start, end)`, or undefined. */
   match(buf: Uint8Array, start: number, end: number): string | undefined {
+    return this.matchRoute(buf, start, end)?.topic;
+  }
+
+  /** The route whose topic bytes are `buf[start, end)`, or undefined. */
+  matchRoute(buf: Uint8Array, start: number, end: number): Route | undefined {
     const list = this.#byHash.get(hashBytes(buf, start, end));
     if (list === undefined) return undefined;
     const n = end - start;
     for (let k = 0; k < list.length; k++) {
       const r = list[k]!;
-      if (r.bytes.length === n && sameBytes(r.bytes, buf, start)) return r.topic;
+      if (r.bytes.length === n && sameBytes(r.bytes, buf, start)) return r;
     }
     return undefined;
   }

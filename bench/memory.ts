@@ -9,6 +9,8 @@
  *   inThreadProfile, workerProfile the documented memory-constrained profile
  *                                  (PROFILE below: node flags, environment,
  *                                  worker resource limits)
+ *   nodeFloor                      Node's own floor for any feed client, no feed code
+ *                                  loaded (bench/runtime-floor.ts explains it)
  *   --sweep adds one row per single setting, to attribute the profile's gain.
  *   --compare DIR adds inThreadCompare and workerCompare: the same defaults
  *                 against DIR/dist/index.js (another build of the package,
@@ -141,11 +143,16 @@ try {
     const input = JSON.stringify({ mode: row.mode, seconds, baseUrl: info.baseUrl, credentials: info.credentials, symbols, workerResourceLimits: row.workerResourceLimits, entry: row.entry });
     return run(process.execPath, [...(row.nodeArgs ?? []), 'bench/lib/memory-consumer.mjs'], input, row.env).then((l) => JSON.parse(l));
   };
+  // Node's own floor for any feed client (bench/runtime-floor.ts): optimized
+  // code, net/crypto/http used, a login's signature; no feed code loaded.
+  const floor = (): Promise<Record<string, unknown>> =>
+    run(process.execPath, ['--expose-gc', 'bench/lib/runtime-floor-probe.mjs', 'hot', 'load:node:net,node:crypto,node:http', 'http', 'sign']).then((l) => JSON.parse(l));
   const results: Record<string, Record<string, unknown>[]> = {};
   for (let i = 0; i < repeats; i++) {
     for (const [name, row] of Object.entries(rows)) (results[name] ??= []).push(await consumer(row));
+    (results.nodeFloor ??= []).push(await floor());
   }
-  const summary = Object.fromEntries(Object.entries(results).map(([name, runs]) => [name, { ...medianOf(runs), settings: { ...rows[name], mode: undefined } }]));
+  const summary = Object.fromEntries(Object.entries(results).map(([name, runs]) => [name, { ...medianOf(runs), ...(rows[name] ? { settings: { ...rows[name], mode: undefined } } : {}) }]));
   const rootImport = await importFigures('./dist/index.js');
   const mqttImport = await importFigures('mqtt');
   console.log(JSON.stringify({ date: new Date().toISOString(), seconds, ratePerSymbol: Number(values.rate), symbols, repeats, profile: PROFILE, ...summary, rootImport, mqttImport }, null, 2));

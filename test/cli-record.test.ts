@@ -3,7 +3,8 @@
  * simulator to a file the reader accepts, with a summary that matches the
  * file; usage errors exit 2; an unwritable recording ends it with exit 1.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,6 +44,26 @@ describe('settrade-feed record', () => {
     expect(new Set(messages.map((m) => m.topic))).toEqual(new Set(['proto/topic/bidofferv3/AOT', 'proto/topic/bidofferv3/PTT']));
     expect(files[0]!.header).toMatchObject({ symbols: ['AOT', 'PTT'], fileIndex: 0 });
     expect(eventsOf(files[0]!).map((e) => e.event.kind)).toEqual(expect.arrayContaining(['subscribe', 'connect']));
+  });
+
+  it('--out a FIFO: every message reaches its reader; the summary lists it as not read back instead of counting 0 files', async () => {
+    const dir = tmp();
+    const fifo = join(dir, 'pipe.stfrec');
+    execFileSync('mkfifo', [fifo]);
+    const received: Buffer[] = [];
+    const reader = createReadStream(fifo);
+    reader.on('data', (c) => received.push(Buffer.from(c)));
+    const ended = new Promise<void>((resolve) => reader.on('end', () => resolve()));
+    const r = await runCli(['record', '--sim', '--out', fifo, '--symbols', 'AOT', '--rate', '100', '--duration', '1.5', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    await ended;
+    const s = JSON.parse(r.stdout) as RecordSummary;
+    expect(s).toMatchObject({ out: fifo, files: [fifo], readBack: false, endedBy: 'duration', droppedRecords: 0 });
+    const copy = join(dir, 'copy.stfrec');
+    writeFileSync(copy, Buffer.concat(received));
+    const file = readRecordingFile(copy);
+    expect(messagesOf(file).length).toBeGreaterThan(50);
+    expect(s.events).toBeLessThanOrEqual(messagesOf(file).length);
   });
 
   it('an unwritable --out: exit 1, the error in the summary', async () => {

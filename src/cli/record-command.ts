@@ -32,6 +32,7 @@ or use --sim to record the embedded simulator.
 
 Options:
   --out FILE            the recording (overwritten); rotated files are FILE.0001, FILE.0002...
+                        (a FIFO or device is written as a stream and not read back for the summary)
   --symbols A,B,...     symbols to record
   --full-depth          the feed decodes ten levels (the recorded bytes are the same)
   --duration S          stop after S seconds (default: until Ctrl-C or SIGTERM)
@@ -87,6 +88,11 @@ export interface RecordSummary {
   readonly endedBy: 'duration' | 'signal' | 'feed-shutdown' | 'recording-error';
   /** The recording error that ended the run, if one did. */
   readonly error?: string;
+  /**
+   * False when `out` is not a regular file (a FIFO, a device): what was
+   * written there cannot be read back, so `files` lists it and the counts are 0.
+   */
+  readonly readBack?: false;
 }
 
 interface RecordSettings {
@@ -205,7 +211,10 @@ function summarize(settings: RecordSettings, run: RunResult): RecordSummary {
   let messages = 0;
   let records = 0;
   let bytes = 0;
-  for (let i = 0; ; i++) {
+  // A pipe or a device was written as a stream (src/record/direct-io.ts): nothing to read back.
+  const stream = existsSync(settings.out) && !statSync(settings.out).isFile();
+  if (stream) files.push(settings.out);
+  for (let i = 0; !stream; i++) {
     const path = recordingFilePath(settings.out, i);
     if (!existsSync(path) || !statSync(path).isFile()) break;
     const counts = countRecords(path);
@@ -228,6 +237,7 @@ function summarize(settings: RecordSettings, run: RunResult): RecordSummary {
     durationSec: Math.round(run.durationSec * 10) / 10,
     endedBy: run.endedBy,
     ...(run.error !== undefined ? { error: run.error } : {}),
+    ...(stream ? { readBack: false as const } : {}),
   };
 }
 
@@ -261,6 +271,12 @@ function countRecords(path: string): { records: number; messages: number; bytes:
 /** The human-readable summary. */
 export function formatRecordSummary(s: RecordSummary): string {
   const n = (v: number): string => v.toLocaleString('en-US');
+  if (s.readBack === false) {
+    const lines = [`recorded to ${s.out} (not a regular file: not read back, so not counted) over ${s.durationSec} s; ended by ${s.endedBy}`];
+    if (s.droppedRecords > 0) lines.push(`dropped records (not written): ${n(s.droppedRecords)}`);
+    if (s.error) lines.push(`recording error: ${s.error}`);
+    return `${lines.join('\n')}\n`;
+  }
   const lines = [
     `recorded ${n(s.messages)} messages (${n(s.records)} records) in ${s.files.length} file${s.files.length === 1 ? '' : 's'}, ` +
       `${n(s.bytes)} bytes (${s.bytesPerMessage} bytes/message) over ${s.durationSec} s; ended by ${s.endedBy}`,

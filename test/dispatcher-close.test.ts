@@ -88,12 +88,16 @@ describe('Dispatcher.close()', () => {
     for (let round = 0; round < 6; round++) {
       const d = new Dispatcher({ maxSize: 8, logger: silentLogger, spinBeforeSleepUs: 0 });
       const c = consumerThread(d);
+      // Listened for from the start: a worker that ends while this thread is
+      // busy has its last message and its 'exit' emitted in one go, before
+      // a listener added after the message could see the exit.
+      const exited = once(c.worker, 'exit');
       await c.ready;
       // Close right away in some rounds (the consumer may be between its last check and its sleep), later in others.
       if (round % 2 === 1) await new Promise((r) => setImmediate(r));
       d.close();
       expect(await within(c.ended, 2000, `round ${round}: the consumer ending`)).toMatchObject({ n: 0, closed: true });
-      await once(c.worker, 'exit');
+      await within(exited, 10_000, `round ${round}: the consumer thread exiting`);
     }
   });
 });

@@ -3,25 +3,17 @@
  * simulator to a file the reader accepts, with a summary that matches the
  * file; usage errors exit 2; an unwritable recording ends it with exit 1.
  */
-import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RecordSummary } from '../src/cli/record-command.js';
 import { recordingFilePath } from '../src/record/writer.js';
 import { eventsOf, messagesOf, readRecordingFile } from './helpers/recording-file.js';
 import { runCli } from './helpers/cli.js';
+import { tempDirs } from './helpers/temp-dirs.js';
+import { fifoWithReader } from './helpers/fifo.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'stf-clirec-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirs('stf-clirec-');
 
 describe('settrade-feed record', () => {
   it('--sim --duration --json --rotate-sec: exits 0; the files hold what the summary says, rotated, each readable alone', async () => {
@@ -48,19 +40,13 @@ describe('settrade-feed record', () => {
 
   it('--out a FIFO: every message reaches its reader; the summary lists it as not read back instead of counting 0 files', async () => {
     const dir = tmp();
-    const fifo = join(dir, 'pipe.stfrec');
-    execFileSync('mkfifo', [fifo]);
-    const received: Buffer[] = [];
-    const reader = createReadStream(fifo);
-    reader.on('data', (c) => received.push(Buffer.from(c)));
-    const ended = new Promise<void>((resolve) => reader.on('end', () => resolve()));
+    const { path: fifo, received } = fifoWithReader(dir, 'pipe.stfrec');
     const r = await runCli(['record', '--sim', '--out', fifo, '--symbols', 'AOT', '--rate', '100', '--duration', '1.5', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    await ended;
     const s = JSON.parse(r.stdout) as RecordSummary;
     expect(s).toMatchObject({ out: fifo, files: [fifo], readBack: false, endedBy: 'duration', droppedRecords: 0 });
     const copy = join(dir, 'copy.stfrec');
-    writeFileSync(copy, Buffer.concat(received));
+    writeFileSync(copy, await received);
     const file = readRecordingFile(copy);
     expect(messagesOf(file).length).toBeGreaterThan(50);
     expect(s.events).toBeLessThanOrEqual(messagesOf(file).length);

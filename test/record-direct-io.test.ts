@@ -12,30 +12,22 @@
  * O_DIRECT since Linux 6.6.) In the `js` project (no addon) both writers go through the page
  * cache and the same files come out.
  */
-import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nativeBinding } from '../src/native.js';
 import { RecordingWriter, recordingFilePath, type RecordingWriterOptions } from '../src/record/writer.js';
 import { messagesOf, readRecordingFile } from './helpers/recording-file.js';
 import { until } from './helpers/until.js';
 import { loadValidVectors } from './helpers/vectors.js';
+import { tempDirs } from './helpers/temp-dirs.js';
+import { fifoWithReader } from './helpers/fifo.js';
 
 const native = nativeBinding !== null;
 const valid = loadValidVectors();
 const O_DIRECT = 0o40000; // x86-64 Linux, as /proc/self/fdinfo prints the flags
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(base = tmpdir()): string {
-  const d = mkdtempSync(join(base, 'stf-recdio-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirs('stf-recdio-');
 
 /** The open-file flags of this process's descriptor for `path`, or undefined when it is not open. */
 function openFlags(path: string): number | undefined {
@@ -154,12 +146,7 @@ describe('recording with direct I/O', () => {
 
   it('writes a FIFO as a stream, each byte once across flushes, opening it once (its reader sees one writer)', async () => {
     const dir = tmp();
-    const fifo = join(dir, 'pipe.stfrec');
-    execFileSync('mkfifo', [fifo]);
-    const received: Buffer[] = [];
-    const reader = createReadStream(fifo);
-    reader.on('data', (c) => received.push(Buffer.from(c)));
-    const readerEnded = new Promise<void>((resolve) => reader.on('end', () => resolve()));
+    const { path: fifo, received } = fifoWithReader(dir, 'pipe.stfrec');
     const w = new RecordingWriter({ path: fifo, flushIntervalMs: 20 });
     const b = new RecordingWriter({ path: join(dir, 'buffered.stfrec'), directIo: false, flushIntervalMs: 20 });
     let at = 0;
@@ -171,9 +158,8 @@ describe('recording with direct I/O', () => {
       await Promise.all([flushed(w), flushed(b)]);
     }
     await Promise.all([w.close(), b.close()]);
-    await readerEnded; // one close: the reader's end of input
     const piped = join(dir, 'piped.stfrec');
-    writeFileSync(piped, Buffer.concat(received));
+    writeFileSync(piped, await received); // ends at the writer's one close
     expect(w.stats()).toMatchObject({ errors: 0, droppedRecords: 0, messages: at });
     expect(statSync(piped).size).toBe(w.stats().bytes);
     expect(recordBytes(piped).equals(recordBytes(join(dir, 'buffered.stfrec')))).toBe(true);

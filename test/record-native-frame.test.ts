@@ -9,10 +9,9 @@
  * without losing or misplacing a record. In the `js` project (no addon) the
  * same checks run with JS framing on both sides.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Dispatcher } from '../src/dispatcher/index.js';
 import { nativeBinding } from '../src/native.js';
 import { nativeFrameTarget } from '../src/record/native-frame.js';
@@ -20,20 +19,13 @@ import { RecordingWriter, recordingFilePath, type RecordingWriterOptions } from 
 import { silentLogger } from '../src/util/logger.js';
 import { messagesOf, readRecordingFile } from './helpers/recording-file.js';
 import { loadInvalidVectors, loadValidVectors } from './helpers/vectors.js';
+import { tempDirs } from './helpers/temp-dirs.js';
 
 const native = nativeBinding !== null;
 const valid = loadValidVectors();
 const invalid = loadInvalidVectors();
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'stf-recnf-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirs('stf-recnf-');
 
 interface Msg {
   readonly topic: string;

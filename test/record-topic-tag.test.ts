@@ -10,10 +10,9 @@
  * their messages apart. In the `js` project (no addon) arm() frames nothing
  * and the same files come out of the JS path.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Dispatcher } from '../src/dispatcher/index.js';
 import { nativeBinding } from '../src/native.js';
 import { RecordingWriter, recordingFilePath, type RecordingWriterOptions } from '../src/record/writer.js';
@@ -23,19 +22,12 @@ import { silentLogger } from '../src/util/logger.js';
 import { publish, payloadOf } from './helpers/mqtt-wire.js';
 import { messagesOf, readRecordingFile } from './helpers/recording-file.js';
 import { loadValidVectors } from './helpers/vectors.js';
+import { tempDirs } from './helpers/temp-dirs.js';
 
 const native = nativeBinding !== null;
 const valid = loadValidVectors();
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'stf-rectag-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirs('stf-rectag-');
 
 const PREFIX = 'proto/topic/bidofferv3/';
 /** A fresh string of `symbol`'s topic (not the same object as another call's, as after a resubscribe). */

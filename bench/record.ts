@@ -20,6 +20,13 @@
  *     process by default (`--server process`), so none of its CPU is in it;
  *     `--server thread` puts it in a worker thread of this process as before.
  *
+ * Each mode also lists this thread's major GCs per run, with and without:
+ * in-thread, the receiving thread's. After the first recording feed of this
+ * process shut down, V8 marks again right after every mark-compact (3-4 a
+ * 0.4 s run, both variants alike), a regime a process with one feed does not
+ * enter: the in-thread ratio is measured under it (docs/performance.md,
+ * session 5).
+ *
  *   npx tsx bench/record.ts [--total 400000] [--runs 11] [--kind full|best] [--modes worker,in-thread]
  *                           [--fsync 1000|0|never] [--sink file|null] [--server process|thread] [--json out.json]
  *   npx tsx bench/record.ts --live [--live-rate 150000] [--live-ms 3000] [--runs 5]
@@ -37,6 +44,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
+import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { createFeed } from '../src/feed/feed.js';
 import type { RecordingStats } from '../src/record/writer.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -78,8 +86,28 @@ function medianCi(values: readonly number[], level = 0.95): { lo: number; hi: nu
   return best;
 }
 
+// This thread's major (mark-compact) collections, by start time: a run
+// counts those that started inside it. Reported beside the figures because
+// the process's GC regime moves them: once V8's old-generation limit leaves
+// less room than the young generation holds, it marks again right after
+// every mark-compact, for both variants alike (docs/performance.md, session 5).
+const majorGcStarts: number[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[]) {
+    if (e.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majorGcStarts.push(e.startTime);
+  }
+}).observe({ entryTypes: ['gc'] });
+
+async function majorGcsBetween(t0: number, t1: number): Promise<number> {
+  // GC entries are delivered asynchronously: let the observer catch up first.
+  await new Promise((r) => setImmediate(r));
+  return majorGcStarts.filter((t) => t >= t0 && t <= t1).length;
+}
+
 interface RunResult {
   rate: number;
+  /** Major collections of this thread during the run (the receiving thread's in-thread, the consumer's in worker mode). */
+  majorGcs: number;
   /** Process CPU (all threads, user + system) per message, ns: first event to shutdown done. */
   cpuNsPerMessage: number;
   drops: number;
@@ -124,6 +152,7 @@ async function run(port: number, worker: boolean, recordDir: string | undefined)
     else await new Promise((r) => setImmediate(r));
   }
   const t1 = performance.now();
+  const majorGcs = await majorGcsBetween(t0, t1);
   const drops = d.stats().totalDropped;
   const recording = path ? (await feed.stats()).recording : undefined;
   await feed.shutdown();
@@ -134,7 +163,7 @@ async function run(port: number, worker: boolean, recordDir: string | undefined)
     rmSync(path, { force: true });
   }
   if (sink < 0) console.log(sink);
-  return { rate: TOTAL / ((t1 - t0) / 1000), cpuNsPerMessage: ((cpu.user + cpu.system) * 1000) / TOTAL, drops, recording, fileBytes };
+  return { rate: TOTAL / ((t1 - t0) / 1000), majorGcs, cpuNsPerMessage: ((cpu.user + cpu.system) * 1000) / TOTAL, drops, recording, fileBytes };
 }
 
 interface LiveResult {
@@ -252,6 +281,8 @@ async function main(): Promise<void> {
       const on: number[] = [];
       const ratios: number[] = [];
       const drops: number[] = [];
+      const gcsOff: number[] = [];
+      const gcsOn: number[] = [];
       const bytesPerMessage: number[] = [];
       const recordingDrops: number[] = [];
       for (let i = 0; i < RUNS; i++) {
@@ -266,6 +297,8 @@ async function main(): Promise<void> {
         cpuOn.push(r.true!.cpuNsPerMessage);
         cpuRatios.push(r.true!.cpuNsPerMessage / r.false!.cpuNsPerMessage);
         drops.push(r.false!.drops, r.true!.drops);
+        gcsOff.push(r.false!.majorGcs);
+        gcsOn.push(r.true!.majorGcs);
         // Bytes written (headers, topic definitions and feed events included) over the messages written.
         const rec = r.true!.recording!;
         bytesPerMessage.push(rec.bytes / Math.max(1, rec.messages));
@@ -290,6 +323,8 @@ async function main(): Promise<void> {
         with: on.map(Math.round),
         drops,
         recordingDrops,
+        majorGcsWithout: gcsOff,
+        majorGcsWith: gcsOn,
         bytesPerMessageOnDisk: Number(median(bytesPerMessage).toFixed(1)),
       };
       (results.modes as Record<string, unknown>)[mode] = summary;
@@ -297,7 +332,8 @@ async function main(): Promise<void> {
         `${mode.padEnd(9)} without record ${summary.withoutRecordMedian.toLocaleString()} msg/s, with ${summary.withRecordMedian.toLocaleString()} msg/s: ` +
           `median pair ratio ${summary.medianPairRatio} (loss ${summary.throughputLossPct}%, 95% CI ${summary.throughputLossCi95Pct.join('..')}, IQR ${summary.throughputLossIqrPct.join('..')}%; target < 10%); ` +
           `CPU ${summary.cpuNsPerMessageWithout} -> ${summary.cpuNsPerMessageWith} ns/msg (median pair +${summary.cpuExtraPct}%, 95% CI ${summary.cpuExtraCi95Pct.join('..')}, IQR ${summary.cpuExtraIqrPct.join('..')}%); ` +
-          `${summary.bytesPerMessageOnDisk} bytes/message on disk (payload ${Math.round(avgPayload)}); ring drops ${drops.join('/')}; recording drops ${recordingDrops.join('/')}`,
+          `${summary.bytesPerMessageOnDisk} bytes/message on disk (payload ${Math.round(avgPayload)}); ring drops ${drops.join('/')}; recording drops ${recordingDrops.join('/')}; ` +
+          `this thread's major GCs a run without ${gcsOff.join('/')}, with ${gcsOn.join('/')}`,
       );
     }
   } finally {

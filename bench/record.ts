@@ -28,7 +28,7 @@
  * session 5).
  *
  *   npx tsx bench/record.ts [--total 400000] [--runs 11] [--kind full|best] [--modes worker,in-thread]
- *                           [--fsync 1000|0|never] [--sink file|null] [--server process|thread] [--json out.json]
+ *                           [--fsync 1000|0|never] [--sink file|null] [--server process|thread] [--fresh] [--json out.json]
  *   npx tsx bench/record.ts --live [--live-rate 150000] [--live-ms 3000] [--runs 5]
  *
  * `--live`: instead, the simulator's burst at a realistic rate (`--live-rate`,
@@ -36,13 +36,20 @@
  * without `record`, alternating: the process's CPU time per message is the
  * recording's cost where throughput is not the limit.
  *
+ * `--fresh`: every run (warm-up pair included) in a fresh child process of
+ * its own, as a deployed feed runs one feed per process: nothing carried
+ * from run to run (the GC regime above, JIT state). Use more messages a run
+ * (`--total 2000000`): each process warms up from cold.
+ *
  * `--sink null` records to /dev/null: the live path's own cost (stamping,
  * encoding, CRC, batching, write calls) without the disk's bandwidth, which
  * at these rates (100-400 MB/s of recording) is the other half of the cost.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { createFeed } from '../src/feed/feed.js';
@@ -61,6 +68,9 @@ const MODES = arg('modes', 'worker,in-thread').split(',') as ('worker' | 'in-thr
 const FSYNC_ARG = arg('fsync', '1000');
 const FSYNC: number | 'never' = FSYNC_ARG === 'never' ? 'never' : Number(FSYNC_ARG);
 const NULL_SINK = arg('sink', 'file') === 'null';
+// Each run in a fresh process of its own (one feed per process, as deployed):
+// no GC regime or JIT state carried from one run to the next.
+const FRESH = process.argv.includes('--fresh');
 const SYMBOLS = BENCH_SYMBOLS;
 
 
@@ -166,6 +176,30 @@ async function run(port: number, worker: boolean, recordDir: string | undefined)
   return { rate: TOTAL / ((t1 - t0) / 1000), majorGcs, cpuNsPerMessage: ((cpu.user + cpu.system) * 1000) / TOTAL, drops, recording, fileBytes };
 }
 
+/**
+ * {@link run} in a fresh child process (`--one-run`): this script again,
+ * with the same runtime flags, printing its result as the last line.
+ */
+function runInChild(port: number, worker: boolean, recordDir: string | undefined): Promise<RunResult> {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--one-run', '--port', String(port), '--mode', worker ? 'worker' : 'in-thread'];
+  if (recordDir) args.push('--record-dir', recordDir);
+  for (const name of ['total', 'kind', 'fsync', 'sink']) {
+    const i = process.argv.indexOf(`--${name}`);
+    if (i >= 0 && i + 1 < process.argv.length) args.push(`--${name}`, process.argv[i + 1]!);
+  }
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (err, stdout) => {
+      if (err) return reject(err);
+      const last = stdout.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(last) as RunResult);
+      } catch {
+        reject(new Error(`--one-run printed no result: ${stdout.slice(-500)}`));
+      }
+    });
+  });
+}
+
 interface LiveResult {
   cpuMs: number;
   elapsedMs: number;
@@ -244,6 +278,12 @@ async function live(dir: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--one-run')) {
+    const dir = arg('record-dir', '');
+    const result = await run(Number(arg('port', '0')), arg('mode', 'worker') === 'worker', dir === '' ? undefined : dir);
+    console.log(JSON.stringify(result));
+    return;
+  }
   if (process.argv.includes('--live')) {
     const dir = mkdtempSync(join(tmpdir(), 'stf-bench-rec-'));
     try {
@@ -265,15 +305,20 @@ async function main(): Promise<void> {
     fsync: FSYNC,
     sink: NULL_SINK ? '/dev/null' : 'file',
     server: SERVER,
+    freshProcessPerRun: FRESH,
     avgPayloadBytes: Math.round(avgPayload),
     modes: {},
   };
-  console.log(`${TOTAL.toLocaleString()} messages a run, ${RUNS} pairs a mode (+1 warm-up pair discarded), sink ${NULL_SINK ? '/dev/null' : 'file'}, replay server in a ${SERVER}`);
+  console.log(
+    `${TOTAL.toLocaleString()} messages a run, ${RUNS} pairs a mode (+1 warm-up pair discarded), sink ${NULL_SINK ? '/dev/null' : 'file'}, replay server in a ${SERVER}` +
+      (FRESH ? ', each run in a fresh process' : ''),
+  );
   try {
     for (const mode of MODES) {
       const worker = mode === 'worker';
-      await run(server.port, worker, undefined); // warm-up pair, discarded
-      await run(server.port, worker, dir);
+      const runOnce = FRESH ? runInChild : run;
+      await runOnce(server.port, worker, undefined); // warm-up pair, discarded
+      await runOnce(server.port, worker, dir);
       const off: number[] = [];
       const cpuOff: number[] = [];
       const cpuOn: number[] = [];
@@ -289,7 +334,7 @@ async function main(): Promise<void> {
         // Alternate which goes first, so a drift in machine load hits both alike.
         const pair = i % 2 === 0 ? [false, true] : [true, false];
         const r: Record<string, RunResult> = {};
-        for (const rec of pair) r[String(rec)] = await run(server.port, worker, rec ? dir : undefined);
+        for (const rec of pair) r[String(rec)] = await runOnce(server.port, worker, rec ? dir : undefined);
         off.push(r.false!.rate);
         on.push(r.true!.rate);
         ratios.push(r.true!.rate / r.false!.rate);

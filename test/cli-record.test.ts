@@ -3,7 +3,7 @@
  * simulator to a file the reader accepts, with a summary that matches the
  * file; usage errors exit 2; an unwritable recording ends it with exit 1.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RecordSummary } from '../src/cli/record-command.js';
@@ -73,5 +73,15 @@ describe('settrade-feed record', () => {
     const fsync = await runCli(['record', '--sim', '--out', 'x', '--symbols', 'AOT', '--fsync', 'sometimes']);
     expect(fsync.code).toBe(2);
     expect(fsync.stderr).toMatch(/--fsync/);
+    // Refused before anything starts: a directory, a directory that does not exist.
+    const dir = tmp();
+    const isDir = await runCli(['record', '--sim', '--out', dir, '--symbols', 'AOT', '--duration', '20']);
+    expect(isDir.code).toBe(2);
+    expect(isDir.stderr).toContain(`--out ${dir} is a directory; name a file in it, e.g. --out ${join(dir, 'day.stfrec')}`);
+    const missing = join(dir, 'no-such-dir', 'day.stfrec');
+    const noDir = await runCli(['record', '--sim', '--out', missing, '--symbols', 'AOT', '--duration', '20']);
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr).toContain(`directory ${join(dir, 'no-such-dir')} does not exist`);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@
  * the command with exit code 1: recording is its whole job.
  */
 import { existsSync, openSync, closeSync, readSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { FILE_HEADER_FIXED_BYTES, RECORD_PREFIX_BYTES, RECORDING_MAGIC, RecordType } from '../record/format.js';
 import { recordingFilePath } from '../record/writer.js';
 import { defaultLogger, silentLogger, type Logger } from '../util/logger.js';
@@ -287,8 +288,24 @@ export function formatRecordSummary(s: RecordSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Refuses before connecting the two likeliest slips, which could only fail
+ * once recording starts: a directory (a FIFO or a device is fine: written as
+ * a stream), or a file in a directory that does not exist. Anything else
+ * (permissions, a path through a file, a full disk) shows as the recording's
+ * error event: exit 1 with the error in the summary.
+ */
+function checkOutPath(out: string): void {
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new CliUsageError(`record: --out ${out} is a directory; name a file in it, e.g. --out ${join(out, 'day.stfrec')}`);
+  }
+  const dir = dirname(resolve(out));
+  if (!existsSync(dir)) throw new CliUsageError(`record: --out ${out}: directory ${dir} does not exist`);
+}
+
 function recordSettings(values: ParsedArgs<typeof FLAGS>['values']): RecordSettings {
   if (values.out === undefined || values.out === '') throw new CliUsageError('record: --out FILE is required');
+  checkOutPath(values.out);
   if (values.symbols === undefined) throw new CliUsageError('record: --symbols is required, e.g. --symbols AOT,PTT');
   const symbols = symbolList('symbols', values.symbols);
   const sim = values.sim === true;

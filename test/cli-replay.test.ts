@@ -61,6 +61,20 @@ describe('settrade-feed replay', () => {
     expect(JSON.parse(window.stdout.trim())).toMatchObject({ messages: 49, events: 49, speed: 1000 });
   });
 
+  it('a --symbols filter that matches no message says so on stderr, with the symbols the headers list (exit 0)', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const path = t.file('day.stfd', buildRecording(simpleRecords(['AOT', 'PTT'], 20)).bytes);
+    const env = { env: { ...process.env, SETTRADE_FEED_LOG_LEVEL: 'silent' } };
+    const none = await runCli(['replay', path, '--json', '--symbols', 'XYZ,ABC'], env);
+    expect(none.code).toBe(0);
+    expect(JSON.parse(none.stdout.trim())).toMatchObject({ messages: 20, events: 0 });
+    expect(none.stderr).toBe("settrade-feed replay: no message of XYZ, ABC in these files (the files' headers list AOT, PTT)\n");
+    const some = await runCli(['replay', path, '--json', '--symbols', 'PTT'], env);
+    expect(JSON.parse(some.stdout.trim())).toMatchObject({ events: 10 });
+    expect(some.stderr).toBe('');
+  });
+
   it('usage errors name the flag (exit 2); a file that is not a recording is named with its code (exit 1)', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);

@@ -17,7 +17,8 @@ Files are read in the order given (a rotation: oldest first).
 Options:
   --speed 1|N|max       1: the recorded pace; N: N times faster; max: as fast as
                         the consumer drains (default max; never loses an event)
-  --symbols A,B,...     only these symbols (default: every symbol recorded)
+  --symbols A,B,...     only these symbols (default: every symbol recorded; a filter
+                        that matches no message says so on stderr)
   --from T, --to T      only records received from/to T: an ISO-8601 time
                         (2026-12-01T09:30:00+07:00) or ns since the Unix epoch
   --full-depth          decode ten levels (default: best bid/ask)
@@ -79,6 +80,19 @@ export function formatReplaySummary(s: ReplaySummary): string {
   );
 }
 
+/**
+ * Why a --symbols filter gave no event although the files hold messages:
+ * what the files' headers say was subscribed (later subscriptions are in the
+ * files' subscribe records, so the list may be short).
+ */
+async function noMatchHint(files: readonly string[], symbols: readonly string[]): Promise<string> {
+  const { RecordingReader } = await import('../record/reader.js');
+  const recorded = new Set<string>();
+  for (const file of files) for (const s of (await RecordingReader.header(file)).symbols) recorded.add(s);
+  const listed = recorded.size > 0 ? `the files' headers list ${[...recorded].join(', ')}` : "the files' headers list no symbol";
+  return `settrade-feed replay: no message of ${symbols.join(', ')} in these files (${listed})\n`;
+}
+
 /** Runs the replay command; resolves to the exit code. */
 export async function runReplayCommand(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('replay', argv, FLAGS, true);
@@ -125,5 +139,6 @@ export async function runReplayCommand(argv: readonly string[]): Promise<number>
     msgPerSec: elapsedMs > 0 ? Math.round((end.messages * 1000) / elapsedMs) : 0,
   };
   process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatReplaySummary(summary));
+  if (symbols !== undefined && events === 0 && end.messages > 0) process.stderr.write(await noMatchHint(positionals, symbols));
   return 0;
 }

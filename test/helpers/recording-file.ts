@@ -50,7 +50,17 @@ export interface ReadFile {
   readonly trailingBytes: number;
 }
 
-/** Reads one file; a bad CRC, unknown topic id or unknown type throws. */
+function isZeroPadding(bytes: Uint8Array, from: number): boolean {
+  if (bytes.length - from >= 4096) return false;
+  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Reads one file; a bad CRC, unknown topic id or unknown type throws.
+ * `allowTruncatedTail`: a torn last record, or a tail of zero padding (a
+ * killed writer's), ends the file instead.
+ */
 export function readRecordingFile(path: string, { allowTruncatedTail = false } = {}): ReadFile {
   const bytes = new Uint8Array(readFileSync(path));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -65,6 +75,10 @@ export function readRecordingFile(path: string, { allowTruncatedTail = false } =
   let off = FILE_HEADER_FIXED_BYTES + jsonLength;
   const headerBytes = off;
   while (off + RECORD_PREFIX_BYTES <= bytes.length) {
+    // A writer killed between an O_DIRECT flush's padded write and its
+    // truncation leaves fewer than 4,096 zero bytes: a cut file, as the
+    // library's reader reads it (src/record/reader.ts).
+    if (allowTruncatedTail && isZeroPadding(bytes, off)) break;
     const len = view.getUint32(off, true);
     const crc = view.getUint32(off + 4, true);
     const body = off + RECORD_PREFIX_BYTES;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cJs, fillRecordCrcs, fillRecordCrcsJs, nativeCrc32c } from '../src/record/crc32c.js';
+import { crc32c, crc32cJs, fillRecordCrcs, fillRecordCrcsJs, nativeCrc32c, verifiedRecordsEnd, verifiedRecordsEndJs } from '../src/record/crc32c.js';
 import { decodeRecordBodyHeader, encodeRecord, encodeRecordFrame, RecordType, stampWordsOf } from '../src/record/format.js';
 import { backend } from '../src/native.js';
 
@@ -81,6 +81,53 @@ describe('crc32c', () => {
       expect(fill(framed.slice(), 8, 8 + 5)).toBe(-1);
       expect(fill(framed.slice(), 8, 8)).toBe(0);
       expect(() => fill(framed.slice(), 8, framed.length + 1)).toThrow();
+    }
+  });
+
+  it('verifiedRecordsEnd is the native check exactly when the addon is loaded', () => {
+    expect(verifiedRecordsEnd === undefined).toBe(backend !== 'native');
+  });
+
+  it('verifiedRecordsEnd stops at the first record that is cut, implausible or has a bad CRC, natively and in JS', () => {
+    // 40 records with bodies of 24..(24 + 39 * 11) bytes, CRCs filled.
+    const bodies = Array.from({ length: 40 }, (_, i) => 24 + i * 11);
+    const starts: number[] = [];
+    let total = 8;
+    for (const b of bodies) {
+      starts.push(total);
+      total += 8 + b;
+    }
+    const framed = new Uint8Array(randomBytes(total));
+    const view = new DataView(framed.buffer);
+    for (const [i, b] of bodies.entries()) view.setUint32(starts[i]!, b, true);
+    expect(fillRecordCrcs(framed, 8, total)).toBe(40);
+    const ends = [...starts, total];
+    const min = 24;
+    const max = 1000;
+    for (const check of verifiedRecordsEnd === undefined ? [verifiedRecordsEndJs] : [verifiedRecordsEnd, verifiedRecordsEndJs]) {
+      // Every record good: the run reaches the end, from any record boundary.
+      for (const i of [0, 1, 2, 3, 17, 39]) expect(check(framed, starts[i]!, total, min, max)).toBe(total);
+      expect(check(framed, 8, 8, min, max)).toBe(8);
+      // A cut: the run ends before the record the range cuts (prefix or body).
+      expect(check(framed, 8, starts[5]! + 3, min, max)).toBe(starts[5]);
+      expect(check(framed, 8, starts[5]! + 9, min, max)).toBe(starts[5]);
+      // A flipped byte in each position of three in a row (the native check sums three at a time).
+      for (const bad of [0, 1, 2, 3, 4, 5, 20, 39]) {
+        const copy = framed.slice();
+        copy[starts[bad]! + 8 + (bad % bodies[bad]!)]! ^= 0x40;
+        expect(check(copy, 8, total, min, max)).toBe(starts[bad]);
+        if (bad < 39) expect(check(copy, starts[bad + 1]!, total, min, max)).toBe(total);
+        // A bad CRC field, not body, is found the same way.
+        const crcBad = framed.slice();
+        crcBad[starts[bad]! + 4]! ^= 1;
+        expect(check(crcBad, 8, total, min, max)).toBe(starts[bad]);
+      }
+      // Lengths outside [min, max] end the run before the CRC is looked at.
+      expect(check(framed, 8, total, 25, max)).toBe(8);
+      expect(check(framed, 8, total, min, bodies[9]! - 1)).toBe(starts[9]);
+      expect(ends).toContain(check(framed, starts[7]!, total, min, max));
+      expect(() => check(framed, 8, total + 1, min, max)).toThrow();
+      expect(() => check(framed, -1, total, min, max)).toThrow();
     }
   });
 });

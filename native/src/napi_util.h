@@ -101,6 +101,12 @@ inline napi_value make_int32(napi_env env, std::int32_t v) {
   return out;
 }
 
+inline napi_value make_double(napi_env env, double v) {
+  napi_value out;
+  napi_create_double(env, v, &out);
+  return out;
+}
+
 // The bytes of a Uint8Array (or Buffer); false for anything else. One call:
 // napi_get_typedarray_info already fails for values that are not typed arrays.
 inline bool get_uint8_array(napi_env env, napi_value v, std::uint8_t** data, std::size_t* len) {

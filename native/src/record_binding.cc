@@ -1,7 +1,7 @@
 // The recording's checksum (src/record/crc32c.ts uses it when the addon
 // loads): crc32c(bytes, start, end, crc) and crc32cPortable(...), the
-// portable variant, so tests can prove both equal the JS one, and
-// crc32cRecords filling a batch; and the bindings of the native framing
+// portable variant, so tests can prove both equal the JS one,
+// crc32cRecords filling a batch and crc32cVerifiedEnd checking one; and the bindings of the native framing
 // target (bindRecordCell, bindRecordChunk: record_frame.h). Raw N-API.
 // Every range is checked against the array.
 #include <napi.h>
@@ -74,7 +74,8 @@ void StoreCrc(std::uint8_t* prefix, std::uint32_t crc) {
 // The CRC-32C of three bodies at once: the crc32 instruction takes 3 cycles
 // but issues every cycle, so three independent chains cost about one (a
 // record's chain alone was ~15 ns of the recording's per-message cost).
-__attribute__((target("sse4.2"))) void Crc32cThree(std::uint8_t* const prefix[3], const std::size_t len[3]) noexcept {
+// prefix[i] is a record (length, CRC, then its body of len[i] bytes).
+__attribute__((target("sse4.2"))) void Crc32cThree(const std::uint8_t* const prefix[3], const std::size_t len[3], std::uint32_t out[3]) noexcept {
   const std::uint8_t* p0 = prefix[0] + 8;
   const std::uint8_t* p1 = prefix[1] + 8;
   const std::uint8_t* p2 = prefix[2] + 8;
@@ -92,11 +93,28 @@ __attribute__((target("sse4.2"))) void Crc32cThree(std::uint8_t* const prefix[3]
   }
   const std::size_t done = common & ~static_cast<std::size_t>(7);
   namespace d = settrade::crc32c_detail;
-  StoreCrc(prefix[0], ~d::update_sse42(static_cast<std::uint32_t>(c0), p0 + done, len[0] - done));
-  StoreCrc(prefix[1], ~d::update_sse42(static_cast<std::uint32_t>(c1), p1 + done, len[1] - done));
-  StoreCrc(prefix[2], ~d::update_sse42(static_cast<std::uint32_t>(c2), p2 + done, len[2] - done));
+  out[0] = ~d::update_sse42(static_cast<std::uint32_t>(c0), p0 + done, len[0] - done);
+  out[1] = ~d::update_sse42(static_cast<std::uint32_t>(c1), p1 + done, len[1] - done);
+  out[2] = ~d::update_sse42(static_cast<std::uint32_t>(c2), p2 + done, len[2] - done);
 }
 #endif
+
+// The CRCs of up to three records' bodies (three chains at once with SSE4.2).
+void BodyCrcs(const std::uint8_t* const prefix[3], const std::size_t len[3], int count, std::uint32_t out[3]) noexcept {
+#if SETTRADE_HAVE_SSE42_CRC && defined(__x86_64__)
+  if (count == 3 && settrade::crc32c_hardware()) {
+    Crc32cThree(prefix, len, out);
+    return;
+  }
+#endif
+  for (int i = 0; i < count; i++) out[i] = settrade::crc32c(prefix[i] + 8, len[i]);
+}
+
+std::uint32_t LoadLe32(const std::uint8_t* p) noexcept {
+  // Little-endian, assembled byte by byte (any host).
+  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 | static_cast<std::uint32_t>(p[2]) << 16 |
+         static_cast<std::uint32_t>(p[3]) << 24;
+}
 
 // crc32cRecords(bytes, start, end) -> records filled, or -1 when the framing
 // (length u32 | crc u32 | body) does not end exactly at `end` (the records
@@ -115,44 +133,81 @@ napi_value Crc32cRecords(napi_env env, napi_callback_info info) {
   const std::size_t stop = r.end;
   std::int32_t n = 0;
   // Records framed but not yet summed (up to three).
-  std::uint8_t* pending[3];
-  std::size_t pending_len[3];
+  const std::uint8_t* pending[3] = {};
+  std::uint8_t* pending_out[3] = {};
+  std::size_t pending_len[3] = {};
+  std::uint32_t crcs[3] = {};
   int count = 0;
   bool bad = false;
-#if SETTRADE_HAVE_SSE42_CRC && defined(__x86_64__)
-  const bool three = settrade::crc32c_hardware();
-#else
-  const bool three = false;
-#endif
   while (pos < stop) {
     if (stop - pos < 8) {
       bad = true;
       break;
     }
-    // Little-endian fields, assembled byte by byte (any host).
-    const std::uint32_t body_len = static_cast<std::uint32_t>(data[pos]) | static_cast<std::uint32_t>(data[pos + 1]) << 8 |
-                                   static_cast<std::uint32_t>(data[pos + 2]) << 16 | static_cast<std::uint32_t>(data[pos + 3]) << 24;
+    const std::uint32_t body_len = LoadLe32(data + pos);
     if (body_len > stop - pos - 8) {
       bad = true;
       break;
     }
-    pending[count] = data + pos;
+    pending[count] = pending_out[count] = data + pos;
     pending_len[count] = body_len;
     count++;
     pos += 8 + static_cast<std::size_t>(body_len);
     n++;
-    if (count == 3 && three) {
-#if SETTRADE_HAVE_SSE42_CRC && defined(__x86_64__)
-      Crc32cThree(pending, pending_len);
-#endif
-      count = 0;
-    } else if (!three) {
-      StoreCrc(pending[0], settrade::crc32c(pending[0] + 8, pending_len[0]));
+    if (count == 3) {
+      BodyCrcs(pending, pending_len, 3, crcs);
+      for (int i = 0; i < 3; i++) StoreCrc(pending_out[i], crcs[i]);
       count = 0;
     }
   }
-  for (int i = 0; i < count; i++) StoreCrc(pending[i], settrade::crc32c(pending[i] + 8, pending_len[i]));
+  BodyCrcs(pending, pending_len, count, crcs);
+  for (int i = 0; i < count; i++) StoreCrc(pending_out[i], crcs[i]);
   return make_int32(env, bad ? -1 : n);
+}
+
+// crc32cVerifiedEnd(bytes, start, end, minBody, maxBody) -> the offset after
+// the run of records from `start` that are whole before `end`, have a body
+// length in [minBody, maxBody] and a matching CRC (`start` when the first is
+// not): the reader's check of a whole buffer of records in one crossing
+// (one per record cost more than the CRC itself). What stops the run is
+// left to the reader's own per-record rules.
+napi_value Crc32cVerifiedEnd(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  ByteRange r;
+  std::uint32_t min_body = 0;
+  std::uint32_t max_body = 0;
+  constexpr const char* kUsage = "crc32cVerifiedEnd(bytes: Uint8Array, start: number, end: number, minBody: number, maxBody: number)";
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 5) return throw_type_error(env, kUsage);
+  if (!GetByteRange(env, argv, "crc32cVerifiedEnd", kUsage, &r)) return nullptr;
+  if (napi_get_value_uint32(env, argv[3], &min_body) != napi_ok || napi_get_value_uint32(env, argv[4], &max_body) != napi_ok) {
+    return throw_type_error(env, kUsage);
+  }
+  const std::uint8_t* data = r.data;
+  const std::size_t stop = r.end;
+  std::size_t verified = r.start;
+  std::size_t pos = r.start;
+  const std::uint8_t* pending[3] = {};
+  std::size_t pending_len[3] = {};
+  std::uint32_t crcs[3] = {};
+  for (;;) {
+    // Frame up to three whole, plausible records ahead, then check them in order.
+    int count = 0;
+    while (count < 3 && stop - pos >= 8) {
+      const std::uint32_t body_len = LoadLe32(data + pos);
+      if (body_len < min_body || body_len > max_body || body_len > stop - pos - 8) break;
+      pending[count] = data + pos;
+      pending_len[count] = body_len;
+      count++;
+      pos += 8 + static_cast<std::size_t>(body_len);
+    }
+    BodyCrcs(pending, pending_len, count, crcs);
+    for (int i = 0; i < count; i++) {
+      if (crcs[i] != LoadLe32(pending[i] + 4)) return make_double(env, static_cast<double>(verified));
+      verified += 8 + pending_len[i];
+    }
+    if (count < 3) return make_double(env, static_cast<double>(verified));
+  }
 }
 
 // bindRecordCell(cell: Uint32Array of >= kRecordCellWords words): the record
@@ -247,6 +302,7 @@ void InitRecord(Napi::Env napi_env_obj, Napi::Object exports_obj) {
       {"crc32c", nullptr, Crc32c<settrade::crc32c>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"crc32cPortable", nullptr, Crc32c<settrade::crc32c_portable>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"crc32cRecords", nullptr, Crc32cRecords, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"crc32cVerifiedEnd", nullptr, Crc32cVerifiedEnd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bindRecordCell", nullptr, BindRecordCell, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bindRecordChunk", nullptr, BindRecordChunk, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"allocAlignedChunk", nullptr, AllocAlignedChunk, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -101,7 +101,6 @@ describe('crc32c', () => {
     const view = new DataView(framed.buffer);
     for (const [i, b] of bodies.entries()) view.setUint32(starts[i]!, b, true);
     expect(fillRecordCrcs(framed, 8, total)).toBe(40);
-    const ends = [...starts, total];
     const min = 24;
     const max = 1000;
     for (const check of verifiedRecordsEnd === undefined ? [verifiedRecordsEndJs] : [verifiedRecordsEnd, verifiedRecordsEndJs]) {
@@ -125,7 +124,6 @@ describe('crc32c', () => {
       // Lengths outside [min, max] end the run before the CRC is looked at.
       expect(check(framed, 8, total, 25, max)).toBe(8);
       expect(check(framed, 8, total, min, bodies[9]! - 1)).toBe(starts[9]);
-      expect(ends).toContain(check(framed, starts[7]!, total, min, max));
       expect(() => check(framed, 8, total + 1, min, max)).toThrow();
       expect(() => check(framed, -1, total, min, max)).toThrow();
     }

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "settrade/bidoffer_decoder.h"
+#include "settrade/crc32c.h"
+#include "settrade/record_walk.h"
 #include "settrade/slot_layout.h"
 #include "settrade/spsc_ring.h"
 
@@ -266,7 +268,6 @@ inline void check_ring(const std::uint8_t* data, std::size_t size) {
   SETTRADE_FUZZ_CHECK(R::validate_header(mem, words.size() * 8) == R::HeaderStatus::kOk, "ring: header changed");
 }
 
-#undef SETTRADE_FUZZ_CHECK
 
 // ---------------------------------------------------------------- targets
 
@@ -279,10 +280,80 @@ struct Target {
 inline void check_best_bid_ask(const std::uint8_t* d, std::size_t n) { check_decoder(false, d, n); }
 inline void check_full_bid_offer(const std::uint8_t* d, std::size_t n) { check_decoder(true, d, n); }
 
+// ---------------------------------------------------------------- record walks
+
+namespace W = settrade::record_walk;
+
+// The reference walks: one record at a time, the portable CRC.
+inline std::int32_t reference_fill(std::uint8_t* d, std::size_t start, std::size_t end) {
+  std::int32_t n = 0;
+  for (std::size_t pos = start; pos < end; n++) {
+    if (end - pos < W::kPrefixBytes) return -1;
+    const std::uint32_t len = W::load_le32(d + pos);
+    if (len > end - pos - W::kPrefixBytes) return -1;
+    W::store_le32(d + pos + 4, settrade::crc32c_portable(d + pos + W::kPrefixBytes, len));
+    pos += W::kPrefixBytes + len;
+  }
+  return n;
+}
+
+inline std::size_t reference_verified_end(const std::uint8_t* d, std::size_t start, std::size_t end, std::uint32_t min_body,
+                                          std::uint32_t max_body) {
+  std::size_t pos = start;
+  while (end - pos >= W::kPrefixBytes) {
+    const std::uint32_t len = W::load_le32(d + pos);
+    if (len < min_body || len > max_body || len > end - pos - W::kPrefixBytes) break;
+    if (settrade::crc32c_portable(d + pos + W::kPrefixBytes, len) != W::load_le32(d + pos + 4)) break;
+    pos += W::kPrefixBytes + len;
+  }
+  return pos;
+}
+
+/*
+ * The record walks (record_walk.h) on arbitrary bytes, against the reference
+ * walks. Input: a config byte (bit 0: fill the CRCs first, so that runs of
+ * valid records exist; bit 1: then flip one byte), min_body (u8), max_body
+ * (u16 LE), start (u16 LE, taken mod the buffer's length + 1), the flip's
+ * offset (u16 LE, mod the length), then the buffer. The buffer is an exact
+ * heap allocation: a read past its end is a sanitizer report.
+ */
+inline void check_records(const std::uint8_t* data, std::size_t size) {
+  constexpr std::size_t kHead = 8;
+  if (size < kHead) return;
+  const std::uint8_t config = data[0];
+  const std::uint32_t min_body = data[1];
+  const std::uint32_t max_body = static_cast<std::uint32_t>(data[2]) | static_cast<std::uint32_t>(data[3]) << 8;
+  const std::size_t n = size - kHead;
+  const std::size_t start = (static_cast<std::size_t>(data[4]) | static_cast<std::size_t>(data[5]) << 8) % (n + 1);
+  const std::size_t flip = static_cast<std::size_t>(data[6]) | static_cast<std::size_t>(data[7]) << 8;
+  std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[n == 0 ? 1 : n]);
+  std::unique_ptr<std::uint8_t[]> ref(new std::uint8_t[n == 0 ? 1 : n]);
+  if (n > 0) std::memcpy(buf.get(), data + kHead, n);
+  if (n > 0) std::memcpy(ref.get(), data + kHead, n);
+  if ((config & 1) != 0) {
+    const std::int32_t got = W::fill_crcs(buf.get(), start, n);
+    const std::int32_t want = reference_fill(ref.get(), start, n);
+    SETTRADE_FUZZ_CHECK(got == want, "fill_crcs count", got, want);
+    SETTRADE_FUZZ_CHECK(n == 0 || std::memcmp(buf.get(), ref.get(), n) == 0, "fill_crcs bytes");
+    // A whole, exactly framed range verifies to its end with no length bounds.
+    if (got >= 0) SETTRADE_FUZZ_CHECK(W::verified_end(buf.get(), start, n, 0, 0xFFFFFFFFu) == n, "filled range verifies");
+    if ((config & 2) != 0 && n > 0) {
+      buf[flip % n] ^= 0x5a;
+      ref[flip % n] ^= 0x5a;
+    }
+  }
+  const std::size_t got = W::verified_end(buf.get(), start, n, min_body, max_body);
+  const std::size_t want = reference_verified_end(ref.get(), start, n, min_body, max_body);
+  SETTRADE_FUZZ_CHECK(got == want, "verified_end", static_cast<int>(got), static_cast<int>(want));
+}
+
+#undef SETTRADE_FUZZ_CHECK
+
 inline constexpr Target kTargets[] = {
     {"fuzz_best_bid_ask", &check_best_bid_ask},
     {"fuzz_full_bid_offer", &check_full_bid_offer},
     {"fuzz_ring", &check_ring},
+    {"fuzz_records", &check_records},
 };
 
 }  // namespace settrade::fuzz

@@ -1,6 +1,7 @@
 // Writes the fuzz targets' seed corpora into a build directory (not committed):
 // every payload of the test vectors (valid and invalid) for both decoder
-// targets, and a few operation sequences for the ring target.
+// targets, a few operation sequences for the ring target, and buffers of
+// framed records for the record-walk target.
 // Usage: node native/fuzz/make-seeds.mjs VECTORS_DIR OUT_DIR   (scripts/fuzz.sh runs it)
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,4 +52,22 @@ const ring = {
 };
 const ringDir = fresh(join(outDir, 'fuzz_ring'));
 for (const [name, bytes] of Object.entries(ring)) writeFileSync(join(ringDir, name), Uint8Array.from(bytes));
-console.log(`make-seeds: ${payloads.length} payloads, ${Object.keys(ring).length} ring sequences in ${outDir}`);
+// Record-walk inputs (fuzz_checks.h check_records): config (bit 0 fill the
+// CRCs, bit 1 then flip a byte), min body, max body (u16 LE), start (u16 LE),
+// flip offset (u16 LE), then framed records (length u32 LE, CRC u32, body)
+// with the vectors' payloads behind a 24-byte body header, some cut short.
+const u16 = (v) => [v & 0xff, (v >>> 8) & 0xff];
+const framed = (bodies) =>
+  Buffer.concat(bodies.map((b) => Buffer.concat([Buffer.from([...u32(b.length), 0, 0, 0, 0]), b])));
+const bodies = payloads.slice(0, 12).map((p) => Buffer.concat([Buffer.alloc(24, 1), p]));
+const records = {
+  'fill-all': [[1, 24, ...u16(4000), ...u16(0), ...u16(0)], framed(bodies)],
+  'fill-then-flip': [[3, 24, ...u16(4000), ...u16(0), ...u16(40)], framed(bodies)],
+  'fill-cut-last': [[1, 24, ...u16(4000), ...u16(0), ...u16(0)], framed(bodies).subarray(0, -5)],
+  'from-second-record': [[3, 0, ...u16(65535), ...u16(8 + bodies[0].length), ...u16(300)], framed(bodies)],
+  'too-long-for-max': [[1, 24, ...u16(30), ...u16(0), ...u16(0)], framed(bodies)],
+  'raw-unfilled': [[0, 0, ...u16(65535), ...u16(0), ...u16(0)], framed(bodies)],
+};
+const recordsDir = fresh(join(outDir, 'fuzz_records'));
+for (const [name, [head, body]] of Object.entries(records)) writeFileSync(join(recordsDir, name), Buffer.concat([Buffer.from(head), body]));
+console.log(`make-seeds: ${payloads.length} payloads, ${Object.keys(ring).length} ring sequences, ${Object.keys(records).length} record buffers in ${outDir}`);

@@ -13,6 +13,7 @@
 #include "napi_util.h"
 #include "record_frame.h"
 #include "settrade/crc32c.h"
+#include "settrade/record_walk.h"
 
 namespace settrade::binding {
 namespace {
@@ -66,56 +67,6 @@ napi_value Crc32c(napi_env env, napi_callback_info info) {
   return out;
 }
 
-void StoreCrc(std::uint8_t* prefix, std::uint32_t crc) {
-  for (int k = 0; k < 4; k++) prefix[4 + k] = static_cast<std::uint8_t>(crc >> (8 * k));
-}
-
-#if SETTRADE_HAVE_SSE42_CRC && defined(__x86_64__)
-// The CRC-32C of three bodies at once: the crc32 instruction takes 3 cycles
-// but issues every cycle, so three independent chains cost about one (a
-// record's chain alone was ~15 ns of the recording's per-message cost).
-// prefix[i] is a record (length, CRC, then its body of len[i] bytes).
-__attribute__((target("sse4.2"))) void Crc32cThree(const std::uint8_t* const prefix[3], const std::size_t len[3], std::uint32_t out[3]) noexcept {
-  const std::uint8_t* p0 = prefix[0] + 8;
-  const std::uint8_t* p1 = prefix[1] + 8;
-  const std::uint8_t* p2 = prefix[2] + 8;
-  std::uint64_t c0 = 0xFFFFFFFFu, c1 = 0xFFFFFFFFu, c2 = 0xFFFFFFFFu;
-  std::size_t common = len[0] < len[1] ? len[0] : len[1];
-  if (len[2] < common) common = len[2];
-  for (std::size_t i = 0; i + 8 <= common; i += 8) {
-    std::uint64_t v0, v1, v2;
-    std::memcpy(&v0, p0 + i, 8);
-    std::memcpy(&v1, p1 + i, 8);
-    std::memcpy(&v2, p2 + i, 8);
-    c0 = _mm_crc32_u64(c0, v0);
-    c1 = _mm_crc32_u64(c1, v1);
-    c2 = _mm_crc32_u64(c2, v2);
-  }
-  const std::size_t done = common & ~static_cast<std::size_t>(7);
-  namespace d = settrade::crc32c_detail;
-  out[0] = ~d::update_sse42(static_cast<std::uint32_t>(c0), p0 + done, len[0] - done);
-  out[1] = ~d::update_sse42(static_cast<std::uint32_t>(c1), p1 + done, len[1] - done);
-  out[2] = ~d::update_sse42(static_cast<std::uint32_t>(c2), p2 + done, len[2] - done);
-}
-#endif
-
-// The CRCs of up to three records' bodies (three chains at once with SSE4.2).
-void BodyCrcs(const std::uint8_t* const prefix[3], const std::size_t len[3], int count, std::uint32_t out[3]) noexcept {
-#if SETTRADE_HAVE_SSE42_CRC && defined(__x86_64__)
-  if (count == 3 && settrade::crc32c_hardware()) {
-    Crc32cThree(prefix, len, out);
-    return;
-  }
-#endif
-  for (int i = 0; i < count; i++) out[i] = settrade::crc32c(prefix[i] + 8, len[i]);
-}
-
-std::uint32_t LoadLe32(const std::uint8_t* p) noexcept {
-  // Little-endian, assembled byte by byte (any host).
-  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 | static_cast<std::uint32_t>(p[2]) << 16 |
-         static_cast<std::uint32_t>(p[3]) << 24;
-}
-
 // crc32cRecords(bytes, start, end) -> records filled, or -1 when the framing
 // (length u32 | crc u32 | body) does not end exactly at `end` (the records
 // before the bad one are filled). Writes each body's CRC-32C into its CRC
@@ -128,41 +79,7 @@ napi_value Crc32cRecords(napi_env env, napi_callback_info info) {
   constexpr const char* kUsage = "crc32cRecords(bytes: Uint8Array, start: number, end: number)";
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) return throw_type_error(env, kUsage);
   if (!GetByteRange(env, argv, "crc32cRecords", kUsage, &r)) return nullptr;
-  std::uint8_t* data = r.data;
-  std::size_t pos = r.start;
-  const std::size_t stop = r.end;
-  std::int32_t n = 0;
-  // Records framed but not yet summed (up to three).
-  const std::uint8_t* pending[3] = {};
-  std::uint8_t* pending_out[3] = {};
-  std::size_t pending_len[3] = {};
-  std::uint32_t crcs[3] = {};
-  int count = 0;
-  bool bad = false;
-  while (pos < stop) {
-    if (stop - pos < 8) {
-      bad = true;
-      break;
-    }
-    const std::uint32_t body_len = LoadLe32(data + pos);
-    if (body_len > stop - pos - 8) {
-      bad = true;
-      break;
-    }
-    pending[count] = pending_out[count] = data + pos;
-    pending_len[count] = body_len;
-    count++;
-    pos += 8 + static_cast<std::size_t>(body_len);
-    n++;
-    if (count == 3) {
-      BodyCrcs(pending, pending_len, 3, crcs);
-      for (int i = 0; i < 3; i++) StoreCrc(pending_out[i], crcs[i]);
-      count = 0;
-    }
-  }
-  BodyCrcs(pending, pending_len, count, crcs);
-  for (int i = 0; i < count; i++) StoreCrc(pending_out[i], crcs[i]);
-  return make_int32(env, bad ? -1 : n);
+  return make_int32(env, settrade::record_walk::fill_crcs(r.data, r.start, r.end));
 }
 
 // crc32cVerifiedEnd(bytes, start, end, minBody, maxBody) -> the offset after
@@ -183,31 +100,7 @@ napi_value Crc32cVerifiedEnd(napi_env env, napi_callback_info info) {
   if (napi_get_value_uint32(env, argv[3], &min_body) != napi_ok || napi_get_value_uint32(env, argv[4], &max_body) != napi_ok) {
     return throw_type_error(env, kUsage);
   }
-  const std::uint8_t* data = r.data;
-  const std::size_t stop = r.end;
-  std::size_t verified = r.start;
-  std::size_t pos = r.start;
-  const std::uint8_t* pending[3] = {};
-  std::size_t pending_len[3] = {};
-  std::uint32_t crcs[3] = {};
-  for (;;) {
-    // Frame up to three whole, plausible records ahead, then check them in order.
-    int count = 0;
-    while (count < 3 && stop - pos >= 8) {
-      const std::uint32_t body_len = LoadLe32(data + pos);
-      if (body_len < min_body || body_len > max_body || body_len > stop - pos - 8) break;
-      pending[count] = data + pos;
-      pending_len[count] = body_len;
-      count++;
-      pos += 8 + static_cast<std::size_t>(body_len);
-    }
-    BodyCrcs(pending, pending_len, count, crcs);
-    for (int i = 0; i < count; i++) {
-      if (crcs[i] != LoadLe32(pending[i] + 4)) return make_double(env, static_cast<double>(verified));
-      verified += 8 + pending_len[i];
-    }
-    if (count < 3) return make_double(env, static_cast<double>(verified));
-  }
+  return make_double(env, static_cast<double>(settrade::record_walk::verified_end(r.data, r.start, r.end, min_body, max_body)));
 }
 
 // bindRecordCell(cell: Uint32Array of >= kRecordCellWords words): the record
